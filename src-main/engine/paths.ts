@@ -1,0 +1,53 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+
+/**
+ * Where Onomato keeps what it owns. Defaults to the platform's user-data folder (the same
+ * folder Electron's app.getPath('userData') gives for productName "Onomato"), so the CLI,
+ * the web mode and the app share one library. ONOMATO_DATA_DIR or --data-dir override it for
+ * tests and portable installs.
+ */
+export interface DataPaths {
+  root: string;
+  database: string;
+  takes: string;
+  exports: string;
+  models: string;
+  logs: string;
+}
+
+export function defaultDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.ONOMATO_DATA_DIR) return resolve(env.ONOMATO_DATA_DIR);
+  const home = homedir();
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Onomato');
+  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Onomato');
+  return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'Onomato');
+}
+
+export function dataPaths(root: string = defaultDataDir()): DataPaths {
+  const r = resolve(root);
+  return {
+    root: r,
+    database: join(r, 'library.sqlite'),
+    takes: join(r, 'takes'),
+    exports: join(r, 'exports'),
+    models: join(r, 'models'),
+    logs: join(r, 'logs'),
+  };
+}
+
+export function ensureDataDirs(paths: DataPaths): DataPaths {
+  for (const dir of [paths.root, paths.takes, paths.exports, paths.models, paths.logs]) mkdirSync(dir, { recursive: true });
+  return paths;
+}
+
+/** Reads `--data-dir <dir>` or `--data-dir=<dir>` from argv, so every entry point accepts the flag. */
+export function dataDirFromArgv(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--data-dir') return argv[i + 1];
+    if (a.startsWith('--data-dir=')) return a.slice('--data-dir='.length);
+  }
+  return undefined;
+}
