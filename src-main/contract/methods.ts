@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import {
+  AppInfo, CurvePoint, DragItem, EvalRun, EvalSystem, InputDevice, Job, Level, MediaRef, ModelVersion, Pair, Root,
+  SearchFilters, SearchResult, Settings, Sound, Take, TrainConfig,
+} from './schema.ts';
+
+/**
+ * THE contract: every call the renderer may make, with its argument and result schema, and
+ * every event main may push. The Electron shell and the web server both serve exactly this
+ * table (test/unit/contract checks it), and the renderer's client is typed from it.
+ */
+
+const id = z.number().int().nonnegative();
+const none = z.object({}).strict();
+const ok = z.object({ ok: z.literal(true) });
+const top = z.number().int().min(1).max(500).optional();
+
+function method<A extends z.ZodType, R extends z.ZodType>(args: A, result: R, doc: string) {
+  return { args, result, doc };
+}
+
+export const methods = {
+  'app.info': method(none, AppInfo, 'Version, data folder and the model and execution provider in use'),
+  'settings.get': method(none, Settings, 'The user settings'),
+  'settings.update': method(Settings.partial().strict(), Settings, 'Change some settings; returns all of them'),
+
+  'library.roots': method(none, z.array(Root), 'The folders in the library with their counts'),
+  'library.addRoot': method(z.object({ path: z.string().min(1).max(4096) }).strict(), z.object({ root: Root, job: Job }), 'Add a folder and start scanning it'),
+  'library.removeRoot': method(z.object({ rootId: id }).strict(), ok, 'Forget a folder and its sounds (files are untouched)'),
+  'library.rescan': method(z.object({ rootId: id.optional() }).strict(), Job, 'Scan one folder or all of them again'),
+  'library.pickFolder': method(none, z.object({ path: z.string().nullable() }), 'Ask the user for a folder (native dialog; null in web mode or when cancelled)'),
+  'library.stats': method(none, z.object({ sounds: z.number(), windows: z.number(), failed: z.number(), bytes: z.number(), databaseBytes: z.number(), roots: z.number() }), 'Counts and sizes'),
+  'library.failures': method(
+    z.object({ offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    z.object({ total: z.number(), items: z.array(z.object({ path: z.string(), kind: z.string(), reason: z.string() })) }),
+    'Files that could not be indexed, and why',
+  ),
+  'library.sound': method(z.object({ soundId: id }).strict(), Sound, 'One sound with its metadata and waveform'),
+
+  'jobs.list': method(none, z.array(Job), 'Running and recent jobs'),
+  'jobs.control': method(z.object({ jobId: id, action: z.enum(['pause', 'resume', 'cancel']) }).strict(), Job, 'Pause, resume or cancel a job'),
+
+  'capture.devices': method(none, z.array(InputDevice), 'Microphones and other inputs'),
+  'capture.start': method(none, ok, 'Start a take on the chosen input'),
+  'capture.stop': method(none, ok, 'End the take; capture.ended follows'),
+
+  'takes.list': method(none, z.array(Take), 'The take history, newest first'),
+  'takes.delete': method(z.object({ takeId: id }).strict(), ok, 'Remove a take from the history'),
+  'takes.import': method(
+    z.object({ name: z.string().min(1).max(255), dataBase64: z.string().min(4).max(70_000_000) }).strict(),
+    Take,
+    'Use a dropped audio file as a take',
+  ),
+
+  'search.take': method(z.object({ takeId: id, filters: SearchFilters.optional(), top }).strict(), SearchResult, 'Find the sounds that match a take'),
+  'search.similar': method(z.object({ soundId: id, filters: SearchFilters.optional(), top }).strict(), SearchResult, 'More like this library sound'),
+
+  'media.url': method(MediaRef, z.object({ url: z.string() }), 'A URL the preview player may load for a sound or take'),
+  'drag.start': method(
+    z.object({ items: z.array(DragItem).min(1).max(64) }).strict(),
+    z.object({ files: z.array(z.string()), downloads: z.array(z.string()) }),
+    'Start a native file drag of sounds (regions are rendered to WAV first); web mode returns download URLs',
+  ),
+
+  'pairs.list': method(none, z.array(Pair), 'Training pairs'),
+  'pairs.mark': method(z.object({ takeId: id, soundId: id, origin: z.enum(['match', 'teach']) }).strict(), Pair, '"This is the one": keep a take and a sound as a training pair'),
+  'pairs.delete': method(z.object({ pairId: id }).strict(), ok, 'Remove a training pair'),
+  'pairs.import': method(z.object({ datasetDir: z.string().min(1).max(4096) }).strict(), Job, 'Import pairs from a dataset folder'),
+
+  'eval.systems': method(none, z.array(EvalSystem), 'The systems an evaluation can compare'),
+  'eval.start': method(z.object({ datasetDir: z.string().min(1).max(4096), systems: z.array(z.string().min(1).max(100)).min(1).max(20) }).strict(), Job, 'Evaluate systems on a dataset folder'),
+  'eval.runs': method(none, z.array(EvalRun), 'Earlier evaluation runs, newest first'),
+
+  'models.list': method(none, z.array(ModelVersion), 'Model versions'),
+  'models.activate': method(z.object({ versionId: z.string().min(1).max(100) }).strict(), Job, 'Use a model version (re-embeds the library from cached features)'),
+  'models.export': method(z.object({ versionId: z.string().min(1).max(100) }).strict(), z.object({ path: z.string() }), 'Write a model version to one file in the exports folder'),
+  'models.import': method(z.object({ path: z.string().min(1).max(4096) }).strict(), ModelVersion, 'Read a model version file'),
+  'train.start': method(TrainConfig, Job, 'Train heads on the training pairs'),
+} as const;
+
+export const events = {
+  'job.progress': Job,
+  'capture.level': Level,
+  'capture.ended': z.object({ take: Take.nullable(), reason: z.string(), message: z.string().nullable() }),
+  'library.changed': z.object({ rootId: id.nullable() }),
+  'train.curve': z.object({ jobId: id, point: CurvePoint }),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type Args<M extends MethodName> = z.input<Methods[M]['args']>;
+export type ParsedArgs<M extends MethodName> = z.output<Methods[M]['args']>;
+export type Result<M extends MethodName> = z.infer<Methods[M]['result']>;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
+
+/** What main implements: one async function per method, receiving validated arguments. */
+export type Handlers = { [M in MethodName]: (args: ParsedArgs<M>) => Promise<Result<M>> };
+
+export const methodNames = Object.keys(methods) as MethodName[];
+export const eventNames = Object.keys(events) as EventName[];

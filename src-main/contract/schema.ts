@@ -1,0 +1,217 @@
+import { z } from 'zod';
+
+/**
+ * The shapes that cross the boundary between renderer and main. Every method argument is
+ * validated with these at the boundary (Electron IPC and the web server alike); results are
+ * typed by them too, so renderer, shell and web cannot disagree about a field.
+ */
+
+const id = z.number().int().nonnegative();
+const nonEmpty = z.string().min(1).max(4096);
+
+export const JobState = z.enum(['queued', 'running', 'paused', 'cancelled', 'failed', 'done']);
+export const JobKind = z.enum(['scan', 'reembed', 'evaluation', 'training', 'import']);
+
+export const Job = z.object({
+  id,
+  kind: JobKind,
+  state: JobState,
+  done: z.number(),
+  total: z.number(),
+  ratePerSec: z.number(),
+  etaSec: z.number().nullable(),
+  current: z.string().nullable(),
+  message: z.string().nullable(),
+});
+
+export const Root = z.object({
+  id,
+  path: z.string(),
+  sounds: z.number(),
+  failed: z.number(),
+  bytes: z.number(),
+  addedAt: z.string(),
+});
+
+export const Tag = z.object({ label: z.string(), probability: z.number() });
+
+export const Sound = z.object({
+  id,
+  name: z.string(),
+  folder: z.string(),
+  path: z.string(),
+  durationSec: z.number(),
+  sampleRate: z.number(),
+  channels: z.number(),
+  bitDepth: z.number().nullable(),
+  format: z.string(),
+  description: z.string().nullable(),
+  category: z.string().nullable(),
+  tags: z.array(Tag),
+  peaks: z.array(z.number()),
+});
+
+export const Match = z.object({
+  sound: Sound,
+  score: z.number(),
+  offsetSec: z.number(),
+  rank: z.number().int().positive(),
+});
+
+export const SearchFilters = z
+  .object({
+    text: z.string().max(500).optional(),
+    folders: z.array(nonEmpty).max(100).optional(),
+    minDurationSec: z.number().nonnegative().optional(),
+    maxDurationSec: z.number().positive().optional(),
+    tags: z.array(z.string().min(1).max(200)).max(50).optional(),
+  })
+  .strict();
+
+export const SearchResult = z.object({
+  query: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('take'), takeId: id }),
+    z.object({ kind: z.literal('sound'), soundId: id }),
+  ]),
+  matches: z.array(Match),
+  latencyMs: z.number(),
+  searched: z.number().int(),
+  model: z.string(),
+});
+
+export const Take = z.object({
+  id,
+  createdAt: z.string(),
+  durationSec: z.number(),
+  source: z.enum(['mic', 'file']),
+  name: z.string(),
+  peaks: z.array(z.number()),
+});
+
+export const InputDevice = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  hostApi: z.string(),
+  maxInputChannels: z.number().int(),
+  defaultSampleRate: z.number(),
+  isDefault: z.boolean(),
+});
+
+export const Settings = z.object({
+  inputDeviceId: z.number().int().nullable(),
+  inputChannel: z.number().int().min(0).max(63),
+  sampleRate: z.number().int().min(8000).max(192000).nullable(),
+  maxTakeSec: z.number().min(1).max(60),
+  silenceThresholdDb: z.number().min(-90).max(0),
+  windowHopSec: z.number().min(1).max(10),
+  autoPlay: z.boolean(),
+  playFromMatch: z.boolean(),
+  volume: z.number().min(0).max(1),
+});
+
+export const AppInfo = z.object({
+  version: z.string(),
+  mode: z.enum(['electron', 'web']),
+  dataDir: z.string(),
+  model: z.object({ id: z.string(), provider: z.string(), embeddingSize: z.number() }).nullable(),
+  modelProblem: z.string().nullable(),
+});
+
+export const Pair = z.object({
+  id,
+  takeId: id,
+  soundId: id,
+  soundName: z.string(),
+  origin: z.enum(['match', 'teach', 'dataset']),
+  createdAt: z.string(),
+});
+
+export const MediaRef = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sound'), soundId: id }),
+  z.object({ kind: z.literal('take'), takeId: id }),
+]);
+
+export const Region = z
+  .object({ startSec: z.number().nonnegative(), endSec: z.number().positive() })
+  .refine((r) => r.endSec > r.startSec, 'a region must end after it starts');
+
+export const DragItem = z.object({ soundId: id, region: Region.optional() });
+
+export const EvalSystem = z.object({ id: z.string(), label: z.string(), description: z.string() });
+
+export const EvalScore = z.object({
+  system: z.string(),
+  label: z.string(),
+  mrr: z.number(),
+  ndcg: z.number(),
+  recallAt: z.record(z.string(), z.number()),
+  perClass: z.array(z.object({ class: z.string(), queries: z.number(), mrr: z.number(), ndcg: z.number() })),
+  seconds: z.number(),
+});
+
+export const EvalRun = z.object({
+  id,
+  createdAt: z.string(),
+  dataset: z.string(),
+  datasetName: z.string(),
+  queries: z.number(),
+  items: z.number(),
+  modelVersion: z.string().nullable(),
+  state: JobState,
+  scores: z.array(EvalScore),
+});
+
+export const TrainConfig = z
+  .object({
+    name: z.string().max(200).optional(),
+    epochs: z.number().int().min(1).max(500).default(20),
+    temperature: z.number().min(0.01).max(1).default(0.07),
+    learningRate: z.number().positive().max(1).default(1e-3),
+    weightDecay: z.number().min(0).max(1).default(0.01),
+    towardBase: z.number().min(0).max(100).default(0.1),
+    head: z.enum(['linear', 'mlp']).default('linear'),
+    augmentCopies: z.number().int().min(0).max(16).default(4),
+    pairs: z.enum(['all', 'personal', 'dataset']).default('all'),
+  })
+  .strict();
+
+export const CurvePoint = z.object({ epoch: z.number(), loss: z.number(), validationMrr: z.number().nullable() });
+
+export const ModelVersion = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  name: z.string(),
+  active: z.boolean(),
+  state: z.enum(['trained', 'rejected', 'base']),
+  metrics: z.record(z.string(), z.number()),
+  curve: z.array(CurvePoint),
+  pairs: z.number(),
+});
+
+export const Level = z.object({
+  rms: z.number(),
+  peak: z.number(),
+  peakDb: z.number(),
+  waveform: z.array(z.number()),
+  elapsedSec: z.number(),
+});
+
+export type Job = z.infer<typeof Job>;
+export type Root = z.infer<typeof Root>;
+export type Sound = z.infer<typeof Sound>;
+export type Match = z.infer<typeof Match>;
+export type SearchFilters = z.infer<typeof SearchFilters>;
+export type SearchResult = z.infer<typeof SearchResult>;
+export type Take = z.infer<typeof Take>;
+export type InputDevice = z.infer<typeof InputDevice>;
+export type Settings = z.infer<typeof Settings>;
+export type AppInfo = z.infer<typeof AppInfo>;
+export type Pair = z.infer<typeof Pair>;
+export type MediaRef = z.infer<typeof MediaRef>;
+export type Region = z.infer<typeof Region>;
+export type DragItem = z.infer<typeof DragItem>;
+export type EvalSystem = z.infer<typeof EvalSystem>;
+export type EvalRun = z.infer<typeof EvalRun>;
+export type TrainConfig = z.infer<typeof TrainConfig>;
+export type ModelVersion = z.infer<typeof ModelVersion>;
+export type Level = z.infer<typeof Level>;

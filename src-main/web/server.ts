@@ -1,0 +1,207 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, extname, join, normalize, sep } from 'node:path';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { dispatch } from '../contract/dispatch.ts';
+import type { EventBus } from '../contract/events.ts';
+import type { Handlers } from '../contract/methods.ts';
+import { CONTENT_SECURITY_POLICY } from '../contract/security.ts';
+import type { MediaFile } from '../engine/media.ts';
+
+/**
+ * The contract over HTTP + WebSocket on 127.0.0.1, so the real renderer runs in a browser
+ * (tests drive it in Chromium). Every request must carry the per-launch token: the first page
+ * load brings it in the query string and gets it back as a strict same-site cookie, which the
+ * browser then sends with every asset, API call, media request and the event socket.
+ */
+export interface WebServerOptions {
+  handlers: Handlers;
+  events: EventBus;
+  rendererDir: string;
+  /** Maps a media path (`/media/<kind>/<id>`) to a file the library owns, or null. */
+  resolveMedia: (kind: string, id: string) => Promise<MediaFile | null>;
+  port?: number;
+  token?: string;
+}
+
+export interface WebServer {
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const TOKEN_COOKIE = 'onomato_token';
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+const MAX_BODY = 80 * 1024 * 1024;
+
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const token = options.token ?? randomBytes(24).toString('hex');
+  const tokenBytes = Buffer.from(token);
+
+  const carriesToken = (req: IncomingMessage, url: URL): boolean => {
+    const offered = url.searchParams.get('token') ?? req.headers['x-onomato-token'] ?? cookie(req, TOKEN_COOKIE);
+    if (typeof offered !== 'string') return false;
+    const b = Buffer.from(offered);
+    return b.length === tokenBytes.length && timingSafeEqual(b, tokenBytes);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `Internal error: ${(err as Error).message}`);
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!carriesToken(req, url)) return send(res, 403, 'text/plain; charset=utf-8', 'Forbidden: this Onomato server needs its launch token.');
+    if (url.searchParams.has('token')) {
+      res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    }
+    if (url.pathname.startsWith('/api/')) return api(req, res, decodeURIComponent(url.pathname.slice(5)));
+    if (url.pathname.startsWith('/media/')) return media(req, res, url.pathname, url.searchParams.has('download'));
+    return staticFile(res, url.pathname);
+  }
+
+  async function api(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'Use POST');
+    // A JSON content type cannot be sent cross-origin without a preflight this server never answers.
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, 'text/plain; charset=utf-8', 'Send application/json');
+    let body: unknown;
+    try {
+      const text = await readBody(req, MAX_BODY);
+      body = text.length ? JSON.parse(text) : {};
+    } catch (err) {
+      return sendJson(res, 400, { ok: false, error: { kind: 'invalid-argument', message: `The request body is not valid JSON (${(err as Error).message})` } });
+    }
+    const reply = await dispatch(options.handlers, method, body);
+    sendJson(res, 200, reply);
+  }
+
+  async function media(req: IncomingMessage, res: ServerResponse, pathname: string, download: boolean): Promise<void> {
+    const [, , kind, id] = pathname.split('/');
+    const file = kind && id ? await options.resolveMedia(kind, decodeURIComponent(id)) : null;
+    if (!file) return send(res, 404, 'text/plain; charset=utf-8', 'Not a file of this library');
+    const size = statSync(file.path).size;
+    const headers: Record<string, string | number> = {
+      'Content-Type': file.mime,
+      'Accept-Ranges': 'bytes',
+      'Cache-Control': 'no-store',
+    };
+    if (download) headers['Content-Disposition'] = `attachment; filename="${basename(file.path).replace(/["\\\r\n]/g, '_')}"`;
+    const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+    if (range && size > 0) {
+      const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+      const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      if (start > end || start >= size) {
+        res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+        return;
+      }
+      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
+      createReadStream(file.path, { start, end }).pipe(res);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Length': size });
+    createReadStream(file.path).pipe(res);
+  }
+
+  async function staticFile(res: ServerResponse, pathname: string): Promise<void> {
+    const relative = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^([/\\])+/, '');
+    const full = join(options.rendererDir, relative);
+    if (!full.startsWith(options.rendererDir + sep)) return send(res, 404, 'text/plain; charset=utf-8', 'Not found');
+    let data: Buffer;
+    try {
+      data = await readFile(full);
+    } catch {
+      return send(res, 404, 'text/plain; charset=utf-8', 'Not found');
+    }
+    res.writeHead(200, {
+      'Content-Type': MIME[extname(full)] ?? 'application/octet-stream',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    });
+    res.end(data);
+  }
+
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== '/events' || !carriesToken(req, url)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+    });
+  });
+  const unsubscribe = options.events.onAny((name, payload) => {
+    const frame = JSON.stringify({ event: name, payload });
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    token,
+    port,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff' }).end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of String(req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new Error(`the body is larger than ${limit} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
