@@ -69,8 +69,8 @@ export function fftScratch(): FftScratch {
 
 /**
  * Writes |X[k]|^2, k = 0..512, of the real frame `frame` (FFT_SIZE values) into `power`.
- * Only the first `nonZero` samples of the frame are read; the rest are taken as zeros, which
- * is how the 800-sample window sits inside the 1024-point transform.
+ * Only the first `nonZero` samples (an even count) of the frame are read; the rest are taken as
+ * zeros, which is how the 800-sample window sits inside the 1024-point transform.
  */
 export function powerSpectrum(frame: Float64Array, nonZero: number, power: Float64Array, scratch: FftScratch): void {
   const { re, im } = scratch;
@@ -80,14 +80,7 @@ export function powerSpectrum(frame: Float64Array, nonZero: number, power: Float
     re[r] = frame[2 * n];
     im[r] = frame[2 * n + 1];
   }
-  let n = pairs;
-  if (nonZero & 1) {
-    const r = bitReversed[n];
-    re[r] = frame[2 * n];
-    im[r] = 0;
-    n++;
-  }
-  for (; n < HALF; n++) {
+  for (let n = pairs; n < HALF; n++) {
     const r = bitReversed[n];
     re[r] = 0;
     im[r] = 0;
