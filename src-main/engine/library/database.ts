@@ -1,0 +1,57 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EngineError } from '../errors.ts';
+import { MIGRATIONS, LATEST_VERSION, type Migration } from './migrations/index.ts';
+
+export type SqliteDatabase = Database.Database;
+
+/**
+ * Opens the library database with the settings every connection needs: WAL so readers never
+ * block the single writer, synchronous=NORMAL (a committed transaction survives a process kill;
+ * only an OS crash may lose the last few, never corrupt), and foreign keys enforced.
+ */
+export function openDatabase(path: string, options: { readonly?: boolean; migrate?: boolean } = {}): SqliteDatabase {
+  if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+  let db: SqliteDatabase;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  } catch (err) {
+    throw new EngineError('not-found', `cannot open the library database (${(err as Error).message})`, { file: path, cause: err });
+  }
+  try {
+    if (!options.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (options.migrate ?? !options.readonly) migrate(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export function schemaVersion(db: SqliteDatabase): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Applies every migration above the database's version, each in its own transaction. */
+export function migrate(db: SqliteDatabase, target: number = LATEST_VERSION, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = schemaVersion(db);
+  if (current > migrations.length) {
+    throw new EngineError(
+      'unsupported-format',
+      `this library was written by a newer Onomato (schema ${current}, this version knows ${migrations.length}); update Onomato to open it`,
+      { file: db.name },
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current || m.version > target) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return schemaVersion(db);
+}

@@ -1,0 +1,638 @@
+import { statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Statement } from 'better-sqlite3';
+import { EngineError, type SerializedError } from '../errors.ts';
+import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
+import { parseUcsName } from './ucs.ts';
+import type {
+  AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersion,
+  NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundStatus, Tag, Take,
+  TrainingPair, WindowVector,
+} from './types.ts';
+
+export type * from './types.ts';
+
+type Row = Record<string, unknown>;
+
+/**
+ * The one typed door to Onomato's SQLite database: every SQL statement of the product lives
+ * here (and in migrations/). Other modules call these methods and never see SQL. One process
+ * writes at a time (the main thread); workers only compute.
+ */
+export class LibraryStore {
+  readonly db: SqliteDatabase;
+  readonly path: string;
+  private readonly cache = new Map<string, Statement>();
+
+  private constructor(db: SqliteDatabase, path: string) {
+    this.db = db;
+    this.path = path;
+  }
+
+  static open(path: string, options: { readonly?: boolean } = {}): LibraryStore {
+    return new LibraryStore(openDatabase(path, options), path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  /** Runs `fn` in one transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  private sql(text: string): Statement {
+    let s = this.cache.get(text);
+    if (!s) {
+      s = this.db.prepare(text);
+      this.cache.set(text, s);
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------- roots
+
+  addRoot(path: string, now = Date.now()): LibraryRoot {
+    this.sql('INSERT INTO roots (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING').run(path, now);
+    return this.rootByPath(path)!;
+  }
+
+  /** Removes a folder and, by cascade, its sounds, vectors, tags and their training pairs. */
+  removeRoot(id: number): boolean {
+    return this.sql('DELETE FROM roots WHERE id = ?').run(id).changes > 0;
+  }
+
+  roots(): LibraryRoot[] {
+    return this.sql('SELECT * FROM roots ORDER BY path').all().map((r) => toRoot(r as Row));
+  }
+
+  rootByPath(path: string): LibraryRoot | undefined {
+    const r = this.sql('SELECT * FROM roots WHERE path = ?').get(path) as Row | undefined;
+    return r && toRoot(r);
+  }
+
+  markRootScanned(id: number, at = Date.now()): void {
+    this.sql('UPDATE roots SET last_scan_at = ? WHERE id = ?').run(at, id);
+  }
+
+  // ---------------------------------------------------------------- scanning
+
+  scanEntries(rootId: number): ScanEntry[] {
+    return this.sql(
+      'SELECT id, path, size, mtime_ms, content_hash, status, model_id FROM sounds WHERE root_id = ?',
+    ).all(rootId).map((r) => {
+      const row = r as Row;
+      return {
+        id: row.id as number, path: row.path as string, size: row.size as number, mtimeMs: row.mtime_ms as number,
+        contentHash: row.content_hash as string | null, status: row.status as SoundStatus, modelId: row.model_id as string | null,
+      };
+    });
+  }
+
+  /** Inserts files found on disk as pending; returns their ids in order. */
+  addPendingSounds(files: readonly NewSoundFile[]): number[] {
+    const insert = this.sql(
+      `INSERT INTO sounds (root_id, path, folder, name, size, mtime_ms, content_hash, status, ucs_cat_id, ucs_category, ucs_subcategory)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+    );
+    return this.transaction(() => files.map((f) => {
+      const name = basename(f.path);
+      const ucs = parseUcsName(name);
+      const id = Number(insert.run(
+        f.rootId, f.path, dirname(f.path), name, f.size, Math.round(f.mtimeMs), f.contentHash ?? null,
+        ucs?.catId ?? null, ucs?.category ?? null, ucs?.subcategory ?? null,
+      ).lastInsertRowid);
+      this.writeFts(id);
+      return id;
+    }));
+  }
+
+  /** A file whose size or modification time changed: analyse it again. */
+  markChanged(id: number, size: number, mtimeMs: number): void {
+    this.sql(
+      `UPDATE sounds SET size = ?, mtime_ms = ?, content_hash = NULL, status = 'pending',
+       failure_kind = NULL, failure_reason = NULL WHERE id = ?`,
+    ).run(size, Math.round(mtimeMs), id);
+  }
+
+  /** Marks sounds for re-analysis without touching their file facts (e.g. a new model). */
+  markPending(ids: readonly number[]): void {
+    const s = this.sql(`UPDATE sounds SET status = 'pending' WHERE id = ?`);
+    this.transaction(() => { for (const id of ids) s.run(id); });
+  }
+
+  /** The same content found at a new path: keep the sound (and its vectors, tags, pairs). */
+  moveSound(id: number, to: NewSoundFile): void {
+    const name = basename(to.path);
+    const ucs = parseUcsName(name);
+    this.transaction(() => {
+      this.sql(
+        `UPDATE sounds SET root_id = ?, path = ?, folder = ?, name = ?, size = ?, mtime_ms = ?,
+         ucs_cat_id = ?, ucs_category = ?, ucs_subcategory = ? WHERE id = ?`,
+      ).run(to.rootId, to.path, dirname(to.path), name, to.size, Math.round(to.mtimeMs),
+        ucs?.catId ?? null, ucs?.category ?? null, ucs?.subcategory ?? null, id);
+      this.writeFts(id);
+    });
+  }
+
+  deleteSounds(ids: readonly number[]): void {
+    const s = this.sql('DELETE FROM sounds WHERE id = ?');
+    this.transaction(() => { for (const id of ids) s.run(id); });
+  }
+
+  /** Pending sounds in a stable order, optionally limited to some roots. */
+  pendingSounds(rootIds?: readonly number[]): { id: number; path: string }[] {
+    const rows = rootIds
+      ? this.db.prepare(`SELECT id, path FROM sounds WHERE status = 'pending' AND root_id IN (${rootIds.map(() => '?').join(',')}) ORDER BY id`).all(...rootIds)
+      : this.sql(`SELECT id, path FROM sounds WHERE status = 'pending' ORDER BY id`).all();
+    return rows as { id: number; path: string }[];
+  }
+
+  /**
+   * Stores one analysed file atomically: the row, its windows, tags and full-text entry,
+   * and the status 'indexed'. A kill before the commit leaves the sound pending and whole.
+   */
+  commitAnalysed(a: AnalysedSound, now = Date.now()): void {
+    this.transaction(() => {
+      const changed = this.sql(
+        `UPDATE sounds SET status = 'indexed', content_hash = ?, format = ?, sample_rate = ?, channels = ?, bit_depth = ?,
+         duration_sec = ?, analysed_sec = ?, peaks = ?, description = ?, metadata = ?, failure_kind = NULL,
+         failure_reason = NULL, model_id = ?, indexed_at = ? WHERE id = ?`,
+      ).run(a.contentHash, a.format, a.sampleRate, a.channels, a.bitDepth, a.durationSec, a.analysedSec,
+        blob(a.peaks), a.description, JSON.stringify(a.metadata), a.modelId, now, a.soundId).changes;
+      if (changed === 0) return; // the file was removed from the library while it was analysed
+      this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').run(a.soundId, a.modelId);
+      const putWindow = this.sql('INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
+      a.windows.forEach((w, i) => putWindow.run(a.soundId, a.modelId, i, w.offsetSec, blob(w.vector)));
+      if (a.features) this.putSoundFeatures(a.soundId, a.features.backbone, a.features.windows);
+      this.sql('DELETE FROM sound_tags WHERE sound_id = ?').run(a.soundId);
+      const putTag = this.sql('INSERT INTO sound_tags (sound_id, label, probability) VALUES (?, ?, ?)');
+      for (const t of a.tags) putTag.run(a.soundId, t.label, t.probability);
+      this.writeFts(a.soundId);
+    });
+  }
+
+  /** Records why a file could not be analysed; it is retried only when it changes on disk. */
+  commitFailed(soundId: number, error: SerializedError, contentHash: string | null = null, now = Date.now()): void {
+    this.sql(
+      `UPDATE sounds SET status = 'failed', failure_kind = ?, failure_reason = ?, content_hash = coalesce(?, content_hash),
+       indexed_at = ? WHERE id = ?`,
+    ).run(error.kind, error.message, contentHash, now, soundId);
+  }
+
+  private writeFts(id: number): void {
+    this.sql('DELETE FROM sounds_fts WHERE rowid = ?').run(id);
+    this.sql(
+      `INSERT INTO sounds_fts (rowid, name, folder, description, category, tags)
+       SELECT s.id, replace(replace(s.name, '_', ' '), '-', ' '), s.folder, coalesce(s.description, ''),
+              trim(coalesce(s.ucs_category, '') || ' ' || coalesce(s.ucs_subcategory, '') || ' ' || coalesce(s.ucs_cat_id, '')),
+              coalesce((SELECT group_concat(t.label, ' ') FROM sound_tags t WHERE t.sound_id = s.id), '')
+       FROM sounds s WHERE s.id = ?`,
+    ).run(id);
+  }
+
+  // ---------------------------------------------------------------- reading sounds
+
+  sound(id: number): Sound | undefined {
+    const r = this.sql('SELECT * FROM sounds WHERE id = ?').get(id) as Row | undefined;
+    return r && toSound(r);
+  }
+
+  soundByPath(path: string): Sound | undefined {
+    const r = this.sql('SELECT * FROM sounds WHERE path = ?').get(path) as Row | undefined;
+    return r && toSound(r);
+  }
+
+  soundsByIds(ids: readonly number[]): Map<number, Sound> {
+    const out = new Map<number, Sound>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = this.db.prepare(`SELECT * FROM sounds WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk);
+      for (const r of rows) { const s = toSound(r as Row); out.set(s.id, s); }
+    }
+    return out;
+  }
+
+  /** A page of sounds for browsing, by path. */
+  sounds(options: { status?: SoundStatus; limit?: number; offset?: number } = {}): Sound[] {
+    const limit = options.limit ?? 100;
+    const offset = options.offset ?? 0;
+    const rows = options.status
+      ? this.sql('SELECT * FROM sounds WHERE status = ? ORDER BY path LIMIT ? OFFSET ?').all(options.status, limit, offset)
+      : this.sql('SELECT * FROM sounds ORDER BY path LIMIT ? OFFSET ?').all(limit, offset);
+    return rows.map((r) => toSound(r as Row));
+  }
+
+  peaks(id: number): Float32Array | undefined {
+    const r = this.sql('SELECT peaks FROM sounds WHERE id = ?').get(id) as { peaks: Buffer | null } | undefined;
+    return r?.peaks ? floats(r.peaks) : undefined;
+  }
+
+  soundWindows(soundId: number, modelId: string): WindowVector[] {
+    return this.sql('SELECT offset_sec, vector FROM sound_embeddings WHERE sound_id = ? AND model_id = ? ORDER BY window_index')
+      .all(soundId, modelId).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
+  }
+
+  windowCount(soundId: number, modelId: string): number {
+    return (this.sql('SELECT count(*) AS n FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').get(soundId, modelId) as { n: number }).n;
+  }
+
+  /**
+   * Streams every window vector of a model version, grouped by sound, without holding them
+   * all as JS objects (the vector index copies each into its own storage).
+   */
+  *embeddings(modelId: string): Generator<{ soundId: number; windowIndex: number; offsetSec: number; vector: Float32Array }> {
+    const s = this.db.prepare('SELECT sound_id, window_index, offset_sec, vector FROM sound_embeddings WHERE model_id = ? ORDER BY sound_id, window_index');
+    for (const r of s.iterate(modelId)) {
+      const row = r as Row;
+      yield { soundId: row.sound_id as number, windowIndex: row.window_index as number, offsetSec: row.offset_sec as number, vector: floats(row.vector as Buffer) };
+    }
+  }
+
+  soundTags(soundId: number): Tag[] {
+    return this.sql('SELECT label, probability FROM sound_tags WHERE sound_id = ? ORDER BY probability DESC')
+      .all(soundId) as Tag[];
+  }
+
+  failures(limit = 1000): SoundFailure[] {
+    return this.sql(`SELECT id, path, failure_kind AS kind, failure_reason AS reason FROM sounds WHERE status = 'failed' ORDER BY path LIMIT ?`)
+      .all(limit) as SoundFailure[];
+  }
+
+  counts(): LibraryCounts {
+    const s = this.sql(
+      `SELECT count(*) AS sounds, sum(status = 'indexed') AS indexed, sum(status = 'pending') AS pending,
+       sum(status = 'failed') AS failed FROM sounds`,
+    ).get() as Row;
+    return {
+      roots: (this.sql('SELECT count(*) AS n FROM roots').get() as { n: number }).n,
+      sounds: s.sounds as number,
+      indexed: (s.indexed as number | null) ?? 0,
+      pending: (s.pending as number | null) ?? 0,
+      failed: (s.failed as number | null) ?? 0,
+      windows: (this.sql('SELECT count(*) AS n FROM sound_embeddings').get() as { n: number }).n,
+      tags: (this.sql('SELECT count(*) AS n FROM sound_tags').get() as { n: number }).n,
+    };
+  }
+
+  maxSoundId(): number {
+    return (this.sql('SELECT coalesce(max(id), 0) AS n FROM sounds').get() as { n: number }).n;
+  }
+
+  /** Bytes on disk: the database file plus its write-ahead log. */
+  databaseBytes(): number {
+    if (this.path === ':memory:') {
+      const pages = this.db.pragma('page_count', { simple: true }) as number;
+      return pages * (this.db.pragma('page_size', { simple: true }) as number);
+    }
+    let total = 0;
+    for (const p of [this.path, `${this.path}-wal`]) {
+      try { total += statSync(p).size; } catch { /* absent WAL */ }
+    }
+    return total;
+  }
+
+  /** Folds the write-ahead log into the database file (sizes then reflect the data). */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  // ---------------------------------------------------------------- query planning
+
+  /** Ids of indexed sounds that satisfy every filter present. */
+  soundIdsMatching(filter: SoundFilter): number[] {
+    const where: string[] = [`s.status = 'indexed'`];
+    const args: unknown[] = [];
+    if (filter.folders?.length) {
+      where.push(`(${filter.folders.map(() => `(s.folder = ? OR s.folder LIKE ? ESCAPE '\\')`).join(' OR ')})`);
+      for (const f of filter.folders) {
+        const folder = f.replace(/[\\/]+$/, '');
+        args.push(folder, `${escapeLike(folder)}/%`);
+      }
+    }
+    if (filter.minDurationSec !== undefined) { where.push('s.duration_sec >= ?'); args.push(filter.minDurationSec); }
+    if (filter.maxDurationSec !== undefined) { where.push('s.duration_sec <= ?'); args.push(filter.maxDurationSec); }
+    if (filter.categories?.length) {
+      const marks = filter.categories.map(() => '?').join(',');
+      where.push(`(upper(s.ucs_category) IN (${marks}) OR s.ucs_cat_id IN (${marks}))`);
+      args.push(...filter.categories.map((c) => c.toUpperCase()), ...filter.categories);
+    }
+    if (filter.tags?.length) {
+      where.push(`s.id IN (SELECT sound_id FROM sound_tags WHERE label IN (${filter.tags.map(() => '?').join(',')}) AND probability >= ?)`);
+      args.push(...filter.tags, filter.minTagProbability ?? 0);
+    }
+    // Text without any word (only spaces or punctuation) does not narrow the search.
+    const match = filter.text ? ftsQuery(filter.text) : undefined;
+    if (match) { where.push('s.id IN (SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ?)'); args.push(match); }
+    return this.db.prepare(`SELECT s.id FROM sounds s WHERE ${where.join(' AND ')}`).pluck().all(...args) as number[];
+  }
+
+  /** Full-text search alone, best match first (for a text box without an imitation). */
+  searchText(text: string, limit = 50): number[] {
+    const match = ftsQuery(text);
+    if (!match) return [];
+    return this.sql(`SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ? ORDER BY rank LIMIT ?`).pluck().all(match, limit) as number[];
+  }
+
+  // ---------------------------------------------------------------- training features
+
+  putSoundFeatures(soundId: number, backbone: string, windows: readonly WindowVector[]): void {
+    this.transaction(() => {
+      this.sql('DELETE FROM sound_features WHERE sound_id = ? AND backbone = ?').run(soundId, backbone);
+      const put = this.sql('INSERT INTO sound_features (sound_id, backbone, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
+      windows.forEach((w, i) => put.run(soundId, backbone, i, w.offsetSec, blob(w.vector)));
+    });
+  }
+
+  soundFeatures(soundId: number, backbone: string): WindowVector[] {
+    return this.sql('SELECT offset_sec, vector FROM sound_features WHERE sound_id = ? AND backbone = ? ORDER BY window_index')
+      .all(soundId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
+  }
+
+  // ---------------------------------------------------------------- takes and training pairs
+
+  addTake(t: NewTake): Take {
+    const id = Number(this.sql(
+      `INSERT INTO takes (wav_path, created_at, duration_sec, sample_rate, source, original_name, device_name)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(t.wavPath, t.createdAt ?? Date.now(), t.durationSec, t.sampleRate, t.source, t.originalName, t.deviceName).lastInsertRowid);
+    return this.take(id)!;
+  }
+
+  take(id: number): Take | undefined {
+    const r = this.sql('SELECT * FROM takes WHERE id = ?').get(id) as Row | undefined;
+    return r && toTake(r);
+  }
+
+  takes(options: { includeDeleted?: boolean } = {}): Take[] {
+    const rows = options.includeDeleted
+      ? this.sql('SELECT * FROM takes ORDER BY created_at DESC, id DESC').all()
+      : this.sql('SELECT * FROM takes WHERE deleted = 0 ORDER BY created_at DESC, id DESC').all();
+    return rows.map((r) => toTake(r as Row));
+  }
+
+  /**
+   * Deletes a take. While training pairs use it, it is only hidden (its features keep
+   * training); otherwise the row and its features go. Returns what happened so the caller
+   * can delete the WAV file only when nothing needs it.
+   */
+  deleteTake(id: number): 'hidden' | 'deleted' | 'absent' {
+    return this.transaction(() => {
+      if (!this.take(id)) return 'absent';
+      const used = (this.sql('SELECT count(*) AS n FROM training_pairs WHERE take_id = ?').get(id) as { n: number }).n > 0;
+      if (used) {
+        this.sql('UPDATE takes SET deleted = 1 WHERE id = ?').run(id);
+        return 'hidden';
+      }
+      this.sql('DELETE FROM takes WHERE id = ?').run(id);
+      return 'deleted';
+    });
+  }
+
+  putTakeFeatures(takeId: number, backbone: string, windows: readonly WindowVector[]): void {
+    this.transaction(() => {
+      this.sql('DELETE FROM take_features WHERE take_id = ? AND backbone = ?').run(takeId, backbone);
+      const put = this.sql('INSERT INTO take_features (take_id, backbone, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
+      windows.forEach((w, i) => put.run(takeId, backbone, i, w.offsetSec, blob(w.vector)));
+    });
+  }
+
+  takeFeatures(takeId: number, backbone: string): WindowVector[] {
+    return this.sql('SELECT offset_sec, vector FROM take_features WHERE take_id = ? AND backbone = ? ORDER BY window_index')
+      .all(takeId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
+  }
+
+  /** Pairs a take with the sound it imitates; adding the same pair again returns the existing one. */
+  addPair(takeId: number, soundId: number, origin: PairOrigin, now = Date.now()): TrainingPair {
+    this.sql(
+      `INSERT INTO training_pairs (take_id, sound_id, origin, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (take_id, sound_id) DO NOTHING`,
+    ).run(takeId, soundId, origin, now);
+    return toPair(this.sql('SELECT * FROM training_pairs WHERE take_id = ? AND sound_id = ?').get(takeId, soundId) as Row);
+  }
+
+  pairs(options: { origin?: PairOrigin } = {}): TrainingPair[] {
+    const rows = options.origin
+      ? this.sql('SELECT * FROM training_pairs WHERE origin = ? ORDER BY id').all(options.origin)
+      : this.sql('SELECT * FROM training_pairs ORDER BY id').all();
+    return rows.map((r) => toPair(r as Row));
+  }
+
+  /** Removes a pair, and a hidden take that no other pair needs any more. */
+  removePair(id: number): boolean {
+    return this.transaction(() => {
+      const pair = this.sql('SELECT take_id FROM training_pairs WHERE id = ?').get(id) as { take_id: number } | undefined;
+      if (!pair) return false;
+      this.sql('DELETE FROM training_pairs WHERE id = ?').run(id);
+      this.sql(
+        'DELETE FROM takes WHERE id = ? AND deleted = 1 AND NOT EXISTS (SELECT 1 FROM training_pairs WHERE take_id = ?)',
+      ).run(pair.take_id, pair.take_id);
+      return true;
+    });
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  createJob(kind: string, config: Record<string, unknown> = {}, now = Date.now()): JobRecord {
+    const id = Number(this.sql(
+      `INSERT INTO jobs (kind, state, config, created_at, updated_at) VALUES (?, 'running', ?, ?, ?)`,
+    ).run(kind, JSON.stringify(config), now, now).lastInsertRowid);
+    return this.job(id)!;
+  }
+
+  updateJob(id: number, patch: { state?: JobState; progress?: Record<string, unknown>; error?: SerializedError | null }, now = Date.now()): void {
+    this.sql(
+      `UPDATE jobs SET state = coalesce(?, state), progress = coalesce(?, progress),
+       error = CASE WHEN ? THEN ? ELSE error END, updated_at = ? WHERE id = ?`,
+    ).run(patch.state ?? null, patch.progress ? JSON.stringify(patch.progress) : null,
+      patch.error !== undefined ? 1 : 0, patch.error ? JSON.stringify(patch.error) : null, now, id);
+  }
+
+  job(id: number): JobRecord | undefined {
+    const r = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    return r && toJob(r);
+  }
+
+  jobs(options: { kind?: string; limit?: number } = {}): JobRecord[] {
+    const limit = options.limit ?? 50;
+    const rows = options.kind
+      ? this.sql('SELECT * FROM jobs WHERE kind = ? ORDER BY id DESC LIMIT ?').all(options.kind, limit)
+      : this.sql('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit);
+    return rows.map((r) => toJob(r as Row));
+  }
+
+  /** Jobs left running or paused by a process that died; called once at start-up. */
+  markInterruptedJobs(now = Date.now()): number {
+    return this.sql(`UPDATE jobs SET state = 'interrupted', updated_at = ? WHERE state IN ('running', 'paused', 'queued')`).run(now).changes;
+  }
+
+  // ---------------------------------------------------------------- evaluation runs
+
+  addEvaluationRun(run: Omit<EvaluationRun, 'id' | 'createdAt'> & { createdAt?: number }): EvaluationRun {
+    const id = Number(this.sql(
+      'INSERT INTO evaluation_runs (created_at, dataset, systems, report, model_id) VALUES (?, ?, ?, ?, ?)',
+    ).run(run.createdAt ?? Date.now(), run.dataset, JSON.stringify(run.systems), JSON.stringify(run.report), run.modelId).lastInsertRowid);
+    return this.evaluationRun(id)!;
+  }
+
+  evaluationRun(id: number): EvaluationRun | undefined {
+    const r = this.sql('SELECT * FROM evaluation_runs WHERE id = ?').get(id) as Row | undefined;
+    return r && toEvaluation(r);
+  }
+
+  evaluationRuns(limit = 50): EvaluationRun[] {
+    return this.sql('SELECT * FROM evaluation_runs ORDER BY id DESC LIMIT ?').all(limit).map((r) => toEvaluation(r as Row));
+  }
+
+  // ---------------------------------------------------------------- model versions
+
+  /** Adds or updates a model version (weights untouched when `weights` is undefined). */
+  putModelVersion(v: { id: string; kind: ModelKind; name?: string | null; config?: Record<string, unknown>; metrics?: Record<string, unknown>; weights?: Uint8Array | null; createdAt?: number }): ModelVersion {
+    this.sql(
+      `INSERT INTO model_versions (id, created_at, kind, name, config, metrics, weights) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, config = excluded.config,
+       metrics = excluded.metrics, weights = CASE WHEN ? THEN excluded.weights ELSE weights END`,
+    ).run(v.id, v.createdAt ?? Date.now(), v.kind, v.name ?? null, JSON.stringify(v.config ?? {}), JSON.stringify(v.metrics ?? {}),
+      v.weights ? Buffer.from(v.weights.buffer, v.weights.byteOffset, v.weights.byteLength) : null, v.weights !== undefined ? 1 : 0);
+    return this.modelVersion(v.id)!;
+  }
+
+  modelVersion(id: string): ModelVersion | undefined {
+    const r = this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE id = ?').get(id) as Row | undefined;
+    return r && toModel(r);
+  }
+
+  modelWeights(id: string): Uint8Array | undefined {
+    const r = this.sql('SELECT weights FROM model_versions WHERE id = ?').get(id) as { weights: Buffer | null } | undefined;
+    return r?.weights ? new Uint8Array(r.weights) : undefined;
+  }
+
+  modelVersions(): ModelVersion[] {
+    return this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions ORDER BY created_at, id')
+      .all().map((r) => toModel(r as Row));
+  }
+
+  activeModelVersion(): ModelVersion | undefined {
+    const r = this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE active = 1').get() as Row | undefined;
+    return r && toModel(r);
+  }
+
+  setActiveModelVersion(id: string): void {
+    this.transaction(() => {
+      if (!this.modelVersion(id)) throw new EngineError('not-found', `there is no model version "${id}"`);
+      this.sql('UPDATE model_versions SET active = 0 WHERE active = 1').run();
+      this.sql('UPDATE model_versions SET active = 1 WHERE id = ?').run(id);
+    });
+  }
+
+  /** Deletes a version and its vectors; the active one cannot be deleted. */
+  deleteModelVersion(id: string): boolean {
+    const v = this.modelVersion(id);
+    if (!v) return false;
+    if (v.active) throw new EngineError('forbidden', 'the active model cannot be deleted; activate another one first');
+    return this.sql('DELETE FROM model_versions WHERE id = ?').run(id).changes > 0;
+  }
+
+  // ---------------------------------------------------------------- settings
+
+  getSetting<T>(key: string): T | undefined {
+    const r = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return r ? (JSON.parse(r.value) as T) : undefined;
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, JSON.stringify(value));
+  }
+
+  deleteSetting(key: string): void {
+    this.sql('DELETE FROM settings WHERE key = ?').run(key);
+  }
+
+  /** Runs SQLite's own consistency check; 'ok' when the file is sound. */
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  }
+}
+
+// -------------------------------------------------------------------- row mapping
+
+function blob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** A copy, because SQLite's buffers need not be 4-byte aligned. */
+function floats(b: Buffer): Float32Array {
+  const out = new Float32Array(b.byteLength / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Words typed by a user -> an FTS5 query where every word must match as a prefix. */
+export function ftsQuery(text: string): string | undefined {
+  const words = text.normalize('NFKC').split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+  return words.length ? words.map((w) => `"${w}"*`).join(' AND ') : undefined;
+}
+
+function json<T>(v: unknown, fallback: T): T {
+  return typeof v === 'string' && v.length ? (JSON.parse(v) as T) : fallback;
+}
+
+function toRoot(r: Row): LibraryRoot {
+  return { id: r.id as number, path: r.path as string, addedAt: r.added_at as number, lastScanAt: r.last_scan_at as number | null };
+}
+
+function toSound(r: Row): Sound {
+  return {
+    id: r.id as number, rootId: r.root_id as number, path: r.path as string, folder: r.folder as string, name: r.name as string,
+    size: r.size as number, mtimeMs: r.mtime_ms as number, contentHash: r.content_hash as string | null,
+    status: r.status as SoundStatus, format: r.format as string | null, sampleRate: r.sample_rate as number | null,
+    channels: r.channels as number | null, bitDepth: r.bit_depth as number | null, durationSec: r.duration_sec as number | null,
+    analysedSec: r.analysed_sec as number | null, description: r.description as string | null,
+    metadata: json(r.metadata, {}), ucsCatId: r.ucs_cat_id as string | null, ucsCategory: r.ucs_category as string | null,
+    ucsSubcategory: r.ucs_subcategory as string | null, failureKind: r.failure_kind as string | null,
+    failureReason: r.failure_reason as string | null, modelId: r.model_id as string | null, indexedAt: r.indexed_at as number | null,
+  };
+}
+
+function toTake(r: Row): Take {
+  return {
+    id: r.id as number, wavPath: r.wav_path as string, createdAt: r.created_at as number, durationSec: r.duration_sec as number,
+    sampleRate: r.sample_rate as number, source: r.source as Take['source'], originalName: r.original_name as string | null,
+    deviceName: r.device_name as string | null, deleted: r.deleted === 1,
+  };
+}
+
+function toPair(r: Row): TrainingPair {
+  return { id: r.id as number, takeId: r.take_id as number, soundId: r.sound_id as number, origin: r.origin as PairOrigin, createdAt: r.created_at as number };
+}
+
+function toJob(r: Row): JobRecord {
+  return {
+    id: r.id as number, kind: r.kind as string, state: r.state as JobState, progress: json(r.progress, {}), config: json(r.config, {}),
+    error: json<SerializedError | null>(r.error, null), createdAt: r.created_at as number, updatedAt: r.updated_at as number,
+  };
+}
+
+function toEvaluation(r: Row): EvaluationRun {
+  return {
+    id: r.id as number, createdAt: r.created_at as number, dataset: r.dataset as string, systems: json(r.systems, []),
+    report: json(r.report, null), modelId: r.model_id as string | null,
+  };
+}
+
+function toModel(r: Row): ModelVersion {
+  return {
+    id: r.id as string, createdAt: r.created_at as number, kind: r.kind as ModelKind, name: r.name as string | null,
+    config: json(r.config, {}), metrics: json(r.metrics, {}), active: r.active === 1,
+  };
+}
