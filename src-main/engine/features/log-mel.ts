@@ -137,22 +137,26 @@ export function logMel(samples: Float32Array, opts: { fmin?: number; fmax?: numb
   const data = new Float32Array(MEL_BINS * frames);
   const { first, offset, count, weights } = bank;
   const halfWindow = WINDOW / 2;
+  // Locals, not module bindings, inside the hot loops: V8 then skips a context load per access.
+  const w = hann;
+  const x = frame;
+  const p = power;
 
   for (let t = 0; t < frames; t++) {
     const start = t * HOP - halfWindow;
     if (start >= 0 && start + WINDOW <= length) {
-      for (let j = 0; j < WINDOW; j++) frame[j] = hann[j] * y[start + j];
+      for (let j = 0; j < WINDOW; j++) x[j] = w[j] * y[start + j];
     } else {
-      for (let j = 0; j < WINDOW; j++) frame[j] = hann[j] * y[reflect(start + j, length)];
+      for (let j = 0; j < WINDOW; j++) x[j] = w[j] * y[reflect(start + j, length)];
     }
-    powerSpectrum(frame, WINDOW, power, scratch);
+    powerSpectrum(x, WINDOW, p, scratch);
 
     for (let m = 0; m < MEL_BINS; m++) {
       const k0 = first[m];
       const w0 = offset[m];
       const n = count[m];
       let sum = 0;
-      for (let i = 0; i < n; i++) sum += weights[w0 + i] * power[k0 + i];
+      for (let i = 0; i < n; i++) sum += weights[w0 + i] * p[k0 + i];
       data[m * frames + t] = (Math.log(sum + LOG_OFFSET) + 4.5) / 5;
     }
   }

@@ -74,14 +74,16 @@ export function fftScratch(): FftScratch {
  */
 export function powerSpectrum(frame: Float64Array, nonZero: number, power: Float64Array, scratch: FftScratch): void {
   const { re, im } = scratch;
+  // Locals, not module bindings, inside the hot loops: V8 then skips a context load per access.
+  const rev = bitReversed, cos = stageCos, sin = stageSin, splitRe = splitCos, splitIm = splitSin;
   const pairs = nonZero >> 1;
   for (let n = 0; n < pairs; n++) {
-    const r = bitReversed[n];
+    const r = rev[n];
     re[r] = frame[2 * n];
     im[r] = frame[2 * n + 1];
   }
   for (let n = pairs; n < HALF; n++) {
-    const r = bitReversed[n];
+    const r = rev[n];
     re[r] = 0;
     im[r] = 0;
   }
@@ -131,7 +133,7 @@ export function powerSpectrum(frame: Float64Array, nonZero: number, power: Float
     const h = HALF / 2;
     for (let a = 0; a < h; a++) {
       const b = a + h;
-      const wr = stageCos[a], wi = stageSin[a];
+      const wr = cos[a], wi = sin[a];
       const xr = re[b], xi = im[b];
       const tr = xr * wr - xi * wi;
       const ti = xr * wi + xi * wr;
@@ -149,7 +151,7 @@ export function powerSpectrum(frame: Float64Array, nonZero: number, power: Float
     const a = re[k], b = im[k], c = re[HALF - k], d = im[HALF - k];
     const er = 0.5 * (a + c), ei = 0.5 * (b - d);
     const or = 0.5 * (b + d), oi = -0.5 * (a - c);
-    const wr = splitCos[k], wi = splitSin[k];
+    const wr = splitRe[k], wi = splitIm[k];
     const xr = er + wr * or - wi * oi;
     const xi = ei + wr * oi + wi * or;
     power[k] = xr * xr + xi * xi;
