@@ -1,0 +1,463 @@
+import { EngineError } from '../errors.ts';
+import { BestWindows } from './best-windows.ts';
+import { instantiateKernels, paddedStride, type ScoringKernels } from './simd-kernels.ts';
+
+/**
+ * The in-memory index that answers an imitation against every window of every library sound.
+ *
+ * A sound scores by its best window (cosine = dot product of L2-normalised embeddings) and a
+ * result carries that window's offset. By default each window is kept as int8 with one scale per
+ * window (dimension + 14 bytes a window, ~400 B at 384-d), every window is scored with SIMD
+ * integer dot products, and the best candidates are rescored exactly against the float32
+ * embeddings the store keeps, fetched through `fetchExact`. `precision: 'float32'` keeps float32
+ * rows in memory instead and is exact by construction.
+ *
+ * Rows live contiguously: vectors in WebAssembly memory (where the kernels read them), per-row
+ * metadata in growable typed arrays. A sound's rows form a linked list through `rowNext`, and
+ * removal moves the last row into the hole, so memory never fragments.
+ */
+
+export type Precision = 'int8' | 'float32';
+
+export interface SoundWindow {
+  offsetSec: number;
+  embedding: Float32Array;
+}
+
+/** Identifies one stored window: `window` is its position in the array given to `upsert`. */
+export interface WindowKey {
+  soundId: number;
+  window: number;
+  offsetSec: number;
+}
+
+/** Returns the float32 embeddings of the given windows, in the same order. */
+export type FetchExact = (keys: WindowKey[]) => Float32Array[];
+
+/**
+ * Which sounds may be returned. A Uint8Array is a bitset: sound `id` is allowed when bit
+ * `id & 7` of byte `id >> 3` is set (see `soundBitset`); ids past its end are not allowed.
+ */
+export type AllowedSounds = Uint8Array | ReadonlySet<number> | ((soundId: number) => boolean);
+
+export interface SearchOptions {
+  top: number;
+  allow?: AllowedSounds;
+  /** Score every window exactly (float32). With int8 precision this reads all embeddings through `fetchExact`: slow. */
+  exact?: boolean;
+  /** Windows kept from the int8 scan for exact rescoring; default max(10 * top, 100). */
+  candidates?: number;
+}
+
+export interface SoundMatch {
+  soundId: number;
+  score: number;
+  offsetSec: number;
+}
+
+export interface SoundIndexOptions {
+  precision?: Precision;
+  fetchExact?: FetchExact;
+}
+
+export interface IndexMemory {
+  /** Bytes holding the current windows (vectors and per-window metadata). */
+  used: number;
+  /** Bytes allocated, including room to grow. */
+  reserved: number;
+}
+
+/** Builds the bitset form of `AllowedSounds` from sound ids. */
+export function soundBitset(ids: Iterable<number>): Uint8Array {
+  let max = -1;
+  const list = [...ids];
+  for (const id of list) if (id > max) max = id;
+  const bits = new Uint8Array((max >> 3) + 1);
+  for (const id of list) bits[id >> 3] |= 1 << (id & 7);
+  return bits;
+}
+
+const WASM_PAGE = 65536;
+const MAX_WASM_PAGES = 65536;
+/** Rows scored per kernel call: the int32 results stay in L1 and the rows in L2. */
+const BLOCK_ROWS = 2048;
+const MAX_WINDOWS_PER_SOUND = 65535;
+const MAX_SOUND_ID = 0x7fffffff;
+
+export class SoundIndex {
+  readonly dimension: number;
+  readonly precision: Precision;
+  private readonly fetchExact: FetchExact | undefined;
+  private readonly stride: number;
+  private readonly rowBytes: number;
+  private readonly queryAt = 0;
+  private readonly outAt: number;
+  private readonly matrixAt: number;
+  private readonly memory: WebAssembly.Memory;
+  private readonly kernels: ScoringKernels;
+
+  private count = 0;
+  private capacity = 0;
+  private rowScale = new Float32Array(0);
+  private rowSound = new Int32Array(0);
+  private rowOffset = new Float32Array(0);
+  private rowWindow = new Uint16Array(0);
+  private rowNext = new Int32Array(0);
+  private readonly firstRow = new Map<number, number>();
+
+  constructor(dimension: number, options: SoundIndexOptions = {}) {
+    if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16384) {
+      throw new EngineError('invalid-argument', `an embedding dimension must be a whole number from 1 to 16384, not ${dimension}`);
+    }
+    this.dimension = dimension;
+    this.precision = options.precision ?? 'int8';
+    this.fetchExact = options.fetchExact;
+    this.stride = paddedStride(dimension);
+    this.rowBytes = this.precision === 'int8' ? this.stride : this.stride * 4;
+    this.outAt = this.stride * 4;
+    this.matrixAt = align(this.outAt + BLOCK_ROWS * 4, 64);
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.matrixAt / WASM_PAGE) });
+    this.kernels = instantiateKernels(this.stride, this.memory, false);
+  }
+
+  /** Number of sounds. */
+  get size(): number {
+    return this.firstRow.size;
+  }
+
+  get windowCount(): number {
+    return this.count;
+  }
+
+  has(soundId: number): boolean {
+    return this.firstRow.has(soundId);
+  }
+
+  memoryBytes(): IndexMemory {
+    const perRowMeta = 4 + 4 + 4 + 2 + 4;
+    return {
+      used: this.count * (this.rowBytes + perRowMeta),
+      reserved: this.memory.buffer.byteLength + this.capacity * perRowMeta,
+    };
+  }
+
+  /** Sets a sound's windows, replacing any it had. */
+  upsert(soundId: number, windows: readonly SoundWindow[]): void {
+    checkSoundId(soundId);
+    if (windows.length === 0) throw new EngineError('invalid-argument', `sound ${soundId} has no windows to index`);
+    if (windows.length > MAX_WINDOWS_PER_SOUND) {
+      throw new EngineError('invalid-argument', `sound ${soundId} has ${windows.length} windows; at most ${MAX_WINDOWS_PER_SOUND} are supported`);
+    }
+    for (const w of windows) {
+      this.checkVector(w.embedding, `sound ${soundId}`);
+      if (!Number.isFinite(w.offsetSec)) throw new EngineError('invalid-argument', `sound ${soundId} has a window with offset ${w.offsetSec}`);
+    }
+    this.remove(soundId);
+    this.reserve(this.count + windows.length);
+    let previous = -1;
+    for (let w = 0; w < windows.length; w++) {
+      const row = this.count++;
+      this.writeVector(row, windows[w].embedding);
+      this.rowSound[row] = soundId;
+      this.rowOffset[row] = windows[w].offsetSec;
+      this.rowWindow[row] = w;
+      this.rowNext[row] = -1;
+      if (previous < 0) this.firstRow.set(soundId, row);
+      else this.rowNext[previous] = row;
+      previous = row;
+    }
+  }
+
+  /** Forgets a sound; returns whether it was indexed. */
+  remove(soundId: number): boolean {
+    const head = this.firstRow.get(soundId);
+    if (head === undefined) return false;
+    const rows: number[] = [];
+    for (let r = head; r >= 0; r = this.rowNext[r]) rows.push(r);
+    // Highest first: every row above the one being filled is then already gone or belongs to
+    // another sound, so the row moved in is never one of this sound's.
+    rows.sort((a, b) => b - a);
+    for (const row of rows) this.moveLastRowTo(row);
+    this.firstRow.delete(soundId);
+    return true;
+  }
+
+  search(query: Float32Array, options: SearchOptions): SoundMatch[] {
+    return this.rank(query, options, -1);
+  }
+
+  /** Sounds like the first window of `soundId`, which is itself left out. */
+  moreLikeThis(soundId: number, options: SearchOptions): SoundMatch[] {
+    const head = this.firstRow.get(soundId);
+    if (head === undefined) throw new EngineError('not-found', `sound ${soundId} is not in the index`);
+    return this.rank(this.rowEmbedding(head), options, soundId);
+  }
+
+  private rank(query: Float32Array, options: SearchOptions, exclude: number): SoundMatch[] {
+    this.checkVector(query, 'the query');
+    const top = options.top;
+    if (!Number.isInteger(top) || top < 1) throw new EngineError('invalid-argument', `top must be a whole number of at least 1, not ${top}`);
+    if (this.count === 0) return [];
+    const allowed = allowCheck(options.allow, exclude);
+    if (this.precision === 'float32') {
+      new Float32Array(this.memory.buffer, this.queryAt, this.stride).set(query);
+      return this.bestSounds(this.scan(exactKeep(top), top, (best) => this.scanFloat32(best, allowed)), top, 1);
+    }
+    if (options.exact) {
+      const fetch = this.requireFetchExact();
+      return this.bestSounds(this.scan(exactKeep(top), top, (best) => this.scanExact(query, fetch, best, allowed)), top, 1);
+    }
+    const queryScale = this.writeInt8Query(query);
+    const keep = Math.max(options.candidates ?? Math.max(10 * top, 100), top);
+    const candidates = this.scan(keep, top, (best) => this.scanInt8(best, allowed));
+    if (!this.fetchExact) return this.bestSounds(candidates, top, queryScale);
+    return this.bestSounds(this.rescore(query, this.fetchExact, candidates), top, 1);
+  }
+
+  /**
+   * Keeps the best windows among allowed sounds, widening until they span `top` sounds (or hold
+   * every allowed window): every sound outside them then scores below all of those sounds.
+   */
+  private scan(keep: number, top: number, fill: (best: BestWindows) => void): ScoredWindow[] {
+    for (; ; keep *= 4) {
+      const best = new BestWindows(Math.min(keep, this.count));
+      fill(best);
+      const entries = best.entries();
+      if (best.size < best.capacity || best.capacity === this.count || distinctSounds(entries, this.rowSound) >= top) return entries;
+    }
+  }
+
+  private scanInt8(best: BestWindows, allowed: Allowed): void {
+    const dots = new Int32Array(this.memory.buffer, this.outAt, BLOCK_ROWS);
+    const scale = this.rowScale;
+    const sound = this.rowSound;
+    for (let start = 0; start < this.count; start += BLOCK_ROWS) {
+      const n = Math.min(BLOCK_ROWS, this.count - start);
+      this.kernels.dotsInt8(this.matrixAt + start * this.rowBytes, n, this.queryAt, this.outAt);
+      let threshold = best.threshold;
+      for (let i = 0; i < n; i++) {
+        const score = dots[i] * scale[start + i];
+        if (score > threshold && allowed(sound[start + i])) {
+          best.push(score, start + i);
+          threshold = best.threshold;
+        }
+      }
+    }
+  }
+
+  private scanFloat32(best: BestWindows, allowed: Allowed): void {
+    const dots = new Float32Array(this.memory.buffer, this.outAt, BLOCK_ROWS);
+    const sound = this.rowSound;
+    for (let start = 0; start < this.count; start += BLOCK_ROWS) {
+      const n = Math.min(BLOCK_ROWS, this.count - start);
+      this.kernels.dotsF32(this.matrixAt + start * this.rowBytes, n, this.queryAt, this.outAt);
+      let threshold = best.threshold;
+      for (let i = 0; i < n; i++) {
+        const score = dots[i];
+        if (score > threshold && allowed(sound[start + i])) {
+          best.push(score, start + i);
+          threshold = best.threshold;
+        }
+      }
+    }
+  }
+
+  /** Every allowed window against the float32 embeddings from the store, a block at a time. */
+  private scanExact(query: Float32Array, fetch: FetchExact, best: BestWindows, allowed: Allowed): void {
+    for (let start = 0; start < this.count; start += BLOCK_ROWS) {
+      const rows: number[] = [];
+      for (let row = start; row < Math.min(start + BLOCK_ROWS, this.count); row++) if (allowed(this.rowSound[row])) rows.push(row);
+      const vectors = this.fetchChecked(fetch, rows);
+      for (let i = 0; i < rows.length; i++) best.push(dot(query, vectors[i]), rows[i]);
+    }
+  }
+
+  private rescore(query: Float32Array, fetch: FetchExact, candidates: ScoredWindow[]): ScoredWindow[] {
+    const vectors = this.fetchChecked(fetch, candidates.map((c) => c.row));
+    return candidates.map((c, i) => ({ row: c.row, score: dot(query, vectors[i]) }));
+  }
+
+  /** Best window per sound, best sounds first (ties: lower sound id, then earlier window). */
+  private bestSounds(windows: ScoredWindow[], top: number, scoreScale: number): SoundMatch[] {
+    const bySound = new Map<number, ScoredWindow>();
+    for (const w of windows) {
+      const sound = this.rowSound[w.row];
+      const seen = bySound.get(sound);
+      if (!seen || w.score > seen.score || (w.score === seen.score && this.rowWindow[w.row] < this.rowWindow[seen.row])) bySound.set(sound, w);
+    }
+    return [...bySound.entries()]
+      .sort((a, b) => b[1].score - a[1].score || a[0] - b[0])
+      .slice(0, top)
+      .map(([soundId, w]) => ({ soundId, score: w.score * scoreScale, offsetSec: this.rowOffset[w.row] }));
+  }
+
+  private requireFetchExact(): FetchExact {
+    if (!this.fetchExact) throw new EngineError('invalid-argument', 'exact search over an int8 index needs the stored float32 embeddings (fetchExact)');
+    return this.fetchExact;
+  }
+
+  private fetchChecked(fetch: FetchExact, rows: number[]): Float32Array[] {
+    if (rows.length === 0) return [];
+    const keys = rows.map((row) => ({ soundId: this.rowSound[row], window: this.rowWindow[row], offsetSec: this.rowOffset[row] }));
+    const vectors = fetch(keys);
+    if (vectors.length !== keys.length) throw new EngineError('internal', `asked the store for ${keys.length} embeddings and got ${vectors.length}`);
+    for (let i = 0; i < vectors.length; i++) {
+      if (vectors[i]?.length !== this.dimension) {
+        throw new EngineError('corrupt', `the stored embedding of sound ${keys[i].soundId} window ${keys[i].window} has ${vectors[i]?.length ?? 0} values, expected ${this.dimension}`);
+      }
+    }
+    return vectors;
+  }
+
+  /** Quantises the query into the kernel's int16 slot; returns the factor that turns dots into cosines. */
+  private writeInt8Query(query: Float32Array): number {
+    let max = 0;
+    for (let i = 0; i < this.dimension; i++) max = Math.max(max, Math.abs(query[i]));
+    // The widest query keeping the int32 sum of stride * 127 * level products in range: the
+    // query's own rounding error then vanishes next to the rows' int8 error.
+    const levels = Math.min(32767, Math.floor(0x7fffffff / (this.stride * 128)));
+    const target = new Int16Array(this.memory.buffer, this.queryAt, this.stride);
+    const step = max > 0 ? max / levels : 1;
+    for (let i = 0; i < this.dimension; i++) target[i] = Math.round(query[i] / step);
+    return step;
+  }
+
+  private writeVector(row: number, embedding: Float32Array): void {
+    const at = this.matrixAt + row * this.rowBytes;
+    if (this.precision === 'float32') {
+      new Float32Array(this.memory.buffer, at, this.dimension).set(embedding);
+      return;
+    }
+    let max = 0;
+    for (let i = 0; i < this.dimension; i++) max = Math.max(max, Math.abs(embedding[i]));
+    const step = max > 0 ? max / 127 : 0;
+    const target = new Int8Array(this.memory.buffer, at, this.dimension);
+    if (step > 0) for (let i = 0; i < this.dimension; i++) target[i] = Math.round(embedding[i] / step);
+    else target.fill(0);
+    this.rowScale[row] = step;
+  }
+
+  /** The stored embedding of a row: exact when the store can give it, else the int8 reconstruction. */
+  private rowEmbedding(row: number): Float32Array {
+    const at = this.matrixAt + row * this.rowBytes;
+    if (this.precision === 'float32') return new Float32Array(this.memory.buffer.slice(at, at + this.dimension * 4));
+    if (this.fetchExact) return this.fetchChecked(this.fetchExact, [row])[0];
+    const stored = new Int8Array(this.memory.buffer, at, this.dimension);
+    const out = new Float32Array(this.dimension);
+    for (let i = 0; i < this.dimension; i++) out[i] = stored[i] * this.rowScale[row];
+    return out;
+  }
+
+  /** Fills `row` with the last row (fixing the link that pointed at it) and drops the last row. */
+  private moveLastRowTo(row: number): void {
+    const last = this.count - 1;
+    if (row !== last) {
+      const bytes = new Uint8Array(this.memory.buffer);
+      bytes.copyWithin(this.matrixAt + row * this.rowBytes, this.matrixAt + last * this.rowBytes, this.matrixAt + (last + 1) * this.rowBytes);
+      const sound = this.rowSound[last];
+      this.rowScale[row] = this.rowScale[last];
+      this.rowSound[row] = sound;
+      this.rowOffset[row] = this.rowOffset[last];
+      this.rowWindow[row] = this.rowWindow[last];
+      this.rowNext[row] = this.rowNext[last];
+      const head = this.firstRow.get(sound) as number;
+      if (head === last) this.firstRow.set(sound, row);
+      else {
+        let r = head;
+        while (this.rowNext[r] !== last) r = this.rowNext[r];
+        this.rowNext[r] = row;
+      }
+    }
+    this.count--;
+  }
+
+  private reserve(rows: number): void {
+    if (rows <= this.capacity) return;
+    // Metadata arrays are copied on growth, so they grow geometrically; the vectors' WebAssembly
+    // memory grows in place (untouched pages cost no RAM), so it grows just a little ahead.
+    const capacity = Math.max(rows, Math.ceil(this.capacity * 1.5), 1024);
+    this.rowScale = grown(this.rowScale, capacity);
+    this.rowSound = grown(this.rowSound, capacity);
+    this.rowOffset = grown(this.rowOffset, capacity);
+    this.rowWindow = grown(this.rowWindow, capacity);
+    this.rowNext = grown(this.rowNext, capacity);
+    this.capacity = capacity;
+    const neededBytes = this.matrixAt + capacity * this.rowBytes;
+    const pages = Math.ceil(neededBytes / WASM_PAGE);
+    const havePages = this.memory.buffer.byteLength / WASM_PAGE;
+    if (pages > MAX_WASM_PAGES) {
+      throw new EngineError('too-large', `${rows} windows of ${this.dimension} dimensions do not fit in the 4 GiB an index can hold`);
+    }
+    if (pages > havePages) this.memory.grow(pages - havePages);
+  }
+
+  private checkVector(vector: Float32Array, what: string): void {
+    if (!(vector instanceof Float32Array) || vector.length !== this.dimension) {
+      throw new EngineError('invalid-argument', `${what} has ${vector?.length ?? 0} values but the index holds ${this.dimension}-dimensional embeddings`);
+    }
+    for (let i = 0; i < vector.length; i++) {
+      if (!Number.isFinite(vector[i])) throw new EngineError('invalid-argument', `${what} contains a value that is not a finite number`);
+    }
+  }
+}
+
+type Allowed = (soundId: number) => boolean;
+
+interface ScoredWindow {
+  row: number;
+  score: number;
+}
+
+function allowCheck(allow: AllowedSounds | undefined, exclude: number): Allowed {
+  let check: Allowed;
+  if (allow === undefined) check = () => true;
+  else if (allow instanceof Uint8Array) check = (id) => ((allow[id >> 3] >> (id & 7)) & 1) === 1;
+  else if (typeof allow === 'function') check = allow;
+  else check = (id) => allow.has(id);
+  if (exclude < 0) return check;
+  return (id) => id !== exclude && check(id);
+}
+
+/** Exact scores need no spare candidates, only room for sounds with several good windows. */
+function exactKeep(top: number): number {
+  return top * 2 + 16;
+}
+
+function distinctSounds(windows: Array<{ row: number }>, rowSound: Int32Array): number {
+  const sounds = new Set<number>();
+  for (const w of windows) sounds.add(rowSound[w.row]);
+  return sounds.size;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n = a.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; i++) s0 += a[i] * b[i];
+  return s0 + s1 + s2 + s3;
+}
+
+function checkSoundId(soundId: number): void {
+  if (!Number.isInteger(soundId) || soundId < 0 || soundId > MAX_SOUND_ID) {
+    throw new EngineError('invalid-argument', `a sound id must be a whole number from 0 to ${MAX_SOUND_ID}, not ${soundId}`);
+  }
+}
+
+function grown<T extends Float32Array | Int32Array | Uint16Array>(array: T, capacity: number): T {
+  const next = new (array.constructor as new (n: number) => T)(capacity);
+  next.set(array);
+  return next;
+}
+
+function align(value: number, to: number): number {
+  return Math.ceil(value / to) * to;
+}
