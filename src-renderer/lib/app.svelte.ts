@@ -1,0 +1,72 @@
+import type { AppInfo, Job, Settings } from '../../src-main/contract/schema.ts';
+import { api } from './api.ts';
+import { attempt } from './status.svelte.ts';
+
+export type Screen = 'search' | 'library' | 'training' | 'evaluation' | 'settings';
+
+export const SCREENS: { id: Screen; label: string; key: string }[] = [
+  { id: 'search', label: 'Search', key: '1' },
+  { id: 'library', label: 'Library', key: '2' },
+  { id: 'training', label: 'Training', key: '3' },
+  { id: 'evaluation', label: 'Evaluation', key: '4' },
+  { id: 'settings', label: 'Settings', key: '5' },
+];
+
+const FINISHED = new Set(['done', 'failed', 'cancelled']);
+
+/** What every screen shares: which screen is open, the app's facts, the settings and the jobs. */
+class AppState {
+  screen = $state<Screen>('search');
+  info = $state<AppInfo | null>(null);
+  settings = $state<Settings | null>(null);
+  jobs = $state<Record<number, Job>>({});
+
+  /** Jobs still working, newest first. */
+  readonly activeJobs = $derived(
+    Object.values(this.jobs)
+      .filter((job) => !FINISHED.has(job.state))
+      .sort((a, b) => b.id - a.id),
+  );
+
+  #jobWatchers = new Set<(job: Job) => void>();
+
+  async load(): Promise<void> {
+    api.on('job.progress', (job) => this.trackJob(job));
+    const [info, settings, jobs] = await Promise.all([
+      attempt(() => api.call('app.info')),
+      attempt(() => api.call('settings.get')),
+      attempt(() => api.call('jobs.list')),
+    ]);
+    if (info) this.info = info;
+    if (settings) this.settings = settings;
+    for (const job of jobs ?? []) this.trackJob(job);
+  }
+
+  trackJob(job: Job): void {
+    this.jobs[job.id] = job;
+    for (const watcher of this.#jobWatchers) watcher(job);
+  }
+
+  latestJob(kind: Job['kind']): Job | null {
+    let latest: Job | null = null;
+    for (const job of Object.values(this.jobs)) if (job.kind === kind && (!latest || job.id > latest.id)) latest = job;
+    return latest;
+  }
+
+  /** Called for every job update; returns the unsubscribe function. */
+  watchJobs(watcher: (job: Job) => void): () => void {
+    this.#jobWatchers.add(watcher);
+    return () => this.#jobWatchers.delete(watcher);
+  }
+
+  async updateSettings(change: Partial<Settings>): Promise<void> {
+    const next = await attempt(() => api.call('settings.update', change));
+    if (next) this.settings = next;
+  }
+}
+
+export function isFinished(job: Job): boolean {
+  return FINISHED.has(job.state);
+}
+
+export const app = new AppState();

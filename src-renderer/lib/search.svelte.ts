@@ -1,0 +1,204 @@
+import type { Match, SearchFilters, SearchResult, Sound, Take } from '../../src-main/contract/schema.ts';
+import { api } from './api.ts';
+import { app } from './app.svelte.ts';
+import { preview } from './preview.svelte.ts';
+import { attempt, status } from './status.svelte.ts';
+
+/** The filter fields as typed; empty means "no limit". */
+export interface FilterForm {
+  text: string;
+  folder: string;
+  minDurationSec: number | null;
+  maxDurationSec: number | null;
+  tags: string;
+}
+
+export type SelectMode = 'only' | 'toggle' | 'range';
+
+/** How much of a sound the model heard for one match (the QVIM window length). */
+export const MATCH_WINDOW_SEC = 10;
+
+function toFilters(form: FilterForm): SearchFilters | undefined {
+  const filters: SearchFilters = {};
+  if (form.text.trim()) filters.text = form.text.trim();
+  if (form.folder) filters.folders = [form.folder];
+  const { minDurationSec: min, maxDurationSec: max } = form;
+  if (typeof min === 'number' && Number.isFinite(min) && min > 0) filters.minDurationSec = min;
+  if (typeof max === 'number' && Number.isFinite(max) && max > 0) filters.maxDurationSec = max;
+  const tags = form.tags.split(',').map((t) => t.trim()).filter(Boolean);
+  if (tags.length) filters.tags = tags;
+  return Object.keys(filters).length ? filters : undefined;
+}
+
+/**
+ * The search the user is looking at: the take history, the query (a take or a library sound for
+ * "more like this"), the filters, the matches and which of them are selected.
+ */
+class SearchSession {
+  takes = $state<Take[]>([]);
+  /** The take shown as the query, or null when the query is a library sound. */
+  takeId = $state<number | null>(null);
+  similarTo = $state<Sound | null>(null);
+  result = $state<SearchResult | null>(null);
+  busy = $state(false);
+  filters = $state<FilterForm>({ text: '', folder: '', minDurationSec: null, maxDurationSec: null, tags: '' });
+  cursor = $state(-1);
+  selection = $state<number[]>([]);
+
+  readonly matches: Match[] = $derived(this.result?.matches ?? []);
+  readonly focused: Match | null = $derived(this.matches[this.cursor] ?? null);
+  readonly take: Take | null = $derived(this.takes.find((t) => t.id === this.takeId) ?? null);
+  readonly takeIndex = $derived(this.takes.findIndex((t) => t.id === this.takeId));
+
+  #generation = 0;
+
+  async refreshTakes(): Promise<void> {
+    const takes = await attempt(() => api.call('takes.list'));
+    if (takes) this.takes = takes;
+  }
+
+  /** Searches with a take; `endedAt` (performance.now() when the take ended) times the whole trip. */
+  async searchTake(takeId: number, endedAt?: number): Promise<void> {
+    this.takeId = takeId;
+    this.similarTo = null;
+    await this.#run(() => api.call('search.take', { takeId, filters: toFilters(this.filters) }), endedAt);
+  }
+
+  async similar(sound: Sound): Promise<void> {
+    this.similarTo = sound;
+    this.takeId = null;
+    await this.#run(() => api.call('search.similar', { soundId: sound.id, filters: toFilters(this.filters) }));
+  }
+
+  /** The same query again, e.g. after the filters changed. */
+  async rerun(): Promise<void> {
+    if (this.takeId !== null) await this.searchTake(this.takeId);
+    else if (this.similarTo) await this.similar(this.similarTo);
+  }
+
+  async #run(query: () => Promise<SearchResult>, startedAt = performance.now()): Promise<void> {
+    const generation = ++this.#generation;
+    this.busy = true;
+    try {
+      const result = await query();
+      if (generation !== this.#generation) return;
+      this.result = result;
+      this.selection = [];
+      this.cursor = -1;
+      status.latencyMs = Math.round(performance.now() - startedAt);
+      if (result.matches.length) this.select(0, 'only');
+      else status.say('No sound matched. Try other filters, or scan more folders in the Library.');
+    } catch (err) {
+      if (generation === this.#generation) status.fail(err);
+    } finally {
+      if (generation === this.#generation) this.busy = false;
+    }
+  }
+
+  /** A new take from the microphone or a dropped file joins the history and is searched at once. */
+  async addTake(take: Take, endedAt?: number): Promise<void> {
+    this.takes = [take, ...this.takes.filter((t) => t.id !== take.id)];
+    await this.searchTake(take.id, endedAt);
+  }
+
+  async importFile(file: File): Promise<void> {
+    const dataBase64 = await readBase64(file);
+    const startedAt = performance.now();
+    const take = await attempt(() => api.call('takes.import', { name: file.name, dataBase64 }));
+    if (take) await this.addTake(take, startedAt);
+  }
+
+  async deleteTake(takeId: number): Promise<void> {
+    const ok = await attempt(() => api.call('takes.delete', { takeId }));
+    if (!ok) return;
+    const index = this.takes.findIndex((t) => t.id === takeId);
+    this.takes = this.takes.filter((t) => t.id !== takeId);
+    if (this.takeId === takeId) {
+      const next = this.takes[Math.min(index, this.takes.length - 1)];
+      if (next) await this.searchTake(next.id);
+      else {
+        this.takeId = null;
+        this.result = null;
+        this.selection = [];
+        this.cursor = -1;
+      }
+    }
+  }
+
+  /** Older (+1) or newer (-1) take in the history; the list is newest first. */
+  async stepTake(delta: 1 | -1): Promise<void> {
+    const next = this.takes[(this.takeIndex < 0 ? -1 : this.takeIndex) + delta];
+    if (next) await this.searchTake(next.id);
+  }
+
+  select(index: number, mode: SelectMode): void {
+    const match = this.matches[index];
+    if (!match) return;
+    const id = match.sound.id;
+    if (mode === 'toggle') {
+      this.selection = this.selection.includes(id) ? this.selection.filter((s) => s !== id) : [...this.selection, id];
+    } else if (mode === 'range' && this.cursor >= 0) {
+      const [from, to] = this.cursor < index ? [this.cursor, index] : [index, this.cursor];
+      this.selection = this.matches.slice(from, to + 1).map((m) => m.sound.id);
+    } else {
+      this.selection = [id];
+    }
+    this.#focus(index);
+  }
+
+  /** Arrow keys: move the cursor; with Shift the selection grows along. */
+  move(delta: number, extend: boolean): void {
+    if (!this.matches.length) return;
+    const anchor = this.cursor < 0 ? (delta > 0 ? -1 : this.matches.length) : this.cursor;
+    const index = Math.min(Math.max(anchor + delta, 0), this.matches.length - 1);
+    if (!extend || this.cursor < 0) return this.select(index, 'only');
+    const id = this.matches[index].sound.id;
+    if (!this.selection.includes(id)) this.selection = [...this.selection, id];
+    this.#focus(index);
+  }
+
+  /** The focused row is what the preview holds; moving onto it auditions it when asked to. */
+  #focus(index: number): void {
+    const match = this.matches[index];
+    const moved = this.cursor !== index;
+    this.cursor = index;
+    preview.show({
+      ref: { kind: 'sound', soundId: match.sound.id },
+      name: match.sound.name,
+      durationSec: match.sound.durationSec,
+      peaks: match.sound.peaks,
+      matchSec: match.offsetSec,
+    });
+    if (moved && app.settings?.autoPlay) void preview.play();
+  }
+
+  /** "This is the one": keeps the current take and the focused sound as a training pair. */
+  async markFocused(): Promise<void> {
+    const match = this.focused;
+    if (!match) return;
+    if (this.takeId === null) {
+      status.say('"This is the one" needs a take as the query, not "more like this".', 'error');
+      return;
+    }
+    const pair = await attempt(() => api.call('pairs.mark', { takeId: this.takeId as number, soundId: match.sound.id, origin: 'match' }));
+    if (pair) status.say(`Kept as a training pair: this take → ${pair.soundName}`);
+  }
+
+  isSelected(soundId: number): boolean {
+    return this.selection.includes(soundId);
+  }
+}
+
+export function readBase64(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = String(reader.result);
+      resolve(url.slice(url.indexOf(',') + 1));
+    };
+    reader.onerror = () => reject(reader.error ?? new Error('The file could not be read.'));
+    reader.readAsDataURL(file);
+  });
+}
+
+export const search = new SearchSession();
