@@ -7,8 +7,9 @@
  * opcodes so it can be reviewed and needs no toolchain.
  *
  * Exported functions (all addresses are byte offsets into the imported memory):
- *   dotsInt8(rows, count, query, out)  query: stride int16 (widened int8), rows: stride int8 each,
- *                                      out: count int32 dot products
+ *   dotsInt8(rows, count, query, out)  query: stride int16, rows: stride int8 each,
+ *                                      out: count int32 dot products (the caller keeps
+ *                                      stride * 128 * max|query| within int32)
  *   dotsF32(rows, count, query, out)   query and rows: stride float32 each, out: count float32
  */
 
@@ -147,7 +148,7 @@ const L_QUERY_AT = L_OFFSET + 1; // i32 address of the current query chunk
 /**
  * Scores `group` consecutive rows starting at local P_ROWS, walking each row 16 bytes at a time.
  * int8: the 16 row bytes are sign-extended to two int16x8 halves and multiplied pairwise with
- * the widened query into int32 lanes (pmaddwd): |127*127*2| per lane per step never overflows.
+ * the int16 query into int32 lanes (pmaddwd).
  */
 function scoreGroup(kind: 'int8' | 'f32', group: number, rowBytes: number): number[] {
   const out: number[] = [];
@@ -210,17 +211,16 @@ export interface ScoringKernels {
   dotsF32(rows: number, count: number, query: number, out: number): void;
 }
 
-const moduleCache = new Map<string, WebAssembly.Module>();
+const moduleCache = new Map<number, WebAssembly.Module>();
 
-/** Compiles (once per stride and memory kind) the kernels for rows of `stride` padded dimensions. */
-export function compileKernels(stride: number, shared: boolean): WebAssembly.Module {
-  const key = `${stride}:${shared}`;
-  const cached = moduleCache.get(key);
+/** Compiles (once per stride) the kernels for rows of `stride` padded dimensions. */
+function compileKernels(stride: number): WebAssembly.Module {
+  const cached = moduleCache.get(stride);
   if (cached) return cached;
   if (stride % STRIDE_MULTIPLE !== 0) throw new Error(`stride ${stride} is not a multiple of ${STRIDE_MULTIPLE}`);
   const fnType = [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])];
-  // Memory limits: flag 0 = min only, 3 = shared with max (shared memories must declare a max).
-  const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
+  // Memory limits: flag 0 = a minimum (one page) and no maximum.
+  const limits = [0x00, ...uleb(1)];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([fnType])),
@@ -233,11 +233,11 @@ export function compileKernels(stride: number, shared: boolean): WebAssembly.Mod
     ...section(10, vec([kernelBody('int8', stride), kernelBody('f32', stride)])),
   ];
   const module = new WebAssembly.Module(new Uint8Array(bytes));
-  moduleCache.set(key, module);
+  moduleCache.set(stride, module);
   return module;
 }
 
-export function instantiateKernels(stride: number, memory: WebAssembly.Memory, shared: boolean): ScoringKernels {
-  const instance = new WebAssembly.Instance(compileKernels(stride, shared), { env: { memory } });
+export function instantiateKernels(stride: number, memory: WebAssembly.Memory): ScoringKernels {
+  const instance = new WebAssembly.Instance(compileKernels(stride), { env: { memory } });
   return instance.exports as unknown as ScoringKernels;
 }

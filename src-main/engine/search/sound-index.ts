@@ -117,7 +117,7 @@ export class SoundIndex {
     this.outAt = this.stride * 4;
     this.matrixAt = align(this.outAt + BLOCK_ROWS * 4, 64);
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.matrixAt / WASM_PAGE) });
-    this.kernels = instantiateKernels(this.stride, this.memory, false);
+    this.kernels = instantiateKernels(this.stride, this.memory);
   }
 
   /** Number of sounds. */

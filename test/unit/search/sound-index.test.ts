@@ -99,7 +99,7 @@ describe('SoundIndex int8 path with exact rescoring', () => {
     const sounds = library(space, 100_000, 1);
     const index = indexOf(sounds, { fetchExact: storeOf(sounds) });
     expect(index.size).toBe(100_000);
-    expect(meanRecall(sounds, index, queries(sounds, 15, 0.6))).toBeGreaterThanOrEqual(0.99);
+    expect(meanRecall(sounds, index, queries(sounds, 10, 0.6))).toBeGreaterThanOrEqual(0.99);
   });
 
   it('without the store returns int8 scores within 0.01 of the cosine', () => {
