@@ -15,6 +15,11 @@ import { instantiateKernels, paddedStride, type ScoringKernels } from './simd-ke
  * Rows live contiguously: vectors in WebAssembly memory (where the kernels read them), per-row
  * metadata in growable typed arrays. A sound's rows form a linked list through `rowNext`, and
  * removal moves the last row into the hole, so memory never fragments.
+ *
+ * Search runs on the calling thread and is synchronous: a million 384-d windows scan in ~30 ms
+ * on the 2-core target machine, bound by memory bandwidth; splitting the scan over two worker
+ * threads measured slower there (75 ms against 57 ms with the cores busy) and would make every
+ * caller asynchronous.
  */
 
 export type Precision = 'int8' | 'float32';
