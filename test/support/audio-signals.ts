@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A sine of `freq` Hz (phase 0 at sample 0), computed in double precision. */
+export function sine(freq: number, rate: number, n: number, amplitude = 1): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = amplitude * Math.sin((2 * Math.PI * freq * i) / rate);
+  return x;
+}
+
+/** The signal of test/fixtures/scripts/make-audio-fixtures.sh: two tones left, a chirp right. */
+export function twoToneChirp(rate: number, seconds = 1): Float32Array[] {
+  const n = Math.round(rate * seconds);
+  const left = new Float32Array(n);
+  const right = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    left[i] = 0.5 * Math.sin(2 * Math.PI * 440 * t) + 0.2 * Math.sin(2 * Math.PI * 3000 * t);
+    right[i] = 0.5 * Math.sin(2 * Math.PI * (200 * t + 1900 * t * t));
+  }
+  return [left, right];
+}
+
+/**
+ * Least-squares fit of a sinusoid at `freq` over [from, to): amplitude, phase (radians, of
+ * sin) and the RMS of what is left after removing it.
+ */
+export function fitSine(y: Float32Array, freq: number, rate: number, from = 0, to = y.length): { amplitude: number; phase: number; residualRms: number } {
+  let ss = 0, cc = 0, sc = 0, ys = 0, yc = 0;
+  for (let i = from; i < to; i++) {
+    const w = (2 * Math.PI * freq * i) / rate;
+    const s = Math.sin(w), c = Math.cos(w);
+    ss += s * s; cc += c * c; sc += s * c; ys += y[i] * s; yc += y[i] * c;
+  }
+  const det = ss * cc - sc * sc;
+  const a = (ys * cc - yc * sc) / det;
+  const b = (yc * ss - ys * sc) / det;
+  let res = 0;
+  for (let i = from; i < to; i++) {
+    const w = (2 * Math.PI * freq * i) / rate;
+    res += (y[i] - a * Math.sin(w) - b * Math.cos(w)) ** 2;
+  }
+  return { amplitude: Math.hypot(a, b), phase: Math.atan2(b, a), residualRms: Math.sqrt(res / (to - from)) };
+}
+
+export const db = (ratio: number): number => 20 * Math.log10(ratio);
+
+/** Signal-to-noise ratio of `test` against `reference` in dB over their common length. */
+export function snrDb(reference: Float32Array, test: Float32Array, from = 0, to = Math.min(reference.length, test.length)): number {
+  let sig = 0, err = 0;
+  for (let i = from; i < to; i++) {
+    sig += reference[i] ** 2;
+    err += (reference[i] - test[i]) ** 2;
+  }
+  return 10 * Math.log10(sig / Math.max(err, 1e-30));
+}
+
+/** Pearson correlation of two signals over their common length, searching lags up to maxLag. */
+export function bestCorrelation(a: Float32Array, b: Float32Array, maxLag: number): { r: number; lag: number } {
+  let best = { r: -Infinity, lag: 0 };
+  for (let lag = -maxLag; lag <= maxLag; lag++) {
+    let sab = 0, saa = 0, sbb = 0;
+    const n = Math.min(a.length, b.length) - Math.abs(lag);
+    for (let i = Math.max(0, -lag); i < n; i++) {
+      const x = a[i], y = b[i + lag];
+      sab += x * y; saa += x * x; sbb += y * y;
+    }
+    const r = sab / Math.sqrt(saa * sbb);
+    if (r > best.r) best = { r, lag };
+  }
+  return best;
+}
+
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'onomato-audio-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,19 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const dest = `${repo}.cache/sfx-small`;
+
+/**
+ * The small real SFX library (~930 clips from Debian packages), built once into .cache/ by the
+ * shared script. flock keeps parallel test runs and helpers from building it twice at once.
+ */
+export async function smallSfxLibrary(): Promise<string> {
+  if (!existsSync(`${dest}/manifest.csv`)) {
+    execFileSync('flock', ['/tmp/onomato-sfx.lock', 'bash', '/work/shared/sfx/fetch-sfx-library.sh', '--set', 'small', dest], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  return dest;
+}
