@@ -76,6 +76,16 @@ export class LibraryStore {
     return r && toRoot(r);
   }
 
+  /** Moves the sounds of `childIds` under `parentId` and drops the child roots (a parent folder was added). */
+  adoptRoots(childIds: readonly number[], parentId: number): void {
+    this.transaction(() => {
+      for (const id of childIds) {
+        this.sql('UPDATE sounds SET root_id = ? WHERE root_id = ?').run(parentId, id);
+        this.sql('DELETE FROM roots WHERE id = ?').run(id);
+      }
+    });
+  }
+
   markRootScanned(id: number, at = Date.now()): void {
     this.sql('UPDATE roots SET last_scan_at = ? WHERE id = ?').run(at, id);
   }
@@ -164,7 +174,7 @@ export class LibraryStore {
          duration_sec = ?, analysed_sec = ?, peaks = ?, description = ?, metadata = ?, failure_kind = NULL,
          failure_reason = NULL, model_id = ?, indexed_at = ? WHERE id = ?`,
       ).run(a.contentHash, a.format, a.sampleRate, a.channels, a.bitDepth, a.durationSec, a.analysedSec,
-        blob(a.peaks), a.description, JSON.stringify(a.metadata), a.modelId, now, a.soundId).changes;
+        peakBytes(a.peaks), a.description, JSON.stringify(a.metadata), a.modelId, now, a.soundId).changes;
       if (changed === 0) return; // the file was removed from the library while it was analysed
       this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').run(a.soundId, a.modelId);
       const putWindow = this.sql('INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
@@ -230,12 +240,23 @@ export class LibraryStore {
 
   peaks(id: number): Float32Array | undefined {
     const r = this.sql('SELECT peaks FROM sounds WHERE id = ?').get(id) as { peaks: Buffer | null } | undefined;
-    return r?.peaks ? floats(r.peaks) : undefined;
+    if (!r?.peaks) return undefined;
+    return Float32Array.from(r.peaks, (b) => b / 255);
   }
 
   soundWindows(soundId: number, modelId: string): WindowVector[] {
     return this.sql('SELECT offset_sec, vector FROM sound_embeddings WHERE sound_id = ? AND model_id = ? ORDER BY window_index')
       .all(soundId, modelId).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
+  }
+
+  /** The float32 vectors of the given windows, in order (the vector index's exact rescoring). */
+  windowVectors(modelId: string, keys: readonly { soundId: number; window: number }[]): Float32Array[] {
+    const s = this.sql('SELECT vector FROM sound_embeddings WHERE sound_id = ? AND model_id = ? AND window_index = ?');
+    return keys.map((k) => {
+      const r = s.get(k.soundId, modelId, k.window) as { vector: Buffer } | undefined;
+      if (!r) throw new EngineError('not-found', `window ${k.window} of sound ${k.soundId} is not in the library`);
+      return floats(r.vector);
+    });
   }
 
   windowCount(soundId: number, modelId: string): number {
@@ -564,6 +585,11 @@ export class LibraryStore {
 
 function blob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** Peaks in 0..1 as one byte each, rounded up so a quiet but non-silent bucket stays visible. */
+function peakBytes(peaks: Float32Array): Buffer {
+  return Buffer.from(Uint8Array.from(peaks, (p) => Math.min(255, Math.ceil(Math.max(0, p) * 255))));
 }
 
 /** A copy, because SQLite's buffers need not be 4-byte aligned. */

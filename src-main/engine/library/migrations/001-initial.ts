@@ -5,7 +5,10 @@ import type { Migration } from './migration.ts';
  * - sounds keep their id across moves and renames (the scanner matches content hashes), so
  *   embeddings, tags and training pairs follow a file that was reorganised;
  * - per-window vectors are float32 blobs keyed (sound, model version, window), one model
- *   version per row so switching the active model never rewrites other versions' vectors;
+ *   version per row so switching the active model never rewrites other versions' vectors.
+ *   Vector tables are rowid tables: in a WITHOUT ROWID table a 1.5 KB row spills into
+ *   overflow pages and takes ~3x its size;
+ * - waveform peaks are 8-bit (one byte per bucket, 0..255 for 0..1): a thumbnail needs no more;
  * - training pairs cascade away with their sound: a pair whose reference file was deleted from
  *   disk has no audio left to train on, and moves never delete a sound row. Takes are
  *   soft-deleted (the `deleted` flag) while pairs reference them (ON DELETE RESTRICT), so
@@ -76,8 +79,8 @@ export const initial: Migration = {
         window_index INTEGER NOT NULL,
         offset_sec REAL NOT NULL,
         vector BLOB NOT NULL,
-        PRIMARY KEY (sound_id, model_id, window_index)
-      ) WITHOUT ROWID;
+        UNIQUE (sound_id, model_id, window_index)
+      );
       CREATE INDEX sound_embeddings_model ON sound_embeddings(model_id);
 
       CREATE TABLE sound_features (
@@ -86,8 +89,8 @@ export const initial: Migration = {
         window_index INTEGER NOT NULL,
         offset_sec REAL NOT NULL,
         vector BLOB NOT NULL,
-        PRIMARY KEY (sound_id, backbone, window_index)
-      ) WITHOUT ROWID;
+        UNIQUE (sound_id, backbone, window_index)
+      );
 
       CREATE TABLE sound_tags (
         sound_id INTEGER NOT NULL REFERENCES sounds(id) ON DELETE CASCADE,
@@ -115,8 +118,8 @@ export const initial: Migration = {
         window_index INTEGER NOT NULL,
         offset_sec REAL NOT NULL,
         vector BLOB NOT NULL,
-        PRIMARY KEY (take_id, backbone, window_index)
-      ) WITHOUT ROWID;
+        UNIQUE (take_id, backbone, window_index)
+      );
 
       CREATE TABLE training_pairs (
         id INTEGER PRIMARY KEY,
