@@ -61,13 +61,16 @@ export class TakeBuffer {
     return this.#length === this.#samples.length;
   }
 
-  /** Appends whole interleaved frames; frames beyond the maximum length are dropped. */
-  push(interleaved: Float32Array): void {
+  /**
+   * Appends whole interleaved frames, each sample multiplied by `scale` (1/32768 for 16-bit
+   * PCM); frames beyond the maximum length are dropped.
+   */
+  push(interleaved: Float32Array | Int16Array, scale = 1): void {
     const samples = this.#samples;
     const cap = samples.length;
     const step = this.#channelCount;
     for (let i = this.#channel; i < interleaved.length && this.#length < cap; i += step) {
-      const v = interleaved[i];
+      const v = interleaved[i] * scale;
       samples[this.#length++] = v;
       const a = v < 0 ? -v : v;
       if (a > this.#peak) this.#peak = a;
