@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineError } from '../errors.ts';
+import { projectRoot } from './project-files.ts';
+
+/**
+ * Automatic tags from the backbone's 527 AudioSet logits. The class names (AudioSet ontology
+ * metadata, in logit order) live in models/audioset-labels.csv: `index,mid,display_name`.
+ */
+
+let labels: string[] | undefined;
+
+export function audiosetLabels(): string[] {
+  if (labels) return labels;
+  const file = join(projectRoot(), 'models', 'audioset-labels.csv');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw EngineError.from(cause, file);
+  }
+  const parsed: string[] = [];
+  for (const line of text.split(/\r?\n/).slice(1)) {
+    if (!line.trim()) continue;
+    const [index, , name] = csvFields(line);
+    parsed[Number(index)] = name;
+  }
+  if (parsed.length !== 527 || parsed.some((n) => n === undefined)) {
+    throw new EngineError('corrupt', `expected 527 AudioSet class names, found ${parsed.filter(Boolean).length}`, { file });
+  }
+  labels = parsed;
+  return labels;
+}
+
+/** The k most probable classes (sigmoid of the logits: AudioSet is multi-label), above a floor. */
+export function topTags(logits: Float32Array, k = 5, minProbability = 0.1): Array<{ label: string; probability: number }> {
+  const names = audiosetLabels();
+  const tags: Array<{ label: string; probability: number }> = [];
+  for (let i = 0; i < logits.length && i < names.length; i++) {
+    const probability = 1 / (1 + Math.exp(-logits[i]));
+    if (probability >= minProbability) tags.push({ label: names[i], probability });
+  }
+  return tags.sort((a, b) => b.probability - a.probability).slice(0, k);
+}
+
+/** One CSV record with double-quoted fields ("" inside quotes is a literal quote). */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { fields.push(field); field = ''; }
+    else field += c;
+  }
+  fields.push(field);
+  return fields;
+}
