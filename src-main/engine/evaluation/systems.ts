@@ -5,6 +5,7 @@ import { decodeAudio, downmix, resample } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import type { Dataset } from './dataset-types.ts';
 import type { ItemRef, QueryRef, SimilarityMatrix } from './metrics.ts';
+import { seededRandom } from './random.ts';
 import { TWO_DFT_SAMPLE_RATE, TWO_DFT_SECONDS, twoDftFeature } from './two-dft.ts';
 
 /** Which encoder a sound goes through: library sounds the reference tower, takes the imitation tower. */
@@ -78,18 +79,6 @@ export function importSimilarityJson(json: unknown, dataset: Dataset): Similarit
     throw new EngineError('invalid-argument', `the similarity file lacks ${missing.length} scores, e.g. ${missing.slice(0, 5).join(', ')}`);
   }
   return { ...shape, data };
-}
-
-/** splitmix32: a small seeded generator, so a random baseline is the same run after run. */
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return ((z ^ (z >>> 16)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** Uniform random scores: the floor every system must clear. Its expected MRR is H_N / N (expectedRandomMrr). */

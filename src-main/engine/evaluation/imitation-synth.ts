@@ -1,0 +1,299 @@
+import { fft } from './fft.ts';
+import { gaussian, uniform } from './random.ts';
+
+/**
+ * Synthetic "vocal imitations" for the proxy benchmark. People who imitate a sound keep its
+ * pitch contour, loudness envelope, rhythm and brightness, and lose everything else: the
+ * timbre becomes a voice (or a whistle), the register moves into their range, the timing
+ * drifts, and a phone-grade microphone in a room adds its band limits and noise. So: track
+ * loudness, spectral centroid, dominant pitch and tonality of the reference every 10 ms, then
+ * drive a small formant voice with them.
+ */
+
+const ANALYSIS_RATE = 32000;
+const HOP = 320; // 10 ms
+const FRAME = 2048;
+export const IMITATION_SAMPLE_RATE = 16000;
+const MAX_SECONDS = 10;
+
+export interface ReferenceTracks {
+  hopSec: number;
+  /** Frame RMS, linear. */
+  loudness: Float32Array;
+  /** Spectral centroid in Hz (70 Hz-8 kHz). */
+  centroid: Float32Array;
+  /** Frequency of the strongest peak in 70 Hz-4 kHz, in Hz. */
+  pitch: Float32Array;
+  /** 0 (noise-like) .. 1 (a clear tone): how much of the energy sits in that peak. */
+  tonality: Float32Array;
+}
+
+/** Tracks loudness, brightness, dominant pitch and tonality of a mono 32 kHz sound, every 10 ms. */
+export function analyseReference(samples32k: Float32Array): ReferenceTracks {
+  const n = Math.min(samples32k.length, ANALYSIS_RATE * MAX_SECONDS);
+  const frames = Math.max(1, Math.ceil(n / HOP));
+  const loudness = new Float32Array(frames);
+  const centroid = new Float32Array(frames);
+  const pitch = new Float32Array(frames);
+  const tonality = new Float32Array(frames);
+  const window = new Float64Array(FRAME).map((_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / FRAME));
+  const re = new Float64Array(FRAME);
+  const im = new Float64Array(FRAME);
+  const binHz = ANALYSIS_RATE / FRAME;
+  const lo = Math.ceil(70 / binHz);
+  const hiPitch = Math.floor(4000 / binHz);
+  const hi = Math.floor(8000 / binHz);
+  const power = new Float64Array(hi + 1);
+  for (let f = 0; f < frames; f++) {
+    const start = f * HOP - FRAME / 2;
+    let energy = 0;
+    for (let i = 0; i < FRAME; i++) {
+      const j = start + i;
+      const x = j >= 0 && j < n ? samples32k[j] : 0;
+      if (i >= FRAME / 2 - HOP * 1.5 && i < FRAME / 2 + HOP * 1.5) energy += x * x;
+      re[i] = x * window[i];
+      im[i] = 0;
+    }
+    loudness[f] = Math.sqrt(energy / (HOP * 3));
+    fft(re, im);
+    let total = 0;
+    let weighted = 0;
+    let peak = lo;
+    for (let k = lo; k <= hi; k++) {
+      power[k] = re[k] * re[k] + im[k] * im[k];
+      total += power[k];
+      weighted += power[k] * k * binHz;
+      if (k <= hiPitch && power[k] > power[peak]) peak = k;
+    }
+    centroid[f] = total > 0 ? weighted / total : 1000;
+    // Parabolic interpolation of the log peak gives the pitch between bins.
+    const a = Math.log(power[peak - 1] + 1e-20);
+    const b = Math.log(power[peak] + 1e-20);
+    const c = Math.log(power[peak + 1] + 1e-20);
+    const offset = a - 2 * b + c < 0 ? (0.5 * (a - c)) / (a - 2 * b + c) : 0;
+    pitch[f] = (peak + offset) * binHz;
+    let near = 0;
+    for (let k = peak - 2; k <= peak + 2; k++) near += power[k];
+    tonality[f] = total > 0 ? Math.min(1, Math.max(0, (near / total - 0.05) / 0.3)) : 0;
+  }
+  return { hopSec: HOP / ANALYSIS_RATE, loudness, centroid, pitch: medianFilter(pitch, 5), tonality };
+}
+
+function medianFilter(x: Float32Array, width: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const half = Math.floor(width / 2);
+  for (let i = 0; i < x.length; i++) {
+    const w = Array.from(x.subarray(Math.max(0, i - half), Math.min(x.length, i + half + 1))).sort((p, q) => p - q);
+    out[i] = w[Math.floor(w.length / 2)];
+  }
+  return out;
+}
+
+/** How one imitation differs from its reference: the performer's choices and the room. */
+export interface ImitationStyle {
+  /** Extra transposition on top of moving into the voice's register, +/-4 semitones. */
+  semitones: number;
+  /** Duration factor 0.8-1.25 (the performer is slower or faster). */
+  stretch: number;
+  /** Silence before the performer starts, seconds. */
+  onsetSec: number;
+  /** Whistle high tonal sounds instead of singing them an octave or more lower. */
+  whistle: boolean;
+  /** Speaker's vocal tract: formant frequencies scaled by 0.88-1.15. */
+  formantScale: number;
+  vibratoHz: number;
+  vibratoCents: number;
+  /** Signal-to-room-noise ratio in dB and peak level in dBFS. */
+  snrDb: number;
+  peakDb: number;
+}
+
+export function drawImitationStyle(rand: () => number): ImitationStyle {
+  return {
+    semitones: uniform(rand, -4, 4),
+    stretch: Math.exp(uniform(rand, Math.log(0.8), Math.log(1.25))),
+    onsetSec: uniform(rand, 0.05, 0.5),
+    whistle: rand() < 0.5,
+    formantScale: uniform(rand, 0.88, 1.15),
+    vibratoHz: uniform(rand, 4, 6.5),
+    vibratoCents: uniform(rand, 5, 35),
+    snrDb: uniform(rand, 15, 35),
+    peakDb: uniform(rand, -12, -1),
+  };
+}
+
+/** An RBJ band-pass (0 dB peak) whose centre can move every few samples. */
+class MovingBandPass {
+  private x1 = 0;
+  private x2 = 0;
+  private y1 = 0;
+  private y2 = 0;
+  private b0 = 0;
+  private a1 = 0;
+  private a2 = 0;
+  private a0 = 1;
+  set(freq: number, q: number, rate: number): void {
+    const w0 = (2 * Math.PI * Math.min(freq, rate * 0.45)) / rate;
+    const alpha = Math.sin(w0) / (2 * q);
+    this.a0 = 1 + alpha;
+    this.b0 = alpha / this.a0;
+    this.a1 = (-2 * Math.cos(w0)) / this.a0;
+    this.a2 = (1 - alpha) / this.a0;
+  }
+  step(x: number): number {
+    const y = this.b0 * (x - this.x2) - this.a1 * this.y1 - this.a2 * this.y2;
+    this.x2 = this.x1;
+    this.x1 = x;
+    this.y2 = this.y1;
+    this.y1 = y;
+    return y;
+  }
+}
+
+/** Second-order Butterworth high- or low-pass, run over a whole signal in place. */
+function butterworth(x: Float32Array, cutoff: number, rate: number, kind: 'high' | 'low'): void {
+  const w0 = (2 * Math.PI * cutoff) / rate;
+  const alpha = Math.sin(w0) / Math.SQRT2;
+  const cos = Math.cos(w0);
+  const a0 = 1 + alpha;
+  const b0 = (kind === 'low' ? (1 - cos) / 2 : (1 + cos) / 2) / a0;
+  const b1 = (kind === 'low' ? 1 - cos : -(1 + cos)) / a0;
+  const a1 = (-2 * cos) / a0;
+  const a2 = (1 - alpha) / a0;
+  let x1 = 0;
+  let x2 = 0;
+  let y1 = 0;
+  let y2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const y = b0 * x[i] + b1 * x1 + b0 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = x[i];
+    y2 = y1;
+    y1 = y;
+    x[i] = y;
+  }
+}
+
+/** Value of a 10 ms track at a fractional frame position, linearly interpolated and held at the ends. */
+function at(track: Float32Array, frame: number): number {
+  if (frame <= 0) return track[0];
+  if (frame >= track.length - 1) return track[track.length - 1];
+  const i = Math.floor(frame);
+  return track[i] + (track[i + 1] - track[i]) * (frame - i);
+}
+
+// Vowels people pick by brightness: "oo" for dark, "ah" in between, "ee" for bright (F1, F2 in Hz).
+const VOWELS = [
+  [300, 870],
+  [730, 1090],
+  [270, 2290],
+] as const;
+
+/**
+ * Renders one imitation of a reference (mono 16 kHz). The voice sings the tonal frames (a
+ * glottal-like sawtooth through three formants whose vowel follows the brightness) and hisses
+ * the noisy ones (noise through a band that follows the centroid); the loudness envelope,
+ * compressed as voices compress it, gates both.
+ */
+export function synthesiseImitation(tracks: ReferenceTracks, style: ImitationStyle, rand: () => number): Float32Array {
+  const rate = IMITATION_SAMPLE_RATE;
+  const frames = tracks.loudness.length;
+  const duration = Math.min(MAX_SECONDS, style.onsetSec + frames * tracks.hopSec * style.stretch + 0.15);
+  const out = new Float32Array(Math.ceil(duration * rate));
+
+  let peakLoud = 0;
+  for (const l of tracks.loudness) peakLoud = Math.max(peakLoud, l);
+  const tonalPitches: number[] = [];
+  tracks.pitch.forEach((p, i) => {
+    if (tracks.tonality[i] > 0.3 && tracks.loudness[i] > peakLoud * 0.05) tonalPitches.push(p);
+  });
+  tonalPitches.sort((a, b) => a - b);
+  const median = tonalPitches.length ? tonalPitches[Math.floor(tonalPitches.length / 2)] : 200;
+  // One register move for the whole take keeps the contour's shape: whistles sit at 500-2500 Hz, voices at 100-300 Hz.
+  const whistle = style.whistle && median > 500;
+  const [low, high] = whistle ? [500, 2500] : [100, 300];
+  let octaves = 0;
+  while (median * 2 ** octaves > high) octaves--;
+  while (median * 2 ** octaves < low) octaves++;
+  const transpose = 2 ** (octaves + style.semitones / 12);
+
+  const f1 = new MovingBandPass();
+  const f2 = new MovingBandPass();
+  const f3 = new MovingBandPass();
+  const hiss = new MovingBandPass();
+  let phase = 0;
+  let env = 0;
+  let voicedShare = 0;
+  let formants = { v1: 0, v2: 0 };
+  const start = Math.round(style.onsetSec * rate);
+  for (let n = start; n < out.length; n++) {
+    const frame = (n - start) / rate / style.stretch / tracks.hopSec;
+    if (frame > frames + 5) break;
+    const t = n / rate;
+    if ((n - start) % 32 === 0) {
+      const bright = Math.min(1, Math.max(0, Math.log2(at(tracks.centroid, frame) / 500) / 3));
+      const [a, b] = bright < 0.5 ? [VOWELS[0], VOWELS[1]] : [VOWELS[1], VOWELS[2]];
+      const mix = bright < 0.5 ? bright * 2 : bright * 2 - 1;
+      formants = { v1: (a[0] + (b[0] - a[0]) * mix) * style.formantScale, v2: (a[1] + (b[1] - a[1]) * mix) * style.formantScale };
+      f1.set(formants.v1, 5, rate);
+      f2.set(formants.v2, 8, rate);
+      f3.set(2600 * style.formantScale, 10, rate);
+      hiss.set(Math.min(6500, Math.max(900, at(tracks.centroid, frame) * 0.9)), 1.8, rate);
+    }
+    // Voices cannot switch as fast as a sound can: smooth the envelope (15 ms up, 50 ms down).
+    const target = frame < frames ? (at(tracks.loudness, frame) / (peakLoud || 1)) ** 0.7 : 0;
+    env += (target - env) * (1 - Math.exp(-1 / ((target > env ? 0.015 : 0.05) * rate)));
+    voicedShare += (at(tracks.tonality, frame) - voicedShare) * (1 - Math.exp(-1 / (0.02 * rate)));
+    const vibrato = 2 ** ((style.vibratoCents / 1200) * Math.sin(2 * Math.PI * style.vibratoHz * t));
+    const f0 = Math.min(rate * 0.2, at(tracks.pitch, frame) * transpose * vibrato);
+    phase += f0 / rate;
+    phase -= Math.floor(phase);
+    const noise = gaussian(rand) * 0.3;
+    let voiced: number;
+    if (whistle) voiced = Math.sin(2 * Math.PI * phase) + 0.05 * noise;
+    else {
+      // A falling sawtooth with a polyBLEP step keeps aliasing of the pulse train low.
+      const dt = f0 / rate;
+      let saw = 1 - 2 * phase;
+      if (phase < dt) saw += (phase / dt - 1) ** 2;
+      else if (phase > 1 - dt) saw -= ((phase - 1) / dt + 1) ** 2;
+      const source = saw + 0.08 * noise;
+      voiced = 2.5 * (f1.step(source) + 0.6 * f2.step(source) + 0.3 * f3.step(source));
+    }
+    const unvoiced = 2 * hiss.step(noise);
+    out[n] = env * (voicedShare * voiced + (1 - voicedShare) * unvoiced);
+  }
+
+  // A phone-grade microphone: 100 Hz-7 kHz.
+  butterworth(out, 100, rate, 'high');
+  butterworth(out, 7000, rate, 'low');
+  butterworth(out, 7000, rate, 'low');
+  let power = 0;
+  let active = 0;
+  for (const x of out) {
+    if (Math.abs(x) > 1e-4) {
+      power += x * x;
+      active++;
+    }
+  }
+  const signalRms = active ? Math.sqrt(power / active) : 1e-3;
+  // Room noise: brownish hiss (one-pole low-passed white noise) at the chosen SNR.
+  const noiseRms = signalRms * 10 ** (-style.snrDb / 20);
+  let brown = 0;
+  const room = new Float32Array(out.length);
+  let roomPower = 0;
+  for (let i = 0; i < out.length; i++) {
+    brown = 0.97 * brown + gaussian(rand);
+    room[i] = brown + 0.3 * gaussian(rand);
+    roomPower += room[i] * room[i];
+  }
+  const roomScale = noiseRms / Math.sqrt(roomPower / Math.max(1, out.length) || 1);
+  let peak = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] += room[i] * roomScale;
+    peak = Math.max(peak, Math.abs(out[i]));
+  }
+  const gain = peak > 0 ? 10 ** (style.peakDb / 20) / peak : 0;
+  for (let i = 0; i < out.length; i++) out[i] *= gain;
+  return out;
+}
