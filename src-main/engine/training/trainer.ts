@@ -1,0 +1,151 @@
+import { EngineError } from '../errors.ts';
+import { cloneHead, identityHead, type Head, type ModelVersion } from './heads.ts';
+import { infoNceStep, LossScratch, zeroGradients, type HeadGradients, type HeadPair } from './loss.ts';
+import { adamWState, adamWStep, type AdamWState } from './optimiser.ts';
+import { seededRandom, shuffle } from './random.ts';
+
+/** One training pair's cached features: the clean copy first, then augmented copies (see augment.ts). */
+export interface PairFeatures {
+  /** Which reference sound this is: pairs with the same key imitate the same sound. */
+  reference: string;
+  imitation: Float32Array[];
+  referenceCopies: Float32Array[];
+}
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  temperature: number;
+  /** Rank of the heads' correction (used when the starting heads have none). */
+  rank: number;
+  /** Pull toward the starting heads (lambda of loss.ts). */
+  regularisation: number;
+  weightDecay: number;
+  maskSameReference: boolean;
+  /** Chance of drawing an augmented copy instead of the clean one, per side and step. */
+  augmentedShare: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  epochs: 20,
+  batchSize: 64,
+  learningRate: 2e-3,
+  temperature: 0.07,
+  rank: 32,
+  regularisation: 0.01,
+  weightDecay: 0,
+  maskSameReference: true,
+  augmentedShare: 0.5,
+  seed: 1,
+};
+
+/** What a run can pick up from after a cancel or a crash: the state at the end of an epoch. */
+export interface TrainerState {
+  epoch: number;
+  heads: HeadPair;
+  optimiser: AdamWState;
+}
+
+export interface EpochReport {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  /** Held-out MRR after this epoch, when the trainer was given a validation measure. */
+  validationMrr?: number;
+}
+
+export interface TrainHooks {
+  signal?: AbortSignal;
+  /** Scores the heads after each epoch (e.g. held-out MRR); shown as the validation curve. */
+  validate?: (heads: HeadPair) => number;
+  onEpoch?: (report: EpochReport, state: TrainerState) => void | Promise<void>;
+  resume?: TrainerState;
+}
+
+/** The heads training starts from: the starting version's, given a rank if they are bare identities. */
+export function startingHeads(start: ModelVersion, rank: number, seed: number): HeadPair {
+  const random = seededRandom(seed ^ 0xa5a5a5);
+  const widen = (h: Head): Head => (h.rank > 0 ? cloneHead(h) : { ...identityHead(h.dimension, rank, random), bias: h.bias.slice() });
+  return { imitation: widen(start.imitation), reference: widen(start.reference) };
+}
+
+function parameters(h: HeadPair): Float32Array[] {
+  return [h.imitation.u, h.imitation.v, h.imitation.bias, h.reference.u, h.reference.v, h.reference.bias];
+}
+
+function gradientList(g: { imitation: HeadGradients; reference: HeadGradients }): Float32Array[] {
+  return [g.imitation.u, g.imitation.v, g.imitation.bias, g.reference.u, g.reference.v, g.reference.bias];
+}
+
+/**
+ * Trains both heads with InfoNCE from `start` over `pairs`. Returns the trained heads; between
+ * epochs it reports the loss (and validation score) and yields to the event loop, so a
+ * cancel arrives; a cancel throws EngineError('cancelled') after the last finished epoch was
+ * reported (its state can be resumed).
+ */
+export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatures[], config: TrainConfig, hooks: TrainHooks = {}): Promise<HeadPair> {
+  if (pairs.length < 2) throw new EngineError('invalid-argument', 'training needs at least two pairs');
+  const d = start.imitation.dimension;
+  for (const p of pairs) {
+    if (p.imitation.length === 0 || p.referenceCopies.length === 0) throw new EngineError('invalid-argument', `pair of "${p.reference}" has no features`);
+    if (p.imitation[0].length !== d || p.referenceCopies[0].length !== d) {
+      throw new EngineError('invalid-argument', `pair of "${p.reference}" has ${p.imitation[0].length} feature values; the model reads ${d}`);
+    }
+  }
+  const base: HeadPair = { imitation: start.imitation, reference: start.reference };
+  const heads = hooks.resume ? { imitation: cloneHead(hooks.resume.heads.imitation), reference: cloneHead(hooks.resume.heads.reference) } : startingHeads(start, config.rank, config.seed);
+  const rank = heads.imitation.rank;
+  const optimiser = hooks.resume ? structuredClone(hooks.resume.optimiser) : adamWState(parameters(heads));
+  const batchSize = Math.min(config.batchSize, pairs.length);
+  const scratch = new LossScratch(batchSize, d, rank);
+  const grads = { imitation: zeroGradients(heads.imitation), reference: zeroGradients(heads.reference) };
+  const gradList = gradientList(grads);
+  const params = parameters(heads);
+  const groupOf = new Map<string, number>();
+  const groups = Int32Array.from(pairs, (p) => {
+    if (!groupOf.has(p.reference)) groupOf.set(p.reference, groupOf.size);
+    return groupOf.get(p.reference)!;
+  });
+  const imitations = new Float32Array(batchSize * d);
+  const references = new Float32Array(batchSize * d);
+  const batchGroups = new Int32Array(batchSize);
+  const stepsPerEpoch = Math.ceil(pairs.length / batchSize);
+  const totalSteps = stepsPerEpoch * config.epochs;
+  const order = Array.from(pairs, (_, i) => i);
+
+  for (let epoch = hooks.resume ? hooks.resume.epoch + 1 : 0; epoch < config.epochs; epoch++) {
+    // Seeded per epoch, so a resumed run draws what the uninterrupted one would have.
+    const random = seededRandom(config.seed * 7919 + epoch);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    shuffle(order, random);
+    let lossSum = 0;
+    let lossCount = 0;
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      const from = step * batchSize;
+      // The last batch is topped up from the start of the order so every batch is full size.
+      for (let k = 0; k < batchSize; k++) {
+        const i = order[(from + k) % order.length];
+        const p = pairs[i];
+        const pick = (copies: Float32Array[]) => (copies.length > 1 && random.next() < config.augmentedShare ? copies[1 + random.int(copies.length - 1)] : copies[0]);
+        imitations.set(pick(p.imitation), k * d);
+        references.set(pick(p.referenceCopies), k * d);
+        batchGroups[k] = groups[i];
+      }
+      for (const g of gradList) g.fill(0);
+      const { contrastive } = infoNceStep(heads, { size: batchSize, imitations, references, groups: batchGroups }, config, grads, scratch, base);
+      lossSum += contrastive;
+      lossCount++;
+      const progress = (epoch * stepsPerEpoch + step) / totalSteps;
+      const learningRate = config.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+      adamWStep(params, gradList, optimiser, { learningRate, weightDecay: config.weightDecay });
+    }
+    const report: EpochReport = { epoch, epochs: config.epochs, loss: lossSum / lossCount };
+    if (hooks.validate) report.validationMrr = hooks.validate(heads);
+    await hooks.onEpoch?.(report, { epoch, heads, optimiser });
+    await new Promise((resolve) => setImmediate(resolve));
+    if (hooks.signal?.aborted) throw new EngineError('cancelled', `training was cancelled after epoch ${epoch + 1} of ${config.epochs}`);
+  }
+  return heads;
+}
