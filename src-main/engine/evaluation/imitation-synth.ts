@@ -103,6 +103,11 @@ export interface ImitationStyle {
   formantScale: number;
   vibratoHz: number;
   vibratoCents: number;
+  /** Nobody keeps time like a machine: the tempo sways by up to this fraction, over this period. */
+  swayDepth: number;
+  swayPeriodSec: number;
+  /** Slow pitch drift of an untrained singer, in cents. */
+  driftCents: number;
   /** Signal-to-room-noise ratio in dB and peak level in dBFS. */
   snrDb: number;
   peakDb: number;
@@ -117,6 +122,9 @@ export function drawImitationStyle(rand: () => number): ImitationStyle {
     formantScale: uniform(rand, 0.88, 1.15),
     vibratoHz: uniform(rand, 4, 6.5),
     vibratoCents: uniform(rand, 5, 35),
+    swayDepth: uniform(rand, 0, 0.2),
+    swayPeriodSec: uniform(rand, 0.6, 2.5),
+    driftCents: uniform(rand, 0, 60),
     snrDb: uniform(rand, 15, 35),
     peakDb: uniform(rand, -12, -1),
   };
@@ -198,7 +206,7 @@ const VOWELS = [
 export function synthesiseImitation(tracks: ReferenceTracks, style: ImitationStyle, rand: () => number): Float32Array {
   const rate = IMITATION_SAMPLE_RATE;
   const frames = tracks.loudness.length;
-  const duration = Math.min(MAX_SECONDS, style.onsetSec + frames * tracks.hopSec * style.stretch + 0.15);
+  const duration = Math.min(MAX_SECONDS, style.onsetSec + (frames * tracks.hopSec * style.stretch) / (1 - style.swayDepth) + 0.15);
   const out = new Float32Array(Math.ceil(duration * rate));
 
   let peakLoud = 0;
@@ -226,10 +234,13 @@ export function synthesiseImitation(tracks: ReferenceTracks, style: ImitationSty
   let voicedShare = 0;
   let formants = { v1: 0, v2: 0 };
   const start = Math.round(style.onsetSec * rate);
+  const swayPhase = rand() * 2 * Math.PI;
+  const driftPhase = rand() * 2 * Math.PI;
+  let frame = 0;
   for (let n = start; n < out.length; n++) {
-    const frame = (n - start) / rate / style.stretch / tracks.hopSec;
-    if (frame > frames + 5) break;
     const t = n / rate;
+    frame += (1 + style.swayDepth * Math.sin((2 * Math.PI * t) / style.swayPeriodSec + swayPhase)) / (rate * style.stretch * tracks.hopSec);
+    if (frame > frames + 5) break;
     if ((n - start) % 32 === 0) {
       const bright = Math.min(1, Math.max(0, Math.log2(at(tracks.centroid, frame) / 500) / 3));
       const [a, b] = bright < 0.5 ? [VOWELS[0], VOWELS[1]] : [VOWELS[1], VOWELS[2]];
@@ -244,7 +255,8 @@ export function synthesiseImitation(tracks: ReferenceTracks, style: ImitationSty
     const target = frame < frames ? (at(tracks.loudness, frame) / (peakLoud || 1)) ** 0.7 : 0;
     env += (target - env) * (1 - Math.exp(-1 / ((target > env ? 0.015 : 0.05) * rate)));
     voicedShare += (at(tracks.tonality, frame) - voicedShare) * (1 - Math.exp(-1 / (0.02 * rate)));
-    const vibrato = 2 ** ((style.vibratoCents / 1200) * Math.sin(2 * Math.PI * style.vibratoHz * t));
+    const cents = style.vibratoCents * Math.sin(2 * Math.PI * style.vibratoHz * t) + style.driftCents * Math.sin(0.9 * t + driftPhase);
+    const vibrato = 2 ** (cents / 1200);
     const f0 = Math.min(rate * 0.2, at(tracks.pitch, frame) * transpose * vibrato);
     phase += f0 / rate;
     phase -= Math.floor(phase);

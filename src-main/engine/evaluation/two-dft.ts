@@ -33,12 +33,26 @@ export function magnitude2dSpectrum(x: Float64Array, rows: number, cols: number)
   const im = new Float64Array(x.length);
   const rowRe = new Float64Array(cols);
   const rowIm = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    rowRe.set(re.subarray(r * cols, (r + 1) * cols));
-    rowIm.fill(0);
+  // Two real rows go through one complex FFT (a + ib) and are separated by symmetry after.
+  for (let r = 0; r < rows; r += 2) {
+    const pair = r + 1 < rows;
+    rowRe.set(x.subarray(r * cols, (r + 1) * cols));
+    if (pair) rowIm.set(x.subarray((r + 1) * cols, (r + 2) * cols));
+    else rowIm.fill(0);
     fft(rowRe, rowIm);
-    re.set(rowRe, r * cols);
-    im.set(rowIm, r * cols);
+    for (let k = 0; k < cols; k++) {
+      const m = k === 0 ? 0 : cols - k;
+      const zr = rowRe[k];
+      const zi = rowIm[k];
+      const wr = rowRe[m];
+      const wi = rowIm[m];
+      re[r * cols + k] = (zr + wr) / 2;
+      im[r * cols + k] = (zi - wi) / 2;
+      if (pair) {
+        re[(r + 1) * cols + k] = (zi + wi) / 2;
+        im[(r + 1) * cols + k] = (wr - zr) / 2;
+      }
+    }
   }
   const colRe = new Float64Array(rows);
   const colIm = new Float64Array(rows);

@@ -17,7 +17,7 @@ function reference(): Float32Array {
   return x;
 }
 
-const style: ImitationStyle = { semitones: 2, stretch: 1, onsetSec: 0.2, whistle: true, formantScale: 1, vibratoHz: 5, vibratoCents: 10, snrDb: 30, peakDb: -3 };
+const style: ImitationStyle = { semitones: 2, stretch: 1, onsetSec: 0.2, whistle: true, formantScale: 1, vibratoHz: 5, vibratoCents: 10, swayDepth: 0, swayPeriodSec: 1, driftCents: 0, snrDb: 30, peakDb: -3 };
 
 function correlation(a: number[], b: number[]): number {
   const n = a.length;
@@ -106,6 +106,7 @@ describe('synthetic vocal imitations', () => {
       expect(Math.abs(s.semitones)).toBeLessThanOrEqual(4);
       expect(s.stretch).toBeGreaterThanOrEqual(0.8);
       expect(s.stretch).toBeLessThanOrEqual(1.25);
+      expect(s.swayDepth).toBeLessThan(0.2);
     }
   });
 });
