@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../errors.ts';
-import { projectRoot } from './project-files.ts';
+import { appRoot } from '../app-root.ts';
 
 /**
  * Automatic tags from the backbone's 527 AudioSet logits. The class names (AudioSet ontology
@@ -12,7 +12,7 @@ let labels: string[] | undefined;
 
 export function audiosetLabels(): string[] {
   if (labels) return labels;
-  const file = join(projectRoot(), 'models', 'audioset-labels.csv');
+  const file = join(appRoot, 'models', 'audioset-labels.csv');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -7,7 +7,7 @@ import { catalogueEntry, DEFAULT_MODEL_ID, type CatalogueEntry } from './catalog
 import { readCheckpoint, towersOf } from './checkpoint.ts';
 import { download } from './download.ts';
 import { buildOnnx, describeMobileNet, ONNX_BUILDER_VERSION } from './mobilenet.ts';
-import { projectRoot } from './project-files.ts';
+import { appRoot } from '../app-root.ts';
 
 /**
  * Turns a checkpoint into the ONNX files the runtime opens: finds the checkpoint (configured folders,
@@ -90,7 +90,7 @@ async function explicitCheckpoint(file: string, id: string | undefined): Promise
 
 async function catalogueCheckpoint(modelsDir: string, opts: EnsureOptions): Promise<{ id: string; path: string; sha256: string }> {
   const entry = catalogueEntry(opts.id ?? DEFAULT_MODEL_ID);
-  const configured = [process.env.ONOMATO_PRETRAINED_DIR, ...(opts.checkpointDirs ?? []), join(projectRoot(), '..', 'shared', 'pretrained')]
+  const configured = [process.env.ONOMATO_PRETRAINED_DIR, ...(opts.checkpointDirs ?? []), join(appRoot, '..', 'shared', 'pretrained')]
     .filter((d): d is string => Boolean(d));
   for (const dir of configured) {
     const path = join(dir, entry.file);

@@ -6,13 +6,13 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { audiosetLabels, topTags } from '../../../src-main/engine/model/audioset-tags.ts';
 import { ensureModel } from '../../../src-main/engine/model/backbone.ts';
 import { readCheckpoint } from '../../../src-main/engine/model/checkpoint.ts';
-import { projectRoot } from '../../../src-main/engine/model/project-files.ts';
+import { appRoot } from '../../../src-main/engine/app-root.ts';
 import { EmbeddingModel, openModelPair, type LogMel } from '../../../src-main/engine/model/runtime.ts';
 import { cosine, fixtureF32, fixtureJson, maxAbsDiff, type ParityFixture } from '../../unit/model/fixture-files.ts';
 import { OrderedDict, stateDictToOrdered, writeTorchCheckpoint, type PickleInput } from '../../unit/model/torch-checkpoint-writer.ts';
 
 const fixture = fixtureJson<ParityFixture>('parity.json');
-const sharedDirs = [process.env.ONOMATO_PRETRAINED_DIR, join(projectRoot(), '..', 'shared', 'pretrained')].filter((d): d is string => Boolean(d));
+const sharedDirs = [process.env.ONOMATO_PRETRAINED_DIR, join(appRoot, '..', 'shared', 'pretrained')].filter((d): d is string => Boolean(d));
 const checkpointDir = sharedDirs.find((d) => existsSync(join(d, fixture.checkpoint)));
 
 /** Every fixture input as one log-mel per batch item, with the PyTorch outputs for it. */
