@@ -1,4 +1,4 @@
-import type { Match, SearchFilters, SearchResult, Sound, Take } from '../../src-main/contract/schema.ts';
+import type { Match, Region, SearchFilters, SearchResult, Sound, Take } from '../../src-main/contract/schema.ts';
 import { api } from './api.ts';
 import { app } from './app.svelte.ts';
 import { preview } from './preview.svelte.ts';
@@ -17,6 +17,12 @@ export type SelectMode = 'only' | 'toggle' | 'range';
 
 /** How much of a sound the model heard for one match (the QVIM window length). */
 export const MATCH_WINDOW_SEC = 10;
+
+/** The part of a sound a match was found in; null when the window covered the whole sound. */
+export function matchedRegion(durationSec: number, offsetSec: number | null): Region | null {
+  if (offsetSec === null || durationSec <= MATCH_WINDOW_SEC) return null;
+  return { startSec: offsetSec, endSec: Math.min(durationSec, offsetSec + MATCH_WINDOW_SEC) };
+}
 
 function toFilters(form: FilterForm): SearchFilters | undefined {
   const filters: SearchFilters = {};
