@@ -1,0 +1,63 @@
+import { loadMono32k, readAudioInfo, waveformPeaks } from '../audio/decode.ts';
+import { EngineError } from '../errors.ts';
+import { logMel } from '../features/log-mel.ts';
+import { windowsOf } from '../features/windows.ts';
+import { topTags } from '../model/audioset-tags.ts';
+import type { EmbeddingModel } from '../model/runtime.ts';
+import { contentHash } from './content-hash.ts';
+import type { AnalysedSound } from './types.ts';
+
+export interface AnalysisSettings {
+  /** Only this much of each file is decoded and windowed (default 600 s). */
+  maxSeconds: number;
+  windowSec: number;
+  hopSec: number;
+  peakBuckets: number;
+  tagCount: number;
+  minTagProbability: number;
+}
+
+export const DEFAULT_ANALYSIS: AnalysisSettings = {
+  maxSeconds: 600,
+  windowSec: 10,
+  hopSec: 5,
+  peakBuckets: 200,
+  tagCount: 5,
+  minTagProbability: 0.1,
+};
+
+export type Analysis = Omit<AnalysedSound, 'soundId' | 'modelId'>;
+
+/**
+ * One library file through the reference path: decode (at most `maxSeconds`) -> mono 32 kHz ->
+ * windows -> log-mel -> reference tower -> AudioSet tags -> waveform peaks. A plain function of
+ * the file, run inside the indexing workers, and by tests and the CLI directly.
+ */
+export async function analyseSound(path: string, model: EmbeddingModel, settings: AnalysisSettings = DEFAULT_ANALYSIS, signal?: AbortSignal): Promise<Analysis> {
+  const hash = await contentHash(path).catch((err: unknown) => { throw EngineError.from(err, path); });
+  const { samples, decoded } = await loadMono32k(path, { maxSeconds: settings.maxSeconds, signal });
+  if (samples.length === 0) throw new EngineError('empty-file', 'the file holds no audio samples', { file: path });
+  const windows = windowsOf(samples, { windowSec: settings.windowSec, hopSec: settings.hopSec });
+  const { embeddings, logits } = await model.run(windows.map((w) => logMel(w.samples)));
+  // A tag holds for the sound when it holds somewhere in it: the loudest window decides.
+  const pooled = new Float32Array(logits[0].length).fill(-Infinity);
+  for (const row of logits) for (let i = 0; i < row.length; i++) if (row[i] > pooled[i]) pooled[i] = row[i];
+  const info = await readAudioInfo(path).catch(() => undefined);
+  const { description, ...rest } = decoded.metadata;
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rest)) if (typeof v === 'string' && v.length > 0) metadata[k] = v;
+  return {
+    contentHash: hash,
+    format: decoded.format,
+    sampleRate: decoded.sampleRate,
+    channels: info?.channels ?? null,
+    bitDepth: decoded.bitDepth,
+    durationSec: decoded.durationSec,
+    analysedSec: samples.length / 32000,
+    peaks: waveformPeaks(samples, settings.peakBuckets),
+    description: description ?? null,
+    metadata,
+    windows: windows.map((w, i) => ({ offsetSec: w.offsetSec, vector: embeddings[i] })),
+    tags: topTags(pooled, settings.tagCount, settings.minTagProbability),
+  };
+}

@@ -1,0 +1,34 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { EngineError } from '../errors.ts';
+import { EmbeddingModel } from '../model/runtime.ts';
+import { analyseSound, type AnalysisSettings } from './analyse.ts';
+import type { WorkerReply, WorkerRequest } from './analyse-protocol.ts';
+
+/**
+ * One indexing worker: its own ONNX session with a single intra-op thread (the pool gives one
+ * worker per core), analysing one file at a time for the main thread, which alone writes SQL.
+ */
+const { onnxPath, settings, providers } = workerData as { onnxPath: string; settings: AnalysisSettings; providers?: string[] };
+const port = parentPort!;
+const send = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+try {
+  const model = await EmbeddingModel.open(onnxPath, { threads: 1, providers, log: () => undefined });
+  send({ type: 'ready', provider: model.provider, dimension: model.dimension });
+  port.on('message', async (m: WorkerRequest) => {
+    if (m.type === 'close') {
+      await model.close();
+      port.close();
+      return;
+    }
+    try {
+      const a = await analyseSound(m.path, model, settings);
+      const transfer = [a.peaks.buffer as ArrayBuffer, ...a.windows.map((w) => w.vector.buffer as ArrayBuffer)];
+      send({ type: 'analysed', soundId: m.soundId, analysis: a }, [...new Set(transfer)]);
+    } catch (err) {
+      send({ type: 'failed', soundId: m.soundId, error: EngineError.from(err, m.path).toJSON() });
+    }
+  });
+} catch (err) {
+  send({ type: 'fatal', error: EngineError.from(err, onnxPath).toJSON() });
+}

@@ -1,0 +1,117 @@
+import type { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { EngineError, type SerializedError } from '../errors.ts';
+import { startWorker } from '../workers.ts';
+import type { Analysis, AnalysisSettings } from './analyse.ts';
+import type { WorkerReply, WorkerRequest } from './analyse-protocol.ts';
+
+export type AnalysisOutcome = { ok: true; analysis: Analysis } | { ok: false; error: SerializedError };
+
+interface Slot {
+  worker: Worker;
+  busy: { soundId: number; path: string; resolve: (o: AnalysisOutcome) => void } | undefined;
+}
+
+/**
+ * A pool of analysis workers, one per core by default. `analyse` resolves with the outcome of
+ * one file; a worker that dies mid-file (a decoder crash, out of memory) fails only that file and
+ * is replaced, so one poisonous file cannot stop a scan.
+ */
+export class AnalysisPool {
+  readonly size: number;
+  provider = 'cpu';
+  dimension = 0;
+  private readonly slots: Slot[] = [];
+  private readonly idle: Slot[] = [];
+  private readonly waiting: ((s: Slot) => void)[] = [];
+  private closed = false;
+
+  private constructor(
+    size: number,
+    private readonly onnxPath: string,
+    private readonly settings: AnalysisSettings,
+    private readonly providers: string[] | undefined,
+  ) {
+    this.size = size;
+  }
+
+  static async start(onnxPath: string, settings: AnalysisSettings, options: { workers?: number; providers?: string[] } = {}): Promise<AnalysisPool> {
+    const size = Math.max(1, options.workers ?? availableParallelism());
+    const pool = new AnalysisPool(size, onnxPath, settings, options.providers);
+    try {
+      await Promise.all(Array.from({ length: size }, () => pool.spawn()));
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  private spawn(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const worker = startWorker(new URL('./analyse.worker.ts', import.meta.url), { onnxPath: this.onnxPath, settings: this.settings, providers: this.providers });
+      const slot: Slot = { worker, busy: undefined };
+      let ready = false;
+      worker.on('message', (m: WorkerReply) => {
+        if (m.type === 'ready') {
+          ready = true;
+          this.provider = m.provider;
+          this.dimension = m.dimension;
+          this.slots.push(slot);
+          this.release(slot);
+          resolve();
+        } else if (m.type === 'fatal') {
+          reject(EngineError.from(m.error));
+        } else if (slot.busy && slot.busy.soundId === m.soundId) {
+          const job = slot.busy;
+          slot.busy = undefined;
+          job.resolve(m.type === 'analysed' ? { ok: true, analysis: m.analysis } : { ok: false, error: m.error });
+          this.release(slot);
+        }
+      });
+      const died = (reason: string) => {
+        if (!ready) { reject(new EngineError('internal', `an analysis worker could not start (${reason})`)); return; }
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) this.slots.splice(i, 1);
+        const j = this.idle.indexOf(slot);
+        if (j >= 0) this.idle.splice(j, 1);
+        const job = slot.busy;
+        slot.busy = undefined;
+        job?.resolve({ ok: false, error: { kind: 'internal', message: `the analysis crashed on this file (${reason})` } });
+        if (!this.closed) this.spawn().catch(() => undefined);
+      };
+      worker.on('error', (e) => died(e.message));
+      worker.on('exit', (code) => { if (!this.closed || slot.busy) died(`exit code ${code}`); });
+    });
+  }
+
+  private release(slot: Slot): void {
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else this.idle.push(slot);
+  }
+
+  private acquire(): Promise<Slot> {
+    const s = this.idle.shift();
+    return s ? Promise.resolve(s) : new Promise((r) => this.waiting.push(r));
+  }
+
+  /** Waits for a free worker, then analyses `path` on it. */
+  async analyse(soundId: number, path: string): Promise<AnalysisOutcome> {
+    if (this.closed) throw new EngineError('cancelled', 'the analysis pool was closed');
+    const slot = await this.acquire();
+    return new Promise((resolve) => {
+      slot.busy = { soundId, path, resolve };
+      slot.worker.postMessage({ type: 'analyse', soundId, path } satisfies WorkerRequest);
+    });
+  }
+
+  /** Stops every worker at once; files in flight are abandoned (they stay pending in the library). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.waiting.length = 0;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.slots.length = 0;
+    this.idle.length = 0;
+  }
+}

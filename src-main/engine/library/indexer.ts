@@ -1,0 +1,194 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { AUDIO_EXTENSIONS } from '../audio/decode.ts';
+import { EngineError } from '../errors.ts';
+import { Job, type JobControl } from '../jobs/job.ts';
+import { DEFAULT_ANALYSIS, type AnalysisSettings } from './analyse.ts';
+import { AnalysisPool } from './analysis-pool.ts';
+import { applyScanPlan, planScan, type RootOnDisk } from './scan-plan.ts';
+import { scanFolder } from './scanner.ts';
+import type { LibraryStore } from './store.ts';
+
+export const AUDIO_EXTENSION_SET: ReadonlySet<string> = new Set(AUDIO_EXTENSIONS.map((e) => `.${e}`));
+
+/** The reference model the library is indexed with: a model version in the store plus its ONNX file. */
+export interface IndexModel {
+  versionId: string;
+  onnxPath: string;
+}
+
+export interface IndexOptions {
+  store: LibraryStore;
+  model: IndexModel;
+  /** Folders to add to the library before scanning; with none, every library folder is scanned. */
+  folders?: string[];
+  /** Scan only these existing roots (by path) instead of all of them. */
+  only?: string[];
+  workers?: number;
+  providers?: string[];
+  analysis?: Partial<AnalysisSettings>;
+}
+
+export interface IndexProgress {
+  phase: 'scanning' | 'analysing';
+  /** Files analysed (or failed) in this run, out of `total` to analyse. */
+  done: number;
+  total: number;
+  filesPerSec: number;
+  etaSec: number | null;
+  current: string | null;
+  indexed: number;
+  failed: number;
+}
+
+export interface IndexSummary {
+  roots: string[];
+  found: number;
+  added: number;
+  changed: number;
+  moved: number;
+  deleted: number;
+  unchanged: number;
+  skipped: number;
+  indexed: number;
+  failed: number;
+  /** Files handed to a decoder in this run (unchanged and moved files cost none). */
+  decoded: number;
+  failures: { path: string; kind: string; reason: string }[];
+  unreadable: { path: string; reason: string }[];
+  unavailable: { path: string; reason: string }[];
+  workers: number;
+  provider: string;
+  elapsedMs: number;
+}
+
+export type IndexJob = Job<IndexProgress, IndexSummary>;
+
+/**
+ * Brings the library up to date with the disk: adds the given folders, scans every root,
+ * applies what changed (moves without decoding), then analyses each pending file on a worker
+ * pool. The main thread is the only writer; each file is committed in one transaction as it
+ * finishes, so killing the process at any instant leaves every file fully indexed or pending,
+ * and the next run continues with the pending ones. Per-file failures are recorded and never
+ * stop the run.
+ */
+export function startIndexing(options: IndexOptions): IndexJob {
+  const { store } = options;
+  store.markInterruptedJobs();
+  const folders = (options.folders ?? []).map((f) => resolve(f));
+  return new Job<IndexProgress, IndexSummary>('index', (control) => runIndexing(options, folders, control), {
+    recorder: store,
+    config: { folders, model: options.model.versionId, workers: options.workers ?? null, analysis: options.analysis ?? {} },
+  });
+}
+
+async function runIndexing(options: IndexOptions, folders: string[], control: JobControl<IndexProgress>): Promise<IndexSummary> {
+  const { store, model } = options;
+  const started = Date.now();
+  const settings: AnalysisSettings = { ...DEFAULT_ANALYSIS, ...options.analysis };
+  for (const f of folders) addLibraryFolder(store, f);
+  const only = options.only?.map((p) => resolve(p));
+  const roots = store.roots().filter((r) => (only ? only.includes(r.path) : folders.length === 0 || folders.some((f) => r.path === f || f.startsWith(`${r.path}/`))));
+
+  const progress: IndexProgress = { phase: 'scanning', done: 0, total: 0, filesPerSec: 0, etaSec: null, current: null, indexed: 0, failed: 0 };
+  control.report({ ...progress });
+  const onDisk: RootOnDisk[] = [];
+  for (const r of roots) {
+    await control.checkpoint();
+    progress.current = r.path;
+    control.report({ ...progress });
+    try {
+      onDisk.push({ rootId: r.id, path: r.path, scan: await scanFolder(r.path, AUDIO_EXTENSION_SET, control.signal) });
+    } catch (err) {
+      const e = EngineError.from(err, r.path);
+      if (e.kind === 'cancelled') throw e;
+      onDisk.push({ rootId: r.id, path: r.path, error: e });
+    }
+  }
+  await control.checkpoint();
+  const plan = await planScan(store, onDisk, model.versionId);
+  applyScanPlan(store, plan);
+  const scannedAt = Date.now();
+  for (const r of onDisk) if (r.scan) store.markRootScanned(r.rootId, scannedAt);
+
+  const pending = store.pendingSounds(onDisk.filter((r) => r.scan).map((r) => r.rootId));
+  const summary: IndexSummary = {
+    roots: roots.map((r) => r.path),
+    found: onDisk.reduce((n, r) => n + (r.scan?.files.length ?? 0), 0),
+    added: plan.added.length, changed: plan.changed.length, moved: plan.moved.length, deleted: plan.deleted.length,
+    unchanged: plan.unchanged, skipped: plan.skipped, indexed: 0, failed: 0, decoded: 0, failures: [],
+    unreadable: plan.unreadable, unavailable: plan.unavailable, workers: 0, provider: 'none', elapsedMs: 0,
+  };
+  progress.phase = 'analysing';
+  progress.total = pending.length;
+  progress.current = null;
+  control.report({ ...progress });
+
+  if (pending.length > 0) {
+    const pool = await AnalysisPool.start(model.onnxPath, settings, { workers: Math.min(options.workers ?? availableParallelism(), pending.length), providers: options.providers });
+    summary.workers = pool.size;
+    summary.provider = pool.provider;
+    const analysingSince = Date.now();
+    const inFlight = new Set<Promise<void>>();
+    try {
+      for (const p of pending) {
+        await control.checkpoint();
+        // One file per worker in flight, so pausing stops new work within one file per worker.
+        while (inFlight.size >= pool.size) await Promise.race(inFlight);
+        await control.checkpoint();
+        summary.decoded++;
+        const task = pool.analyse(p.id, p.path).then((outcome) => {
+          if (control.signal.aborted) return;
+          if (outcome.ok) {
+            store.commitAnalysed({ ...outcome.analysis, soundId: p.id, modelId: model.versionId });
+            summary.indexed++;
+          } else {
+            const reason = stripFile(outcome.error.message, p.path);
+            store.commitFailed(p.id, { kind: outcome.error.kind, message: reason });
+            summary.failed++;
+            summary.failures.push({ path: p.path, kind: outcome.error.kind, reason });
+          }
+          progress.done++;
+          progress.current = p.path;
+          progress.indexed = summary.indexed;
+          progress.failed = summary.failed;
+          const seconds = (Date.now() - analysingSince) / 1000;
+          progress.filesPerSec = seconds > 0 ? progress.done / seconds : 0;
+          progress.etaSec = progress.filesPerSec > 0 ? (progress.total - progress.done) / progress.filesPerSec : null;
+          control.report({ ...progress });
+        });
+        inFlight.add(task);
+        void task.finally(() => inFlight.delete(task));
+      }
+      await Promise.all(inFlight);
+    } finally {
+      await pool.close();
+    }
+    await control.checkpoint();
+  }
+  progress.current = null;
+  control.report({ ...progress });
+  summary.elapsedMs = Date.now() - started;
+  return summary;
+}
+
+/**
+ * Adds a folder to the library. A folder inside one already there adds nothing (it is scanned
+ * with its parent); a folder around existing ones takes their sounds over, so nothing is indexed twice.
+ */
+export function addLibraryFolder(store: LibraryStore, folder: string): { rootId: number; added: boolean } {
+  const path = resolve(folder);
+  const roots = store.roots();
+  const parent = roots.find((r) => r.path === path || path.startsWith(`${r.path}/`) || path.startsWith(`${r.path}\\`));
+  if (parent) return { rootId: parent.id, added: false };
+  return store.transaction(() => {
+    const root = store.addRoot(path);
+    const children = roots.filter((r) => r.path.startsWith(`${path}/`) || r.path.startsWith(`${path}\\`));
+    if (children.length) store.adoptRoots(children.map((c) => c.id), root.id);
+    return { rootId: root.id, added: true };
+  });
+}
+
+function stripFile(message: string, file: string): string {
+  return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+}
