@@ -9,7 +9,7 @@ import { z } from 'zod';
 const id = z.number().int().nonnegative();
 const nonEmpty = z.string().min(1).max(4096);
 
-export const JobState = z.enum(['queued', 'running', 'paused', 'cancelled', 'failed', 'done']);
+export const JobState = z.enum(['queued', 'running', 'paused', 'cancelled', 'failed', 'done', 'interrupted']);
 export const JobKind = z.enum(['scan', 'reembed', 'evaluation', 'training', 'import']);
 
 export const Job = z.object({
@@ -99,6 +99,8 @@ export const InputDevice = z.object({
 
 export const Settings = z.object({
   inputDeviceId: z.number().int().nullable(),
+  /** Kept beside the id because PortAudio renumbers devices when one is plugged in. */
+  inputDeviceName: z.string().max(500).nullable(),
   inputChannel: z.number().int().min(0).max(63),
   sampleRate: z.number().int().min(8000).max(192000).nullable(),
   maxTakeSec: z.number().min(1).max(60),

@@ -1,9 +1,13 @@
 import { EventBus } from '../contract/events.ts';
 import type { Handlers, MethodName } from '../contract/methods.ts';
 import { methodNames } from '../contract/methods.ts';
-import type { DragItem, Settings } from '../contract/schema.ts';
+import type { DragItem } from '../contract/schema.ts';
 import { appVersion } from './app-root.ts';
+import { Media } from './app/media.ts';
+import { SettingsStore } from './app/settings.ts';
+import { Takes } from './app/takes.ts';
 import { EngineError } from './errors.ts';
+import { LibraryStore } from './library/store.ts';
 import type { MediaFile, MediaName } from './media.ts';
 import { dataPaths, ensureDataDirs, type DataPaths } from './paths.ts';
 
@@ -29,30 +33,34 @@ export interface EngineOptions {
 
 const TRANSPORT_METHODS: readonly MethodName[] = ['media.url', 'library.pickFolder', 'drag.start'];
 
-export const DEFAULT_SETTINGS: Settings = {
-  inputDeviceId: null,
-  inputChannel: 0,
-  sampleRate: null,
-  maxTakeSec: 10,
-  silenceThresholdDb: -45,
-  windowHopSec: 5,
-  autoPlay: true,
-  playFromMatch: true,
-  volume: 0.8,
-};
-
 export async function openEngine(options: EngineOptions): Promise<Engine> {
   const paths = ensureDataDirs(dataPaths(options.dataDir));
   const events = new EventBus();
-  let settings: Settings = { ...DEFAULT_SETTINGS };
+  const store = LibraryStore.open(paths.database);
+  const settings = new SettingsStore(store);
+  const takes = new Takes(store, paths, events, settings);
+  const media = new Media(store, paths);
 
   const implemented: Partial<EngineHandlers> = {
     'app.info': async () => ({ version: appVersion, mode: options.mode, dataDir: paths.root, model: null, modelProblem: 'The model is not built yet.' }),
-    'settings.get': async () => settings,
-    'settings.update': async (patch) => {
-      settings = { ...settings, ...patch };
-      return settings;
+    'settings.get': async () => settings.get(),
+    'settings.update': async (patch) => settings.update(patch),
+
+    'capture.devices': async () => takes.devices(),
+    'capture.start': async () => {
+      await takes.start();
+      return { ok: true };
     },
+    'capture.stop': async () => {
+      takes.stop();
+      return { ok: true };
+    },
+    'takes.list': () => takes.list(),
+    'takes.delete': async ({ takeId }) => {
+      await takes.delete(takeId);
+      return { ok: true };
+    },
+    'takes.import': ({ name, dataBase64 }) => takes.importFile(name, Buffer.from(dataBase64, 'base64')),
   };
   const handlers = Object.fromEntries(
     methodNames
@@ -64,8 +72,11 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     handlers,
     events,
     paths,
-    resolveMedia: async () => null,
-    filesForDrag: async () => { throw new EngineError('internal', 'Dragging is not available in this build yet.'); },
-    close: async () => {},
+    resolveMedia: (kind, id) => media.resolve(kind, id),
+    filesForDrag: (items) => media.filesForDrag(items),
+    close: async () => {
+      await takes.close();
+      store.close();
+    },
   };
 }
