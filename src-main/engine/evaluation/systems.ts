@@ -189,10 +189,15 @@ export async function load8k(path: string, signal?: AbortSignal): Promise<Float3
   return mono.length > TWO_DFT_SAMPLE_RATE * TWO_DFT_SECONDS ? mono.subarray(0, TWO_DFT_SAMPLE_RATE * TWO_DFT_SECONDS) : mono;
 }
 
-/** The challenge's 2DFT baseline: the same feature for items and queries (no towers), cosine. */
+/**
+ * The challenge's 2DFT baseline: the same feature for items and queries (no towers), cosine.
+ * Its features (72k values, 288 KB each) are cheaper to recompute than to keep on disk, so it
+ * never uses the embedding cache.
+ */
 export function twoDftSystem(): RetrievalSystem {
-  return embeddingSystem('2dft', '2DFT (2-D FFT of a constant-Q spectrogram)', async (path, _tower, signal) => {
-    // Item features are kept for the whole run: float32 halves their memory (72k values each).
+  const inner = embeddingSystem('2dft', '2DFT (2-D FFT of a constant-Q spectrogram)', async (path, _tower, signal) => {
+    // Item features are kept for the whole run: float32 halves their memory.
     return Float32Array.from(twoDftFeature(await load8k(path, signal)));
   });
+  return { ...inner, similarity: (dataset, opts = {}) => inner.similarity(dataset, { ...opts, cache: undefined }) };
 }
