@@ -13,6 +13,9 @@ export interface FilterForm {
   tags: string;
 }
 
+/** The contract takes at most 70 MB of base64, which is about this much audio file. */
+const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
+
 export type SelectMode = 'only' | 'toggle' | 'range';
 
 /** How much of a sound the model heard for one match (the QVIM window length). */
@@ -63,6 +66,15 @@ class SearchSession {
     if (takes) this.takes = takes;
   }
 
+  /** On opening the app: the newest take and its matches are back, without playing anything. */
+  async restore(): Promise<void> {
+    await this.refreshTakes();
+    const newest = this.takes[0];
+    if (!newest || this.takeId !== null || this.result) return;
+    this.takeId = newest.id;
+    await this.#run(() => api.call('search.take', { takeId: newest.id, filters: toFilters(this.filters) }), performance.now(), false);
+  }
+
   /** Searches with a take; `endedAt` (performance.now() when the take ended) times the whole trip. */
   async searchTake(takeId: number, endedAt?: number): Promise<void> {
     this.takeId = takeId;
@@ -82,7 +94,7 @@ class SearchSession {
     else if (this.similarTo) await this.similar(this.similarTo);
   }
 
-  async #run(query: () => Promise<SearchResult>, startedAt = performance.now()): Promise<void> {
+  async #run(query: () => Promise<SearchResult>, startedAt = performance.now(), audition = true): Promise<void> {
     const generation = ++this.#generation;
     this.busy = true;
     try {
@@ -92,7 +104,7 @@ class SearchSession {
       this.selection = [];
       this.cursor = -1;
       status.latencyMs = Math.round(performance.now() - startedAt);
-      if (result.matches.length) this.select(0, 'only');
+      if (result.matches.length) this.select(0, 'only', audition);
       else status.say('No sound matched. Try other filters, or scan more folders in the Library.');
     } catch (err) {
       if (generation === this.#generation) status.fail(err);
@@ -108,6 +120,10 @@ class SearchSession {
   }
 
   async importFile(file: File): Promise<void> {
+    if (file.size > MAX_IMPORT_BYTES) {
+      status.say(`${file.name} is too large to use as an imitation (over ${MAX_IMPORT_BYTES / 1024 / 1024} MB); trim it first.`, 'error');
+      return;
+    }
     const dataBase64 = await readBase64(file);
     const startedAt = performance.now();
     const take = await attempt(() => api.call('takes.import', { name: file.name, dataBase64 }));
@@ -137,7 +153,7 @@ class SearchSession {
     if (next) await this.searchTake(next.id);
   }
 
-  select(index: number, mode: SelectMode): void {
+  select(index: number, mode: SelectMode, audition = true): void {
     const match = this.matches[index];
     if (!match) return;
     const id = match.sound.id;
@@ -149,7 +165,7 @@ class SearchSession {
     } else {
       this.selection = [id];
     }
-    this.#focus(index);
+    this.#focus(index, audition);
   }
 
   /** Arrow keys: move the cursor; with Shift the selection grows along. */
@@ -164,7 +180,7 @@ class SearchSession {
   }
 
   /** The focused row is what the preview holds; moving onto it auditions it when asked to. */
-  #focus(index: number): void {
+  #focus(index: number, audition = true): void {
     const match = this.matches[index];
     const moved = this.cursor !== index;
     this.cursor = index;
@@ -175,7 +191,7 @@ class SearchSession {
       peaks: match.sound.peaks,
       matchSec: match.offsetSec,
     });
-    if (moved && app.settings?.autoPlay) void preview.play();
+    if (audition && moved && app.settings?.autoPlay) void preview.play();
   }
 
   /** "This is the one": keeps the current take and the focused sound as a training pair. */
