@@ -1,4 +1,4 @@
-import { loadMono32k, readAudioInfo, waveformPeaks } from '../audio/decode.ts';
+import { decodeAudio, downmix, MODEL_SAMPLE_RATE, resample, waveformPeaks } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import { logMel } from '../features/log-mel.ts';
 import { windowsOf } from '../features/windows.ts';
@@ -35,14 +35,17 @@ export type Analysis = Omit<AnalysedSound, 'soundId' | 'modelId'>;
  */
 export async function analyseSound(path: string, model: EmbeddingModel, settings: AnalysisSettings = DEFAULT_ANALYSIS, signal?: AbortSignal): Promise<Analysis> {
   const hash = await contentHash(path).catch((err: unknown) => { throw EngineError.from(err, path); });
-  const { samples, decoded } = await loadMono32k(path, { maxSeconds: settings.maxSeconds, signal });
+  // loadMono32k's steps, keeping the channel count it drops (saves re-reading the header).
+  const { channels, ...decoded } = await decodeAudio(path, { maxSeconds: settings.maxSeconds, signal });
+  const limit = Math.ceil(settings.maxSeconds * MODEL_SAMPLE_RATE);
+  const resampled = resample(downmix(channels), decoded.sampleRate, MODEL_SAMPLE_RATE);
+  const samples = resampled.length > limit ? resampled.subarray(0, limit) : resampled;
   if (samples.length === 0) throw new EngineError('empty-file', 'the file holds no audio samples', { file: path });
   const windows = windowsOf(samples, { windowSec: settings.windowSec, hopSec: settings.hopSec });
   const { embeddings, logits } = await model.run(windows.map((w) => logMel(w.samples)));
   // A tag holds for the sound when it holds somewhere in it: the loudest window decides.
   const pooled = new Float32Array(logits[0].length).fill(-Infinity);
   for (const row of logits) for (let i = 0; i < row.length; i++) if (row[i] > pooled[i]) pooled[i] = row[i];
-  const info = await readAudioInfo(path).catch(() => undefined);
   const { description, ...rest } = decoded.metadata;
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(rest)) if (typeof v === 'string' && v.length > 0) metadata[k] = v;
@@ -50,10 +53,10 @@ export async function analyseSound(path: string, model: EmbeddingModel, settings
     contentHash: hash,
     format: decoded.format,
     sampleRate: decoded.sampleRate,
-    channels: info?.channels ?? null,
+    channels: channels.length,
     bitDepth: decoded.bitDepth,
     durationSec: decoded.durationSec,
-    analysedSec: samples.length / 32000,
+    analysedSec: samples.length / MODEL_SAMPLE_RATE,
     peaks: waveformPeaks(samples, settings.peakBuckets),
     description: description ?? null,
     metadata,

@@ -375,6 +375,21 @@ export class LibraryStore {
       .all(soundId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
   }
 
+  /** Sounds that have cached features for a recipe (what a new reference head can re-embed without decoding). */
+  soundIdsWithFeatures(backbone: string): number[] {
+    return (this.sql('SELECT DISTINCT sound_id FROM sound_features WHERE backbone = ? ORDER BY sound_id').all(backbone) as { sound_id: number }[])
+      .map((r) => r.sound_id);
+  }
+
+  /** Replaces one sound's window embeddings for a model version (re-embedding from cached features). */
+  putSoundEmbeddings(soundId: number, modelId: string, windows: readonly WindowVector[]): void {
+    this.transaction(() => {
+      this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').run(soundId, modelId);
+      const put = this.sql('INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
+      windows.forEach((w, i) => put.run(soundId, modelId, i, w.offsetSec, blob(w.vector)));
+    });
+  }
+
   // ---------------------------------------------------------------- takes and training pairs
 
   addTake(t: NewTake): Take {

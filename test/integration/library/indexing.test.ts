@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { smallSfxLibrary } from '../../support/sfx.ts';
+import { copySfxSubset, writeCorruptFiles } from '../../support/library-copy.ts';
+import { LibraryStore } from '../../../src-main/engine/library/store.ts';
+import { prepareLibraryModel, type LibraryModel } from '../../../src-main/engine/library/library-model.ts';
+import { startIndexing, type IndexSummary } from '../../../src-main/engine/library/indexer.ts';
+import { LibrarySearch } from '../../../src-main/engine/library/search.ts';
+import { loadMono32k } from '../../../src-main/engine/audio/decode.ts';
+import { baselineClip, logMel } from '../../../src-main/engine/features/log-mel.ts';
+import { openModelPair } from '../../../src-main/engine/model/runtime.ts';
+
+/** Windows the indexer must have stored for a sound analysed over `seconds` (10 s windows, 5 s hop). */
+function expectedWindows(seconds: number): number {
+  const samples = Math.round(seconds * 32000);
+  return 1 + Math.ceil(Math.max(0, samples - 320000) / 160000);
+}
+
+describe('indexing a real SFX library', () => {
+  let dir: string;
+  let lib: string;
+  let store: LibraryStore;
+  let model: LibraryModel;
+  let corrupt: string[];
+  let copied: string[];
+
+  const index = (folders?: string[]): Promise<IndexSummary> => startIndexing({ store, model, folders, workers: 2 }).result;
+
+  beforeAll(async () => {
+    const sfx = await smallSfxLibrary();
+    dir = mkdtempSync(join(tmpdir(), 'onomato-index-'));
+    lib = join(dir, 'sfx');
+    copied = copySfxSubset(sfx, lib, 40);
+    corrupt = writeCorruptFiles(join(lib, 'broken'));
+    mkdirSync(join(lib, '__MACOSX'));
+    cpSync(join(lib, copied[0]), join(lib, '__MACOSX', 'copy.wav'));
+    cpSync(join(lib, copied[0]), join(lib, 'broken', '._resource.wav'));
+    store = LibraryStore.open(join(dir, 'library.sqlite'));
+    model = await prepareLibraryModel(store, join(dir, 'models'));
+  });
+  afterAll(() => {
+    store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('indexes every readable file, records the broken ones and stops for none of them', async () => {
+    const s = await index([lib]);
+    expect(s.found).toBe(copied.length + corrupt.length);
+    expect(s.indexed).toBe(copied.length);
+    expect(s.failed).toBe(corrupt.length);
+    expect(s.decoded).toBe(copied.length + corrupt.length);
+    expect(s.failures.map((f) => f.path).sort()).toEqual([...corrupt].sort());
+    for (const f of s.failures) {
+      expect(['empty-file', 'truncated', 'corrupt', 'unsupported-format', 'not-audio']).toContain(f.kind);
+      expect(f.reason.length).toBeGreaterThan(5);
+    }
+    expect(store.failures().map((f) => f.path).sort()).toEqual([...corrupt].sort());
+    const counts = store.counts();
+    expect(counts).toMatchObject({ sounds: copied.length + corrupt.length, indexed: copied.length, failed: corrupt.length, pending: 0 });
+    for (const rel of copied) {
+      const sound = store.soundByPath(join(lib, rel))!;
+      expect(sound.status).toBe('indexed');
+      expect(sound.durationSec).toBeGreaterThan(0.04);
+      expect(sound.analysedSec).toBeLessThanOrEqual(600);
+      expect(store.windowCount(sound.id, model.versionId)).toBe(expectedWindows(sound.analysedSec!));
+      expect(store.peaks(sound.id)).toHaveLength(200);
+      expect(sound.contentHash).toMatch(/^[0-9a-f]{40}$/);
+    }
+    expect(counts.tags).toBeGreaterThan(copied.length / 2);
+    const job = store.jobs({ kind: 'index' })[0];
+    expect(job.state).toBe('done');
+    expect(job.progress).toMatchObject({ done: copied.length + corrupt.length, total: copied.length + corrupt.length });
+  });
+
+  it('costs no decoding when nothing changed', async () => {
+    const s = await index();
+    expect(s).toMatchObject({ decoded: 0, indexed: 0, unchanged: copied.length + corrupt.length, moved: 0, deleted: 0 });
+  });
+
+  it('re-indexes touched and edited files, follows renames without decoding, and drops deleted files', async () => {
+    const [touched, edited, renamed, deleted] = copied.filter((p) => p.endsWith('.wav')).slice(0, 4);
+    const renamedId = store.soundByPath(join(lib, renamed))!.id;
+    const renamedWindows = store.soundWindows(renamedId, model.versionId);
+    const later = new Date(Date.now() + 120_000);
+    utimesSync(join(lib, touched), later, later);
+    appendFileSync(join(lib, edited), Buffer.alloc(64)); // trailing bytes after the data chunk
+    mkdirSync(join(lib, 'moved here'));
+    renameSync(join(lib, renamed), join(lib, 'moved here', 'WHSH_renamed.wav'));
+    rmSync(join(lib, deleted));
+    cpSync(join(lib, copied.find((p) => p.endsWith('.ogg'))!), join(lib, 'broken', 'empty.wav'));
+
+    const s = await index();
+    expect(s).toMatchObject({ changed: 3, moved: 1, deleted: 1, indexed: 3, failed: 0, decoded: 3 });
+    const moved = store.sound(renamedId)!;
+    expect(moved).toMatchObject({ path: join(lib, 'moved here', 'WHSH_renamed.wav'), status: 'indexed', ucsCategory: 'SWOOSHES' });
+    expect(store.soundWindows(renamedId, model.versionId)).toEqual(renamedWindows);
+    expect(store.soundByPath(join(lib, deleted))).toBeUndefined();
+    expect(store.sound(store.soundByPath(join(lib, 'broken', 'empty.wav'))!.id)?.status).toBe('indexed');
+    expect(store.searchText('renamed')).toEqual([renamedId]);
+  });
+
+  it('ranks a sound first when its own file is the query', async () => {
+    const search = LibrarySearch.load(store);
+    const pair = await openModelPair(model.built, { threads: 1, log: () => undefined });
+    try {
+      const sample = copied.filter((_, i) => i % 4 === 1).map((rel) => store.soundByPath(join(lib, rel))).filter((s) => s?.status === 'indexed');
+      expect(sample.length).toBeGreaterThan(5);
+      for (const sound of sample) {
+        const { samples } = await loadMono32k(sound!.path, { maxSeconds: 10 });
+        const [query] = (await pair.imitation.run([logMel(baselineClip(samples))])).embeddings;
+        const [first] = search.search(query, { top: 3 });
+        expect(first.sound.id, sound!.path).toBe(sound!.id);
+        expect(first.score).toBeGreaterThan(0.999);
+        expect(first.offsetSec).toBe(0);
+      }
+    } finally {
+      await pair.close();
+    }
+  });
+});
