@@ -1,0 +1,147 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { appRoot } from '../app-root.ts';
+import { EngineError } from '../errors.ts';
+import type { LibraryStore } from '../library/store.ts';
+import { BACKBONE_ONLY, featureExtractor, type FeatureRecipe } from './features.ts';
+import { applyHeadBatch, baseModelVersion, type ModelVersion, type VersionStatus } from './heads.ts';
+import { decodeModelVersion, encodeModelVersion } from './model-file.ts';
+
+/**
+ * Model versions in the library's store (weights as one blob in the model-file format) and as
+ * files: list, activate, export, import, and the default that ships in models/heads/.
+ */
+
+/** The shipped default: models/heads/<id>.onomato-model (see its .md for the recipe and numbers). */
+export const DEFAULT_HEADS_ID = 'proxy-fusion-v1';
+
+export function defaultHeadsFile(root: string = appRoot): string {
+  return join(root, 'models', 'heads', `${DEFAULT_HEADS_ID}.onomato-model`);
+}
+
+/** The default model version; the identity over the bare backbone when the shipped file is missing. */
+export function defaultModelVersion(root: string = appRoot): ModelVersion {
+  const file = defaultHeadsFile(root);
+  if (!existsSync(file)) return baseModelVersion(BACKBONE_ONLY, 'zero-shot');
+  return decodeModelVersion(readFileSync(file), file);
+}
+
+export interface ModelVersionSummary {
+  id: string;
+  name: string;
+  createdAt: number;
+  status: VersionStatus;
+  active: boolean;
+  featuresId: string;
+  parent: string | null;
+  metrics: Record<string, unknown>;
+}
+
+/** Saves a version (new or updated) with its weights. */
+export function saveModelVersion(store: LibraryStore, v: ModelVersion): void {
+  store.putModelVersion({
+    id: v.id,
+    kind: 'head',
+    name: v.name,
+    createdAt: v.createdAt,
+    config: { status: v.status, features: v.features, featuresId: featureExtractor(v.features).id, parent: v.parent, training: v.training },
+    metrics: v.metrics,
+    weights: encodeModelVersion(v),
+  });
+}
+
+export function loadModelVersion(store: LibraryStore, id: string): ModelVersion {
+  const weights = store.modelWeights(id);
+  if (!weights) throw new EngineError('not-found', `there is no trained model version "${id}"`);
+  return decodeModelVersion(weights, id);
+}
+
+export function listModelVersions(store: LibraryStore): ModelVersionSummary[] {
+  return store.modelVersions().filter((m) => m.kind === 'head').map((m) => ({
+    id: m.id,
+    name: m.name ?? m.id,
+    createdAt: m.createdAt,
+    status: (m.config.status as VersionStatus | undefined) ?? 'accepted',
+    active: m.active,
+    featuresId: String(m.config.featuresId ?? ''),
+    parent: (m.config.parent as string | null | undefined) ?? null,
+    metrics: m.metrics,
+  }));
+}
+
+/**
+ * Makes a version the one search uses. A rejected run is refused unless forced (it made things
+ * worse when it was measured). Library windows must then be re-embedded (reembedLibrary) before
+ * search uses the new reference head.
+ */
+export function activateModelVersion(store: LibraryStore, id: string, opts: { force?: boolean } = {}): ModelVersion {
+  const v = loadModelVersion(store, id);
+  if (v.status === 'rejected' && !opts.force) {
+    throw new EngineError('forbidden', `model "${id}" was rejected when it was trained (${String(v.metrics.decision ?? 'it measured worse')}); activate it anyway only on purpose`);
+  }
+  store.setActiveModelVersion(id);
+  return v;
+}
+
+export async function exportModelVersion(store: LibraryStore, id: string, file: string): Promise<void> {
+  const v = loadModelVersion(store, id);
+  try {
+    await writeFile(file, encodeModelVersion(v));
+  } catch (e) {
+    throw EngineError.from(e, file);
+  }
+}
+
+/** Reads a version file into the store; an id already taken by different weights is refused. */
+export async function importModelVersion(store: LibraryStore, file: string): Promise<ModelVersion> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw EngineError.from(e, file);
+  }
+  const v = decodeModelVersion(bytes, file);
+  const existing = store.modelWeights(v.id);
+  if (existing && Buffer.compare(Buffer.from(existing), Buffer.from(encodeModelVersion(v))) !== 0) {
+    throw new EngineError('invalid-argument', `a different model version called "${v.id}" is already in the library`, { file });
+  }
+  saveModelVersion(store, v);
+  return v;
+}
+
+/** The store key under which a recipe's features (and its augmented copies) are cached. */
+export function featureKey(recipe: FeatureRecipe, augmentedCopy = 0): string {
+  const id = featureExtractor(recipe).id;
+  return augmentedCopy === 0 ? id : `${id}#aug${augmentedCopy}`;
+}
+
+/**
+ * Re-embeds every library sound whose features are cached for the version's recipe through its
+ * reference head: no decoding, no backbone, only a small matrix product per sound. Returns how
+ * many sounds were re-embedded; sounds without cached features must go through the indexer.
+ */
+export async function reembedLibrary(
+  store: LibraryStore,
+  version: ModelVersion,
+  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<number> {
+  const key = featureKey(version.features);
+  const d = version.reference.dimension;
+  const ids = store.soundIdsWithFeatures(key);
+  let done = 0;
+  for (const id of ids) {
+    if (opts.signal?.aborted) throw new EngineError('cancelled', `re-embedding was cancelled after ${done} of ${ids.length} sounds`);
+    const windows = store.soundFeatures(id, key);
+    const rows = new Float32Array(windows.length * d);
+    windows.forEach((w, i) => rows.set(w.vector, i * d));
+    const out = applyHeadBatch(version, 'reference', rows, windows.length);
+    store.putSoundEmbeddings(id, version.id, windows.map((w, i) => ({ offsetSec: w.offsetSec, vector: out.slice(i * d, (i + 1) * d) })));
+    done++;
+    if (done % 50 === 0 || done === ids.length) {
+      opts.onProgress?.(done, ids.length);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  return done;
+}
