@@ -12,7 +12,8 @@ import { gaussian, uniform } from './random.ts';
 
 const ANALYSIS_RATE = 32000;
 const HOP = 320; // 10 ms
-const FRAME = 2048;
+// 32 ms frames still follow a phone's 20 Hz warble; the peak is interpolated between 31 Hz bins.
+const FRAME = 1024;
 export const IMITATION_SAMPLE_RATE = 16000;
 const MAX_SECONDS = 10;
 
@@ -76,7 +77,7 @@ export function analyseReference(samples32k: Float32Array): ReferenceTracks {
     for (let k = peak - 2; k <= peak + 2; k++) near += power[k];
     tonality[f] = total > 0 ? Math.min(1, Math.max(0, (near / total - 0.05) / 0.3)) : 0;
   }
-  return { hopSec: HOP / ANALYSIS_RATE, loudness, centroid, pitch: medianFilter(pitch, 5), tonality };
+  return { hopSec: HOP / ANALYSIS_RATE, loudness, centroid, pitch: medianFilter(pitch, 3), tonality };
 }
 
 function medianFilter(x: Float32Array, width: number): Float32Array {
@@ -211,9 +212,11 @@ export function synthesiseImitation(tracks: ReferenceTracks, style: ImitationSty
 
   let peakLoud = 0;
   for (const l of tracks.loudness) peakLoud = Math.max(peakLoud, l);
+  // Pitch means something only where the sound is audible and tonal; elsewhere the voice holds its last note.
+  const reliable = (i: number): boolean => tracks.tonality[i] > 0.3 && tracks.loudness[i] > peakLoud * 0.05;
   const tonalPitches: number[] = [];
   tracks.pitch.forEach((p, i) => {
-    if (tracks.tonality[i] > 0.3 && tracks.loudness[i] > peakLoud * 0.05) tonalPitches.push(p);
+    if (reliable(i)) tonalPitches.push(p);
   });
   tonalPitches.sort((a, b) => a - b);
   const median = tonalPitches.length ? tonalPitches[Math.floor(tonalPitches.length / 2)] : 200;
@@ -224,6 +227,13 @@ export function synthesiseImitation(tracks: ReferenceTracks, style: ImitationSty
   while (median * 2 ** octaves > high) octaves--;
   while (median * 2 ** octaves < low) octaves++;
   const transpose = 2 ** (octaves + style.semitones / 12);
+  const heldPitch = new Float32Array(frames);
+  const first = tracks.pitch.findIndex((_, i) => reliable(i));
+  let last = first >= 0 ? tracks.pitch[first] : median;
+  for (let i = 0; i < frames; i++) {
+    if (reliable(i)) last = tracks.pitch[i];
+    heldPitch[i] = last;
+  }
 
   const f1 = new MovingBandPass();
   const f2 = new MovingBandPass();
@@ -257,7 +267,7 @@ export function synthesiseImitation(tracks: ReferenceTracks, style: ImitationSty
     voicedShare += (at(tracks.tonality, frame) - voicedShare) * (1 - Math.exp(-1 / (0.02 * rate)));
     const cents = style.vibratoCents * Math.sin(2 * Math.PI * style.vibratoHz * t) + style.driftCents * Math.sin(0.9 * t + driftPhase);
     const vibrato = 2 ** (cents / 1200);
-    const f0 = Math.min(rate * 0.2, at(tracks.pitch, frame) * transpose * vibrato);
+    const f0 = Math.min(rate * 0.2, at(heldPitch, frame) * transpose * vibrato);
     phase += f0 / rate;
     phase -= Math.floor(phase);
     const noise = gaussian(rand) * 0.3;
