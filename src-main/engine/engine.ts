@@ -3,6 +3,8 @@ import type { Handlers, MethodName } from '../contract/methods.ts';
 import { methodNames } from '../contract/methods.ts';
 import type { DragItem } from '../contract/schema.ts';
 import { appVersion } from './app-root.ts';
+import { Jobs } from './app/jobs.ts';
+import { Library } from './app/library.ts';
 import { Media } from './app/media.ts';
 import { SettingsStore } from './app/settings.ts';
 import { Takes } from './app/takes.ts';
@@ -40,27 +42,68 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const settings = new SettingsStore(store);
   const takes = new Takes(store, paths, events, settings);
   const media = new Media(store, paths);
+  const jobs = new Jobs(store, events);
+  const library = new Library(store, paths, events, jobs, settings);
+  const ok = { ok: true } as const;
+
+  const pairView = (p: { id: number; takeId: number; soundId: number; origin: 'match' | 'teach' | 'dataset'; createdAt: number }) => ({
+    id: p.id, takeId: p.takeId, soundId: p.soundId, origin: p.origin, createdAt: new Date(p.createdAt).toISOString(),
+    soundName: store.sound(p.soundId)?.name ?? '(removed sound)',
+  });
 
   const implemented: Partial<EngineHandlers> = {
-    'app.info': async () => ({ version: appVersion, mode: options.mode, dataDir: paths.root, model: null, modelProblem: 'The model is not built yet.' }),
+    'app.info': async () => ({ version: appVersion, mode: options.mode, dataDir: paths.root, model: library.info.model, modelProblem: library.info.problem }),
     'settings.get': async () => settings.get(),
     'settings.update': async (patch) => settings.update(patch),
 
     'capture.devices': async () => takes.devices(),
     'capture.start': async () => {
       await takes.start();
-      return { ok: true };
+      return ok;
     },
     'capture.stop': async () => {
       takes.stop();
-      return { ok: true };
+      return ok;
     },
     'takes.list': () => takes.list(),
     'takes.delete': async ({ takeId }) => {
       await takes.delete(takeId);
-      return { ok: true };
+      return ok;
     },
     'takes.import': ({ name, dataBase64 }) => takes.importFile(name, Buffer.from(dataBase64, 'base64')),
+
+    'library.roots': async () => library.roots(),
+    'library.addRoot': ({ path }) => library.addRoot(path),
+    'library.removeRoot': async ({ rootId }) => {
+      await library.removeRoot(rootId);
+      return ok;
+    },
+    'library.rescan': ({ rootId }) => library.rescan(rootId),
+    'library.stats': async () => {
+      const c = store.counts();
+      return { sounds: c.sounds, windows: c.windows, failed: c.failed, roots: c.roots, bytes: library.roots().reduce((a, r) => a + r.bytes, 0), databaseBytes: store.databaseBytes() };
+    },
+    'library.failures': async ({ offset, limit }) => {
+      const all = store.failures(offset + limit);
+      return { total: store.counts().failed, items: all.slice(offset).map((f) => ({ path: f.path, kind: f.kind, reason: f.reason })) };
+    },
+    'library.sound': async ({ soundId }) => library.sound(soundId),
+    'jobs.list': async () => jobs.list(),
+    'jobs.control': async ({ jobId, action }) => jobs.control(jobId, action),
+
+    'search.take': ({ takeId, filters, top }) => library.searchTake(takes.get(takeId), filters, top),
+    'search.similar': ({ soundId, filters, top }) => library.similar(soundId, filters, top),
+
+    'pairs.list': async () => store.pairs().map(pairView),
+    'pairs.mark': async ({ takeId, soundId, origin }) => {
+      takes.get(takeId);
+      library.sound(soundId);
+      return pairView(store.addPair(takeId, soundId, origin));
+    },
+    'pairs.delete': async ({ pairId }) => {
+      if (!store.removePair(pairId)) throw new EngineError('not-found', `Training pair ${pairId} does not exist.`);
+      return ok;
+    },
   };
   const handlers = Object.fromEntries(
     methodNames
@@ -75,7 +118,9 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     resolveMedia: (kind, id) => media.resolve(kind, id),
     filesForDrag: (items) => media.filesForDrag(items),
     close: async () => {
+      jobs.cancelAll();
       await takes.close();
+      await library.close();
       store.close();
     },
   };

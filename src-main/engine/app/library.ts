@@ -1,0 +1,198 @@
+import { statSync } from 'node:fs';
+import type { EventBus } from '../../contract/events.ts';
+import type { Job as JobView, Match, Root, SearchFilters, SearchResult, Sound as SoundView } from '../../contract/schema.ts';
+import { loadMono32k } from '../audio/decode.ts';
+import { EngineError } from '../errors.ts';
+import { startIndexing, type IndexJob } from '../library/indexer.ts';
+import { prepareLibraryModel, type LibraryModel } from '../library/library-model.ts';
+import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
+import type { LibraryStore } from '../library/store.ts';
+import type { Sound, SoundFilter } from '../library/types.ts';
+import { embedWindows } from '../model/embed-windows.ts';
+import { openModelPair, type ModelPair } from '../model/runtime.ts';
+import type { DataPaths } from '../paths.ts';
+import type { Jobs } from './jobs.ts';
+import type { SettingsStore } from './settings.ts';
+
+interface ReadyModel {
+  library: LibraryModel;
+  pair: ModelPair;
+}
+
+/**
+ * The library as the app sees it: folders, scans (as tracked jobs), the model the library is
+ * embedded with, and search. The vector index is loaded from the store once the model is ready
+ * and kept current as scans commit sounds.
+ */
+export class Library {
+  private readonly model: Promise<ReadyModel>;
+  private modelProblem: string | null = null;
+  private modelInfo: { id: string; provider: string; embeddingSize: number } | null = null;
+  private index: LibrarySearch | null = null;
+  private scan: IndexJob | null = null;
+
+  constructor(
+    private readonly store: LibraryStore,
+    private readonly paths: DataPaths,
+    private readonly events: EventBus,
+    private readonly jobs: Jobs,
+    private readonly settings: SettingsStore,
+  ) {
+    this.model = (async () => {
+      const library = await prepareLibraryModel(store, paths.models);
+      // One inference thread: the main process must stay responsive; the indexer has its own pool.
+      const pair = await openModelPair(library.built, { threads: 1 });
+      this.modelInfo = { id: library.versionId, provider: pair.reference.provider, embeddingSize: pair.reference.dimension };
+      return { library, pair };
+    })();
+    this.model.catch((err: unknown) => {
+      this.modelProblem = `The model could not be built: ${EngineError.from(err).message}`;
+    });
+  }
+
+  get info(): { model: { id: string; provider: string; embeddingSize: number } | null; problem: string | null } {
+    return { model: this.modelInfo, problem: this.modelInfo ? null : (this.modelProblem ?? 'The model is being prepared…') };
+  }
+
+  roots(): Root[] {
+    return this.store.rootSummaries().map((r) => ({ id: r.id, path: r.path, sounds: r.sounds, failed: r.failed, bytes: r.bytes, addedAt: new Date(r.addedAt).toISOString() }));
+  }
+
+  async addRoot(path: string): Promise<{ root: Root; job: JobView }> {
+    let isFolder = false;
+    try {
+      isFolder = statSync(path).isDirectory();
+    } catch (err) {
+      throw EngineError.from(err, path);
+    }
+    if (!isFolder) throw new EngineError('invalid-argument', 'this is not a folder', { file: path });
+    const job = await this.startScan({ folders: [path] });
+    const root = this.roots().find((r) => r.path === this.store.rootByPath(path)?.path) ?? this.roots().find((r) => path.startsWith(r.path));
+    if (!root) throw new EngineError('internal', 'the folder was not added', { file: path });
+    return { root, job };
+  }
+
+  async removeRoot(rootId: number): Promise<void> {
+    if (this.scan && (this.scan.state === 'running' || this.scan.state === 'paused')) {
+      this.scan.cancel();
+      await this.scan.result.catch(() => undefined);
+    }
+    if (!this.store.removeRoot(rootId)) throw new EngineError('not-found', `Folder ${rootId} is not in the library.`);
+    await this.reloadIndex();
+    this.events.emit('library.changed', { rootId });
+  }
+
+  async rescan(rootId?: number): Promise<JobView> {
+    const only = rootId === undefined ? undefined : this.store.roots().filter((r) => r.id === rootId).map((r) => r.path);
+    if (only && only.length === 0) throw new EngineError('not-found', `Folder ${rootId} is not in the library.`);
+    return this.startScan({ only });
+  }
+
+  private async startScan(target: { folders?: string[]; only?: string[] }): Promise<JobView> {
+    if (this.scan && (this.scan.state === 'running' || this.scan.state === 'paused')) {
+      throw new EngineError('invalid-argument', 'A scan is already running; wait for it or cancel it first.');
+    }
+    const { library } = await this.model;
+    const job = startIndexing({ store: this.store, model: library, ...target, analysis: { hopSec: this.settings.get().windowHopSec } });
+    this.scan = job;
+    let lastIndexed = 0;
+    let lastReload = Date.now();
+    job.on('progress', (p) => {
+      // New sounds become searchable while the scan runs, without reloading on every file.
+      if (p.indexed !== lastIndexed && Date.now() - lastReload > 3000) {
+        lastIndexed = p.indexed;
+        lastReload = Date.now();
+        void this.reloadIndex();
+      }
+    });
+    const finished = () => {
+      void this.reloadIndex().then(() => this.events.emit('library.changed', { rootId: null }));
+    };
+    job.result.then(finished, finished);
+    return this.jobs.track(job, 'scan', (p) => ({
+      done: p.done, total: p.total, ratePerSec: p.filesPerSec, etaSec: p.etaSec, current: p.current,
+      message: p.phase === 'scanning' ? 'Looking for sound files…' : `${p.indexed} indexed, ${p.failed} failed`,
+    }));
+  }
+
+  private async reloadIndex(): Promise<void> {
+    await this.model;
+    const active = this.store.activeModelVersion();
+    this.index = active && this.store.counts().indexed > 0 ? LibrarySearch.load(this.store, { modelId: active.id }) : null;
+  }
+
+  private async ready(): Promise<{ model: ReadyModel; index: LibrarySearch }> {
+    const model = await this.model;
+    if (!this.index) await this.reloadIndex();
+    if (!this.index) throw new EngineError('not-found', 'The library has no indexed sounds yet: add a folder in the Library panel.');
+    return { model, index: this.index };
+  }
+
+  /** The take's embeddings through the imitation tower, cached per model so a re-run costs no decoding. */
+  private async takeEmbeddings(takeId: number, wavPath: string, model: ReadyModel): Promise<Float32Array[]> {
+    const key = model.library.versionId;
+    const cached = this.store.takeFeatures(takeId, key);
+    if (cached.length) return cached.map((w) => w.vector);
+    const { samples } = await loadMono32k(wavPath, { maxSeconds: 60 });
+    if (samples.length === 0) throw new EngineError('empty-file', 'the take holds no audio', { file: wavPath });
+    const { windows } = await embedWindows(samples, model.pair.imitation, { hopSec: this.settings.get().windowHopSec });
+    this.store.putTakeFeatures(takeId, key, windows.map((w) => ({ offsetSec: w.offsetSec, vector: w.embedding })));
+    return windows.map((w) => w.embedding);
+  }
+
+  async searchTake(take: { id: number; wavPath: string }, filters: SearchFilters | undefined, top = 50): Promise<SearchResult> {
+    const started = performance.now();
+    const { model, index } = await this.ready();
+    const queries = await this.takeEmbeddings(take.id, take.wavPath, model);
+    // A long take is searched with each of its windows; a sound keeps its best score over all.
+    const best = new Map<number, LibraryMatch>();
+    for (const q of queries) {
+      for (const m of index.search(q, { top, filter: toFilter(filters) })) {
+        const prev = best.get(m.sound.id);
+        if (!prev || m.score > prev.score) best.set(m.sound.id, m);
+      }
+    }
+    const matches = [...best.values()].sort((a, b) => b.score - a.score).slice(0, top);
+    return { query: { kind: 'take', takeId: take.id }, matches: this.views(matches), latencyMs: performance.now() - started, searched: index.size, model: index.modelId };
+  }
+
+  async similar(soundId: number, filters: SearchFilters | undefined, top = 50): Promise<SearchResult> {
+    const started = performance.now();
+    const { index } = await this.ready();
+    if (!this.store.sound(soundId)) throw new EngineError('not-found', `Sound ${soundId} is not in the library.`);
+    const matches = index.moreLikeThis(soundId, { top, filter: toFilter(filters) });
+    return { query: { kind: 'sound', soundId }, matches: this.views(matches), latencyMs: performance.now() - started, searched: index.size, model: index.modelId };
+  }
+
+  sound(id: number): SoundView {
+    const s = this.store.sound(id);
+    if (!s) throw new EngineError('not-found', `Sound ${id} is not in the library.`);
+    return this.view(s);
+  }
+
+  private views(matches: LibraryMatch[]): Match[] {
+    return matches.map((m, i) => ({ sound: this.view(m.sound), score: m.score, offsetSec: m.offsetSec, rank: i + 1 }));
+  }
+
+  private view(s: Sound): SoundView {
+    return {
+      id: s.id, name: s.name, folder: s.folder, path: s.path,
+      durationSec: s.durationSec ?? 0, sampleRate: s.sampleRate ?? 0, channels: s.channels ?? 0, bitDepth: s.bitDepth, format: s.format ?? '',
+      description: s.description, category: s.ucsCategory ? [s.ucsCategory, s.ucsSubcategory].filter(Boolean).join(' / ') : null,
+      tags: this.store.soundTags(s.id),
+      peaks: Array.from(this.store.peaks(s.id) ?? []),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.scan?.cancel();
+    await this.scan?.result.catch(() => undefined);
+    const model = await this.model.catch(() => null);
+    await model?.pair.close();
+  }
+}
+
+function toFilter(f: SearchFilters | undefined): SoundFilter | undefined {
+  if (!f) return undefined;
+  return { text: f.text, folders: f.folders, minDurationSec: f.minDurationSec, maxDurationSec: f.maxDurationSec, tags: f.tags };
+}
