@@ -55,6 +55,8 @@ export interface IndexSummary {
   /** Files handed to a decoder in this run (unchanged and moved files cost none). */
   decoded: number;
   failures: { path: string; kind: string; reason: string }[];
+  /** Sounds whose vectors appeared, changed or went away in this run (what a search index must refresh). */
+  touchedSoundIds: number[];
   unreadable: { path: string; reason: string }[];
   unavailable: { path: string; reason: string }[];
   workers: number;
@@ -117,8 +119,10 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
     found: onDisk.reduce((n, r) => n + (r.scan?.files.length ?? 0), 0),
     added: plan.added.length, changed: plan.changed.length, moved: plan.moved.length, deleted: plan.deleted.length,
     unchanged: plan.unchanged, skipped: plan.skipped, indexed: 0, failed: 0, decoded: 0, failures: [],
+    touchedSoundIds: [],
     unreadable: plan.unreadable, unavailable: plan.unavailable, workers: 0, provider: 'none', elapsedMs: 0,
   };
+  const touched = new Set<number>([...plan.deleted.map((d) => d.id), ...plan.changed.map((c) => c.id)]);
   progress.phase = 'analysing';
   progress.total = pending.length;
   progress.current = null;
@@ -148,6 +152,7 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
             summary.failed++;
             summary.failures.push({ path: p.path, kind: outcome.error.kind, reason });
           }
+          touched.add(p.id);
           progress.done++;
           progress.current = p.path;
           progress.indexed = summary.indexed;
@@ -168,6 +173,7 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
   }
   progress.current = null;
   control.report({ ...progress });
+  summary.touchedSoundIds = [...touched];
   summary.elapsedMs = Date.now() - started;
   return summary;
 }

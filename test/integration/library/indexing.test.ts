@@ -8,6 +8,7 @@ import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { prepareLibraryModel, type LibraryModel } from '../../../src-main/engine/library/library-model.ts';
 import { startIndexing, type IndexSummary } from '../../../src-main/engine/library/indexer.ts';
 import { LibrarySearch } from '../../../src-main/engine/library/search.ts';
+import { LibraryWatch } from '../../../src-main/engine/library/watcher.ts';
 import { loadMono32k } from '../../../src-main/engine/audio/decode.ts';
 import { baselineClip, logMel } from '../../../src-main/engine/features/log-mel.ts';
 import { openModelPair } from '../../../src-main/engine/model/runtime.ts';
@@ -117,6 +118,28 @@ describe('indexing a real SFX library', () => {
       }
     } finally {
       await pair.close();
+    }
+  });
+
+  it('indexes a file dropped into a watched folder and tells search what to refresh', async () => {
+    const search = LibrarySearch.load(store);
+    const watch = new LibraryWatch(store, model, { debounceMs: 200, workers: 1 });
+    try {
+      const indexed = new Promise<IndexSummary>((r) => watch.once('indexed', r));
+      const source = copied.find((p) => p.endsWith('.flac')) ?? copied[1];
+      const dropped = join(lib, 'new arrivals', 'FOLYClth_dropped.flac');
+      mkdirSync(join(lib, 'new arrivals'));
+      cpSync(join(lib, source), dropped);
+      const summary = await indexed;
+      expect(summary).toMatchObject({ added: 1, indexed: 1, decoded: 1 });
+      const sound = store.soundByPath(dropped)!;
+      expect(sound).toMatchObject({ status: 'indexed', ucsCategory: 'FOLEY' });
+      expect(summary.touchedSoundIds).toEqual([sound.id]);
+      const before = search.size;
+      for (const id of summary.touchedSoundIds) search.refresh(id);
+      expect(search.size).toBe(before + 1);
+    } finally {
+      watch.close();
     }
   });
 });
