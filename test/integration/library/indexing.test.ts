@@ -142,4 +142,39 @@ describe('indexing a real SFX library', () => {
       watch.close();
     }
   });
+
+  it('pauses, cancels mid-run leaving unfinished files pending, and resumes on the next run', async () => {
+    const fresh = LibraryStore.open(join(dir, 'pause.sqlite'));
+    try {
+      const freshModel = await prepareLibraryModel(fresh, join(dir, 'models'));
+      const job = startIndexing({ store: fresh, model: freshModel, folders: [lib], workers: 2 });
+      const reached = (n: number) => new Promise<void>((r) => { const on = (p: { done: number }) => { if (p.done >= n) { job.off('progress', on); r(); } }; job.on('progress', on); });
+      await reached(3);
+      job.pause();
+      // Files already on a worker still finish: wait until the count has been still for 0.5 s.
+      let atPause = -1;
+      for (let still = 0; still < 5; ) {
+        await new Promise((r) => setTimeout(r, 100));
+        still = job.progress!.done === atPause ? still + 1 : 0;
+        atPause = job.progress!.done;
+      }
+      await new Promise((r) => setTimeout(r, 700));
+      expect(job.progress!.done).toBe(atPause);
+      expect(fresh.job(job.id!)?.state).toBe('paused');
+      job.resume();
+      await reached(atPause + 2);
+      job.cancel();
+      await expect(job.result).rejects.toMatchObject({ kind: 'cancelled' });
+      expect(fresh.job(job.id!)?.state).toBe('cancelled');
+      const c = fresh.counts();
+      expect(c.pending).toBeGreaterThan(0);
+      expect(c.windows).toBeGreaterThanOrEqual(c.indexed);
+      const finished = c.indexed + c.failed;
+      const rest = await startIndexing({ store: fresh, model: freshModel, workers: 2 }).result;
+      expect(rest.decoded).toBe(c.sounds - finished);
+      expect(fresh.counts().pending).toBe(0);
+    } finally {
+      fresh.close();
+    }
+  });
 });
