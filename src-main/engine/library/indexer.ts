@@ -37,6 +37,8 @@ export interface IndexProgress {
   filesPerSec: number;
   etaSec: number | null;
   current: string | null;
+  /** The sound just committed (indexed or failed): call LibrarySearch.refresh on it to search it at once. */
+  lastSoundId: number | null;
   indexed: number;
   failed: number;
 }
@@ -92,7 +94,7 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
   const only = options.only?.map((p) => resolve(p));
   const roots = store.roots().filter((r) => (only ? only.includes(r.path) : folders.length === 0 || folders.some((f) => r.path === f || f.startsWith(`${r.path}/`))));
 
-  const progress: IndexProgress = { phase: 'scanning', done: 0, total: 0, filesPerSec: 0, etaSec: null, current: null, indexed: 0, failed: 0 };
+  const progress: IndexProgress = { phase: 'scanning', done: 0, total: 0, filesPerSec: 0, etaSec: null, current: null, lastSoundId: null, indexed: 0, failed: 0 };
   control.report({ ...progress });
   const onDisk: RootOnDisk[] = [];
   for (const r of roots) {
@@ -155,6 +157,7 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
           touched.add(p.id);
           progress.done++;
           progress.current = p.path;
+          progress.lastSoundId = p.id;
           progress.indexed = summary.indexed;
           progress.failed = summary.failed;
           const seconds = (Date.now() - analysingSince) / 1000;

@@ -148,6 +148,8 @@ describe('indexing a real SFX library', () => {
     try {
       const freshModel = await prepareLibraryModel(fresh, join(dir, 'models'));
       const job = startIndexing({ store: fresh, model: freshModel, folders: [lib], workers: 2 });
+      const committed = new Set<number>();
+      job.on('progress', (p) => { if (p.lastSoundId !== null) committed.add(p.lastSoundId); });
       const reached = (n: number) => new Promise<void>((r) => { const on = (p: { done: number }) => { if (p.done >= n) { job.off('progress', on); r(); } }; job.on('progress', on); });
       await reached(3);
       job.pause();
@@ -170,6 +172,9 @@ describe('indexing a real SFX library', () => {
       expect(c.pending).toBeGreaterThan(0);
       expect(c.windows).toBeGreaterThanOrEqual(c.indexed);
       const finished = c.indexed + c.failed;
+      // Progress names every committed sound, so a search index can follow the scan file by file.
+      expect(committed.size).toBe(finished);
+      for (const id of committed) expect(fresh.sound(id)?.status).not.toBe('pending');
       const rest = await startIndexing({ store: fresh, model: freshModel, workers: 2 }).result;
       expect(rest.decoded).toBe(c.sounds - finished);
       expect(fresh.counts().pending).toBe(0);
