@@ -7,6 +7,7 @@ import { UsageError, type CliCommand, type CliIo } from './command.ts';
  * error, 2 wrong usage.
  */
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
+  embed: () => import('./commands/embed.ts'),
   index: () => import('./commands/index.ts'),
   search: () => import('./commands/search.ts'),
   stats: () => import('./commands/stats.ts'),

@@ -43,6 +43,14 @@ export function topTags(logits: Float32Array, k = 5, minProbability = 0.1): Arra
   return tags.sort((a, b) => b.probability - a.probability).slice(0, k);
 }
 
+/** Tags of a whole sound from its windows' logits: a class holds when it holds somewhere in the sound. */
+export function topTagsOfWindows(logitsPerWindow: readonly Float32Array[], k = 5, minProbability = 0.1): Array<{ label: string; probability: number }> {
+  if (logitsPerWindow.length === 0) return [];
+  const pooled = new Float32Array(logitsPerWindow[0].length).fill(-Infinity);
+  for (const row of logitsPerWindow) for (let i = 0; i < row.length; i++) if (row[i] > pooled[i]) pooled[i] = row[i];
+  return topTags(pooled, k, minProbability);
+}
+
 /** One CSV record with double-quoted fields ("" inside quotes is a literal quote). */
 function csvFields(line: string): string[] {
   const fields: string[] = [];
