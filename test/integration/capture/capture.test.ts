@@ -5,13 +5,14 @@
  * with its own HOME/.asoundrc because PortAudio reads the ALSA configuration once per process.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../../src-main/engine/audio/decode.ts';
+import { fakeMicHome, writeRawS16 } from '../../support/fake-mic.ts';
 import type { ChildJob, ChildReport } from './capture-child.ts';
 
 const CHILD = fileURLToPath(new URL('./capture-child.ts', import.meta.url));
@@ -20,30 +21,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A home whose .asoundrc makes `infile` the default capture device, at this rate and width. */
 function fakeCaptureHome(name: string, infile: string, rate: number, channels: number): string {
-  const home = join(root, name);
-  execFileSync('mkdir', ['-p', home]);
-  writeFileSync(
-    join(home, '.asoundrc'),
-    `pcm.fileIn { type file; slave.pcm "null"; file "/dev/null"; infile "${infile}"; format "raw" }\n` +
-      `pcm.!default { type plug; slave { pcm "fileIn"; format S16_LE; rate ${rate}; channels ${channels} } }\n`,
-  );
-  return home;
-}
-
-/** Interleaves float channels into s16le, the way a sound card's driver would deliver them. */
-function writeRawS16(path: string, channels: Float32Array[], padSec: number, rate: number): Float32Array[] {
-  const frames = channels[0].length + Math.round(padSec * rate);
-  const pcm = new Int16Array(frames * channels.length);
-  const quantised = channels.map(() => new Float32Array(frames));
-  channels.forEach((ch, c) =>
-    ch.forEach((v, i) => {
-      const q = Math.max(-32768, Math.min(32767, Math.round(v * 32768)));
-      pcm[i * channels.length + c] = q;
-      quantised[c][i] = q / 32768;
-    }),
-  );
-  writeFileSync(path, pcm);
-  return quantised;
+  return fakeMicHome(join(root, name), infile, rate, channels);
 }
 
 function runChild(home: string, job: Omit<ChildJob, 'reportPath' | 'recordedPath' | 'takesDir'>): ChildRun {
