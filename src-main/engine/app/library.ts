@@ -4,6 +4,7 @@ import type { Job as JobView, Match, Root, SearchFilters, SearchResult, Sound as
 import { loadMono32k } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import { startIndexing, type IndexJob } from '../library/indexer.ts';
+import { FolderWatcher } from '../library/watcher.ts';
 import { prepareLibraryModel, type LibraryModel } from '../library/library-model.ts';
 import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
 import type { LibraryStore } from '../library/store.ts';
@@ -30,6 +31,9 @@ export class Library {
   private modelInfo: { id: string; provider: string; embeddingSize: number } | null = null;
   private index: LibrarySearch | null = null;
   private scan: IndexJob | null = null;
+  private readonly watcher: FolderWatcher;
+  /** Folders that changed while a scan was running; scanned as soon as it ends. */
+  private readonly changedWhileScanning = new Set<string>();
 
   constructor(
     private readonly store: LibraryStore,
@@ -48,6 +52,20 @@ export class Library {
     this.model.catch((err: unknown) => {
       this.modelProblem = `The model could not be built: ${EngineError.from(err).message}`;
     });
+    // Sounds added, changed, moved or deleted on disk while the app runs are picked up by themselves.
+    this.watcher = new FolderWatcher(store.roots().map((r) => r.path), (roots) => void this.onDiskChange(roots));
+  }
+
+  private async onDiskChange(roots: string[]): Promise<void> {
+    if (this.scanning) {
+      for (const r of roots) this.changedWhileScanning.add(r);
+      return;
+    }
+    await this.startScan({ only: roots }).catch(() => undefined);
+  }
+
+  private get scanning(): boolean {
+    return this.scan !== null && (this.scan.state === 'running' || this.scan.state === 'paused');
   }
 
   get info(): { model: { id: string; provider: string; embeddingSize: number } | null; problem: string | null } {
@@ -67,17 +85,21 @@ export class Library {
     }
     if (!isFolder) throw new EngineError('invalid-argument', 'this is not a folder', { file: path });
     const job = await this.startScan({ folders: [path] });
+    this.watcher.add(this.store.rootByPath(path)?.path ?? path);
     const root = this.roots().find((r) => r.path === this.store.rootByPath(path)?.path) ?? this.roots().find((r) => path.startsWith(r.path));
     if (!root) throw new EngineError('internal', 'the folder was not added', { file: path });
     return { root, job };
   }
 
   async removeRoot(rootId: number): Promise<void> {
-    if (this.scan && (this.scan.state === 'running' || this.scan.state === 'paused')) {
-      this.scan.cancel();
-      await this.scan.result.catch(() => undefined);
+    const root = this.store.roots().find((r) => r.id === rootId);
+    if (!root) throw new EngineError('not-found', `Folder ${rootId} is not in the library.`);
+    if (this.scanning) {
+      this.scan!.cancel();
+      await this.scan!.result.catch(() => undefined);
     }
-    if (!this.store.removeRoot(rootId)) throw new EngineError('not-found', `Folder ${rootId} is not in the library.`);
+    this.watcher.remove(root.path);
+    this.store.removeRoot(rootId);
     await this.reloadIndex();
     this.events.emit('library.changed', { rootId });
   }
@@ -89,24 +111,25 @@ export class Library {
   }
 
   private async startScan(target: { folders?: string[]; only?: string[] }): Promise<JobView> {
-    if (this.scan && (this.scan.state === 'running' || this.scan.state === 'paused')) {
-      throw new EngineError('invalid-argument', 'A scan is already running; wait for it or cancel it first.');
-    }
+    if (this.scanning) throw new EngineError('invalid-argument', 'A scan is already running; wait for it or cancel it first.');
     const { library } = await this.model;
     const job = startIndexing({ store: this.store, model: library, ...target, analysis: { hopSec: this.settings.get().windowHopSec } });
     this.scan = job;
-    let lastIndexed = 0;
-    let lastReload = Date.now();
+    // Each sound becomes searchable the moment its transaction commits.
     job.on('progress', (p) => {
-      // New sounds become searchable while the scan runs, without reloading on every file.
-      if (p.indexed !== lastIndexed && Date.now() - lastReload > 3000) {
-        lastIndexed = p.indexed;
-        lastReload = Date.now();
-        void this.reloadIndex();
-      }
+      if (p.lastSoundId === null) return;
+      if (this.index) this.index.refresh(p.lastSoundId);
+      else void this.reloadIndex();
     });
     const finished = () => {
-      void this.reloadIndex().then(() => this.events.emit('library.changed', { rootId: null }));
+      void this.reloadIndex().then(() => {
+        this.events.emit('library.changed', { rootId: null });
+        if (this.changedWhileScanning.size) {
+          const roots = [...this.changedWhileScanning];
+          this.changedWhileScanning.clear();
+          void this.onDiskChange(roots);
+        }
+      });
     };
     job.result.then(finished, finished);
     return this.jobs.track(job, 'scan', (p) => ({
@@ -185,6 +208,7 @@ export class Library {
   }
 
   async close(): Promise<void> {
+    this.watcher.close();
     this.scan?.cancel();
     await this.scan?.result.catch(() => undefined);
     const model = await this.model.catch(() => null);
