@@ -138,10 +138,20 @@ export class Library {
     }));
   }
 
-  private async reloadIndex(): Promise<void> {
-    await this.model;
-    const active = this.store.activeModelVersion();
-    this.index = active && this.store.counts().indexed > 0 ? LibrarySearch.load(this.store, { modelId: active.id }) : null;
+  private loading: Promise<void> | null = null;
+
+  /** Loads the index from the store; calls made while a load runs share it. */
+  private reloadIndex(): Promise<void> {
+    this.loading ??= (async () => {
+      try {
+        await this.model;
+        const active = this.store.activeModelVersion();
+        this.index = active && this.store.counts().indexed > 0 ? LibrarySearch.load(this.store, { modelId: active.id }) : null;
+      } finally {
+        this.loading = null;
+      }
+    })();
+    return this.loading;
   }
 
   private async ready(): Promise<{ model: ReadyModel; index: LibrarySearch }> {
