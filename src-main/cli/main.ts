@@ -9,6 +9,8 @@ import { UsageError, type CliCommand, type CliIo } from './command.ts';
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   embed: () => import('./commands/embed.ts'),
   index: () => import('./commands/index.ts'),
+  eval: () => import('./commands/eval.ts'),
+  proxy: () => import('./commands/proxy.ts'),
   search: () => import('./commands/search.ts'),
   stats: () => import('./commands/stats.ts'),
 };

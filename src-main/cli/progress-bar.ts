@@ -28,6 +28,16 @@ export class ProgressBar {
     this.line(`${bar} ${p.done}/${p.total} ${rate}${eta}${failed} ${p.current ? shorten(p.current, 40) : ''}`);
   }
 
+  /** Any other job's progress: a bar, done/total and a detail such as the rate, ETA or the step in hand. */
+  step(done: number, total: number, detail: string, force = false): void {
+    const now = Date.now();
+    if (!force && now - this.lastDraw < this.intervalMs) return;
+    this.lastDraw = now;
+    const width = 24;
+    const filled = total ? Math.round((Math.min(done, total) / total) * width) : width;
+    this.line(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${detail}`);
+  }
+
   done(): void {
     if (this.out.isTTY && this.drawn) this.out.write('\n');
     this.drawn = false;

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { EngineError } from '../errors.ts';
-import type { Dataset, DatasetLayout } from './dataset-types.ts';
+import { unusable, type Dataset, type DatasetLayout } from './dataset-types.ts';
 import { readCsvDataset, findPairsCsv } from './csv-layout.ts';
 import { DEV_CSV, readQvimDev } from './qvim-dev-layout.ts';
 import { VIMSKETCH_REFERENCES, readVimSketch } from './vimsketch-layout.ts';
@@ -59,4 +59,18 @@ export async function loadDataset(dir: string): Promise<Dataset> {
   if (layout === 'qvim-dev') return readQvimDev(root, name);
   if (layout === 'vimsketch') return readVimSketch(root, name);
   return readCsvDataset(root, name);
+}
+
+/**
+ * Loads a dataset to evaluate on. A dataset with problems is refused with every problem listed,
+ * so that numbers are never reported on a silently shrunken set, unless `allowProblems` (the
+ * broken rows are then left out and the report counts them).
+ */
+export async function loadDatasetForRun(dir: string, opts: { allowProblems?: boolean } = {}): Promise<Dataset> {
+  const dataset = await loadDataset(dir);
+  const n = dataset.problems.length;
+  if (n > 0 && !opts.allowProblems) {
+    unusable(dataset.root, `the dataset "${dataset.name}" has ${n} problem${n === 1 ? '' : 's'} to fix before it can be evaluated`, dataset.problems);
+  }
+  return dataset;
 }

@@ -1,6 +1,6 @@
 import { EngineError } from '../errors.ts';
 import type { Dataset, DatasetLayout } from './dataset-types.ts';
-import { evaluate, expectedRandomMrr, type EvalMetrics, type TieRule } from './metrics.ts';
+import { evaluate, expectedRandomMrr, type EvalMetrics, type SimilarityMatrix, type TieRule } from './metrics.ts';
 import type { EmbeddingCache, RetrievalSystem } from './systems.ts';
 
 export interface SystemResult {
@@ -33,6 +33,8 @@ export interface RunOptions {
   onProgress?: (p: RunProgress) => void;
   cache?: EmbeddingCache;
   ties?: TieRule;
+  /** Each system's full similarity matrix as it is scored, e.g. to export it in the official form. */
+  onSimilarity?: (systemId: string, matrix: SimilarityMatrix) => void;
 }
 
 /** Scores every system on one dataset, one after the other, with the official metrics. */
@@ -48,6 +50,7 @@ export async function runEvaluation(dataset: Dataset, systems: RetrievalSystem[]
       cache: opts.cache,
       onProgress: (done, total) => opts.onProgress?.({ systemId: system.id, system: index, systems: systems.length, done, total }),
     });
+    opts.onSimilarity?.(system.id, matrix);
     const { ranks: _ranks, ...metrics } = evaluate(matrix, { ties: opts.ties });
     results.push({
       id: system.id,

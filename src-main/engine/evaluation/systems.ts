@@ -108,9 +108,43 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Cosine with a tiny floor under the norms' product, so a silent clip scores 0 instead of NaN. */
 const COSINE_EPS = 1e-12;
 
-function cosineRow(query: ArrayLike<number>, items: ArrayLike<number>[], itemNorms: Float64Array, out: Float64Array, at: number): void {
-  const qn = Math.sqrt(dot(query, query));
-  for (let i = 0; i < items.length; i++) out[at + i] = dot(query, items[i]) / Math.max(qn * itemNorms[i], COSINE_EPS);
+/** One sound's embedding rows (one per window) with their norms. */
+interface Rows {
+  rows: (Float32Array | Float64Array)[];
+  norms: Float64Array;
+}
+
+function splitRows(e: Float32Array | Float64Array, dimension: number | undefined): Rows {
+  const d = dimension ?? e.length;
+  if (d < 1 || e.length % d !== 0 || e.length === 0) {
+    throw new EngineError('internal', `an embedding of ${e.length} values cannot be cut into windows of ${d}`);
+  }
+  const rows: (Float32Array | Float64Array)[] = [];
+  for (let at = 0; at < e.length; at += d) rows.push(e.subarray(at, at + d));
+  return { rows, norms: Float64Array.from(rows, (r) => Math.sqrt(dot(r, r))) };
+}
+
+/** The best cosine over every pair of a query window and an item window (one pair when each has one row). */
+function bestPairCosine(q: Rows, item: Rows): number {
+  let best = -Infinity;
+  for (let a = 0; a < q.rows.length; a++) {
+    for (let b = 0; b < item.rows.length; b++) {
+      const c = dot(q.rows[a], item.rows[b]) / Math.max(q.norms[a] * item.norms[b], COSINE_EPS);
+      if (c > best) best = c;
+    }
+  }
+  return best;
+}
+
+export interface EmbeddingSystemOptions {
+  /**
+   * Length of one window's embedding, when `embed` returns several windows one after another:
+   * a sound then scores by its best window against the query's best window, as search scores
+   * library sounds. Unset: the whole embedding is one vector.
+   */
+  dimension?: number;
+  /** Names what the embeddings depend on (model, windowing) in cache keys; defaults to the id. */
+  cacheName?: string;
 }
 
 /**
@@ -123,7 +157,9 @@ export function embeddingSystem(
   id: string,
   label: string,
   embed: (path: string, tower: Tower, signal?: AbortSignal) => Promise<Float32Array | Float64Array>,
+  options: EmbeddingSystemOptions = {},
 ): RetrievalSystem {
+  const cacheName = options.cacheName ?? id;
   return {
     id,
     label,
@@ -131,22 +167,22 @@ export function embeddingSystem(
       const shape = similarityShape(dataset);
       const total = dataset.items.length + dataset.queries.length;
       let done = 0;
-      const embedCached = async (path: string, tower: Tower): Promise<Float32Array | Float64Array> => {
+      const embedCached = async (path: string, tower: Tower): Promise<Rows> => {
         checkAborted(opts.signal);
-        const key = opts.cache ? await cacheKey(id, tower, path) : '';
+        const key = opts.cache ? await cacheKey(cacheName, tower, path) : '';
         const hit = opts.cache ? await opts.cache.get(key) : undefined;
         const e = hit ?? (await embed(path, tower, opts.signal));
         if (opts.cache && !hit) await opts.cache.set(key, Float32Array.from(e));
         opts.onProgress?.(++done, total);
-        return e;
+        return splitRows(e, options.dimension);
       };
-      const items: (Float32Array | Float64Array)[] = [];
+      const items: Rows[] = [];
       for (const it of dataset.items) items.push(await embedCached(it.path, 'reference'));
-      const norms = Float64Array.from(items, (e) => Math.sqrt(dot(e, e)));
       const n = items.length;
       const data = new Float64Array(dataset.queries.length * n);
       for (let qi = 0; qi < dataset.queries.length; qi++) {
-        cosineRow(await embedCached(dataset.queries[qi].path, 'imitation'), items, norms, data, qi * n);
+        const q = await embedCached(dataset.queries[qi].path, 'imitation');
+        for (let i = 0; i < n; i++) data[qi * n + i] = bestPairCosine(q, items[i]);
       }
       return { ...shape, data };
     },
@@ -200,4 +236,19 @@ export function twoDftSystem(): RetrievalSystem {
     return Float32Array.from(twoDftFeature(await load8k(path, signal)));
   });
   return { ...inner, similarity: (dataset, opts = {}) => inner.similarity(dataset, { ...opts, cache: undefined }) };
+}
+
+/** A cache that counts its hits and misses, so a report can say how much was reused. */
+export function countingCache(inner: EmbeddingCache): EmbeddingCache & { readonly stats: { hits: number; misses: number } } {
+  const stats = { hits: 0, misses: 0 };
+  return {
+    stats,
+    async get(key) {
+      const e = await inner.get(key);
+      if (e) stats.hits++;
+      else stats.misses++;
+      return e;
+    },
+    set: (key, embedding) => inner.set(key, embedding),
+  };
 }
