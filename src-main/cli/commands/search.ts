@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { loadMono32k } from '../../engine/audio/decode.ts';
 import { EngineError } from '../../engine/errors.ts';
-import { baselineClip, logMel } from '../../engine/features/log-mel.ts';
+import { embedWindows } from '../../engine/model/embed-windows.ts';
 import { prepareLibraryModel } from '../../engine/library/library-model.ts';
 import { LibrarySearch } from '../../engine/library/search.ts';
 import { LibraryStore } from '../../engine/library/store.ts';
@@ -13,8 +13,8 @@ export const command: CliCommand = {
   usage: `usage: onomato search <audio file> [--db <path> | --data-dir <dir>] [--top N] [--json]
        [--folder F]... [--text WORDS] [--tag LABEL]... [--category UCS]... [--min-sec S] [--max-sec S] [--exact]
 
-  Embeds the first 10 s of the file with the imitation tower and ranks every library sound by
-  its best window. Prints rank, score, the best window's start, name and folder.`,
+  Embeds the file (10 s windows every 5 s, the first minute at most) with the imitation tower,
+  as the app does with a take, and ranks every library sound by its best window. Prints rank, score, the best window's start, name and folder.`,
 
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
@@ -40,16 +40,16 @@ export const command: CliCommand = {
         throw new EngineError('model', `the library's active model is "${active.id}"; this command embeds imitations with "${model.versionId}" only`);
       }
       const search = LibrarySearch.load(store, { modelId: model.versionId });
-      const { samples } = await loadMono32k(positionals[0], { maxSeconds: 10 });
+      const { samples } = await loadMono32k(positionals[0], { maxSeconds: 60 });
       if (samples.length === 0) throw new EngineError('empty-file', 'the imitation holds no audio', { file: positionals[0] });
       const pair = await openModelPair(model.built, { threads: 0, log: () => undefined });
-      let query: Float32Array;
+      let queries: Float32Array[];
       try {
-        query = (await pair.imitation.run([logMel(baselineClip(samples))])).embeddings[0];
+        queries = (await embedWindows(samples, pair.imitation)).windows.map((w) => w.embedding);
       } finally {
         await pair.close();
       }
-      const results = search.search(query, {
+      const results = search.searchImitation(queries, {
         top, exact: values.exact,
         filter: {
           folders: values.folder, text: values.text, tags: values.tag, categories: values.category,

@@ -177,15 +177,7 @@ export class Library {
     const started = performance.now();
     const { model, index } = await this.ready();
     const queries = await this.takeEmbeddings(take.id, take.wavPath, model);
-    // A long take is searched with each of its windows; a sound keeps its best score over all.
-    const best = new Map<number, LibraryMatch>();
-    for (const q of queries) {
-      for (const m of index.search(q, { top, filter: toFilter(filters) })) {
-        const prev = best.get(m.sound.id);
-        if (!prev || m.score > prev.score) best.set(m.sound.id, m);
-      }
-    }
-    const matches = [...best.values()].sort((a, b) => b.score - a.score).slice(0, top);
+    const matches = index.searchImitation(queries, { top, filter: toFilter(filters) });
     return { query: { kind: 'take', takeId: take.id }, matches: this.views(matches), latencyMs: performance.now() - started, searched: index.size, model: index.modelId };
   }
 

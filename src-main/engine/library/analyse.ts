@@ -1,8 +1,7 @@
 import { decodeAudio, downmix, MODEL_SAMPLE_RATE, resample, waveformPeaks } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
-import { logMel } from '../features/log-mel.ts';
-import { windowsOf } from '../features/windows.ts';
-import { topTags } from '../model/audioset-tags.ts';
+import { topTagsOfWindows } from '../model/audioset-tags.ts';
+import { embedWindows } from '../model/embed-windows.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
 import { contentHash } from './content-hash.ts';
 import type { AnalysedSound } from './types.ts';
@@ -41,11 +40,7 @@ export async function analyseSound(path: string, model: EmbeddingModel, settings
   const resampled = resample(downmix(channels), decoded.sampleRate, MODEL_SAMPLE_RATE);
   const samples = resampled.length > limit ? resampled.subarray(0, limit) : resampled;
   if (samples.length === 0) throw new EngineError('empty-file', 'the file holds no audio samples', { file: path });
-  const windows = windowsOf(samples, { windowSec: settings.windowSec, hopSec: settings.hopSec });
-  const { embeddings, logits } = await model.run(windows.map((w) => logMel(w.samples)));
-  // A tag holds for the sound when it holds somewhere in it: the loudest window decides.
-  const pooled = new Float32Array(logits[0].length).fill(-Infinity);
-  for (const row of logits) for (let i = 0; i < row.length; i++) if (row[i] > pooled[i]) pooled[i] = row[i];
+  const { windows, logits } = await embedWindows(samples, model, { windowSec: settings.windowSec, hopSec: settings.hopSec });
   const { description, ...rest } = decoded.metadata;
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(rest)) if (typeof v === 'string' && v.length > 0) metadata[k] = v;
@@ -60,7 +55,7 @@ export async function analyseSound(path: string, model: EmbeddingModel, settings
     peaks: waveformPeaks(samples, settings.peakBuckets),
     description: description ?? null,
     metadata,
-    windows: windows.map((w, i) => ({ offsetSec: w.offsetSec, vector: embeddings[i] })),
-    tags: topTags(pooled, settings.tagCount, settings.minTagProbability),
+    windows: windows.map((w) => ({ offsetSec: w.offsetSec, vector: w.embedding })),
+    tags: topTagsOfWindows(logits, settings.tagCount, settings.minTagProbability),
   };
 }

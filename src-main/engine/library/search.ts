@@ -78,6 +78,23 @@ export class LibrarySearch {
     return this.withSounds(this.index.search(query, { top: options.top ?? 20, allow, exact: options.exact }));
   }
 
+  /**
+   * Sounds closest to an imitation given as one embedding per window (a take longer than 10 s
+   * has several): each sound keeps its best score over every pair of windows.
+   */
+  searchImitation(queries: readonly Float32Array[], options: LibrarySearchOptions = {}): LibraryMatch[] {
+    const allow = this.allowed(options.filter);
+    const top = options.top ?? 20;
+    const best = new Map<number, { soundId: number; score: number; offsetSec: number }>();
+    for (const q of queries) {
+      for (const m of this.index.search(q, { top, allow, exact: options.exact })) {
+        const prev = best.get(m.soundId);
+        if (!prev || m.score > prev.score) best.set(m.soundId, m);
+      }
+    }
+    return this.withSounds([...best.values()].sort((a, b) => b.score - a.score).slice(0, top));
+  }
+
   /** Sounds like a library sound (its first window), leaving the sound itself out. */
   moreLikeThis(soundId: number, options: LibrarySearchOptions = {}): LibraryMatch[] {
     const allow = this.allowed(options.filter);
