@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { SoundIndex, type Precision } from '../../src-main/engine/search/sound-index.ts';
 import { embeddingOf, embeddingSpace, perturbed, randomUnit, recallAt, type EmbeddingSpace } from '../unit/search/synthetic-embeddings.ts';
@@ -89,7 +90,7 @@ function scenario(dimension: number, sounds: number, options: ScenarioOptions): 
       value: p50,
       unit: 'ms',
       baseline: { name: 'naive JS loop over float32 rows + top-10 selection', value: naiveP50 },
-      note: `${(naiveP50 / p50).toFixed(1)}x faster; ${times.length} queries, one thread`,
+      note: `${(naiveP50 / p50).toFixed(1)}x faster; ${times.length} queries, one thread; fastest ${Math.min(...times).toFixed(1)} ms, naive fastest ${Math.min(...naiveTimes).toFixed(0)} ms; load average ${os.loadavg()[0].toFixed(1)}`,
     },
     { metric: `${label}: query p95`, value: percentile(times, 0.95), unit: 'ms' },
     {
