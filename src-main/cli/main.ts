@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   proxy: () => import('./commands/proxy.ts'),
   search: () => import('./commands/search.ts'),
   stats: () => import('./commands/stats.ts'),
+  train: () => import('./commands/train.ts'),
+  models: () => import('./commands/models.ts'),
 };
 
 async function help(io: CliIo): Promise<void> {

@@ -1,0 +1,159 @@
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { EngineError } from '../../engine/errors.ts';
+import { loadDataset } from '../../engine/evaluation/datasets.ts';
+import { LibraryStore } from '../../engine/library/store.ts';
+import { ensureModel } from '../../engine/model/backbone.ts';
+import { EmbeddingModel } from '../../engine/model/runtime.ts';
+import { DEFAULT_FEATURES, proxyReferenceFiles } from '../../engine/training/default-recipe.ts';
+import { featureExtractor, recipeId } from '../../engine/training/features.ts';
+import { baseModelVersion, type ModelVersion } from '../../engine/training/heads.ts';
+import { encodeModelVersion } from '../../engine/training/model-file.ts';
+import { datasetPairs, datasetRetrievalSet, syntheticPairs } from '../../engine/training/pair-features.ts';
+import { personalPairs } from '../../engine/training/personal-pairs.ts';
+import { startTrainingRun, readRunCheckpoint } from '../../engine/training/run-job.ts';
+import type { RunInput, RunResult } from '../../engine/training/run.ts';
+import type { PairFeatures } from '../../engine/training/trainer.ts';
+import { defaultModelVersion, loadModelVersion, saveModelVersion } from '../../engine/training/versions.ts';
+import { LIBRARY_OPTIONS, UsageError, libraryLocation, parse, positiveInteger, positiveNumber, type CliCommand, type CliIo } from '../command.ts';
+
+export const command: CliCommand = {
+  summary: 'train imitation/reference heads on pairs and report held-out MRR before and after',
+  usage: `usage: onomato train (--dataset <dir> | --pairs personal | --synthetic <library dir>) [options]
+  --dataset <dir>        pairs from a dataset folder (QVIM DEV, VimSketch or CSV layout)
+  --pairs personal       the library's own pairs (takes marked as matches, taught imitations)
+  --synthetic <dir>      synthetic imitations of a library's sounds (a proxy, not people)
+  --exclude <proxy dir>  leave out the references of a proxy benchmark built from that library
+  --general <dir>        a general benchmark (dataset folder) measured before and after
+  --from <version>       start from a stored version, "default" (shipped heads) or "zero-shot"
+  --epochs N  --temperature T  --rank R  --learning-rate LR  --regularisation L  --augment K
+  --imitations-per-reference K (with --synthetic)   --seed S
+  --id <id>  --name <text>   --out <file.onomato-model>   --save (store it in the library)
+  --resume               continue the run this id left (checkpoint in the data folder)
+  [--db <path> | --data-dir <dir>] [--json]
+
+  Pairs are held out by reference sound (k-fold when there are few). A run that makes the
+  held-out or the general MRR worse is kept as 'rejected' and never activated.`,
+
+  async run(argv, io) {
+    const { values } = parse(argv, {
+      ...LIBRARY_OPTIONS,
+      dataset: { type: 'string' },
+      pairs: { type: 'string' },
+      synthetic: { type: 'string' },
+      exclude: { type: 'string' },
+      general: { type: 'string' },
+      from: { type: 'string' },
+      epochs: { type: 'string' },
+      temperature: { type: 'string' },
+      rank: { type: 'string' },
+      'learning-rate': { type: 'string' },
+      regularisation: { type: 'string' },
+      augment: { type: 'string' },
+      'imitations-per-reference': { type: 'string' },
+      seed: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      out: { type: 'string' },
+      save: { type: 'boolean' },
+      resume: { type: 'boolean' },
+      json: { type: 'boolean' },
+    }, false);
+    const sources = [values.dataset, values.pairs, values.synthetic].filter((v) => v !== undefined);
+    if (sources.length !== 1) throw new UsageError('choose exactly one of --dataset, --pairs personal, --synthetic');
+    if (values.pairs !== undefined && values.pairs !== 'personal') throw new UsageError('--pairs takes "personal"');
+    const augment = values.augment === undefined ? 0 : Number(values.augment);
+    if (!(Number.isInteger(augment) && augment >= 0)) throw new UsageError('--augment needs a whole number of copies (0 or more)');
+    const config = {
+      ...(values.epochs ? { epochs: positiveInteger(values.epochs, '--epochs') } : {}),
+      ...(values.temperature ? { temperature: positiveNumber(values.temperature, '--temperature') } : {}),
+      ...(values.rank ? { rank: positiveInteger(values.rank, '--rank') } : {}),
+      ...(values['learning-rate'] ? { learningRate: positiveNumber(values['learning-rate'], '--learning-rate') } : {}),
+      ...(values.regularisation !== undefined ? { regularisation: Number(values.regularisation) } : {}),
+      ...(values.seed ? { seed: positiveInteger(values.seed, '--seed') } : {}),
+    };
+    const location = libraryLocation(values);
+    const log = (line: string) => { if (!values.json) io.stderr.write(`${line}\n`); };
+    const needsStore = values.pairs !== undefined || values.save || (values.from !== undefined && !['default', 'zero-shot'].includes(values.from));
+    const store = needsStore ? LibraryStore.open(location.database) : undefined;
+    const built = await ensureModel(location.models);
+    const model = await EmbeddingModel.open(built.onnxPath, { log: () => undefined });
+    try {
+      const start = startVersion(values.from, store);
+      const recipe = start.features;
+      const cacheDir = join(location.models, 'training-features');
+      const progress = (what: string) => (done: number, total: number) => { if (done === total || done % 100 === 0) log(`${what} ${done}/${total}`); };
+      let pairs: PairFeatures[];
+      let data: Record<string, unknown>;
+      if (values.dataset) {
+        const ds = await loadDataset(resolve(values.dataset));
+        pairs = await datasetPairs(model, recipe, ds, { augmentedCopies: augment, cacheDir, onProgress: progress('features') });
+        data = { origin: 'dataset', dataset: ds.name };
+      } else if (values.synthetic) {
+        const exclude = values.exclude ? await proxyReferenceFiles(resolve(values.exclude)) : undefined;
+        const per = positiveInteger(values['imitations-per-reference'], '--imitations-per-reference') ?? 3;
+        pairs = await syntheticPairs(model, recipe, resolve(values.synthetic), { imitationsPerReference: per, exclude, augmentedCopies: augment, cacheDir, onProgress: progress('synthetic imitations') });
+        data = { origin: 'synthetic imitations (onomato synthetic-imitations.ts) of library sounds', library: resolve(values.synthetic), excludedReferences: exclude?.size ?? 0, imitationsPerReference: per };
+      } else {
+        pairs = await personalPairs(store!, model, recipe, { augmentedCopies: augment, onProgress: progress('pairs') });
+        data = { origin: 'personal pairs' };
+      }
+      if (pairs.length < 2) throw new EngineError('invalid-argument', `only ${pairs.length} training pair${pairs.length === 1 ? '' : 's'}; teach a few more imitations first`);
+      let general: RunInput['general'];
+      if (values.general) {
+        const ds = await loadDataset(resolve(values.general));
+        general = { name: ds.name, set: await datasetRetrievalSet(model, recipe, ds, { cacheDir, onProgress: progress('benchmark') }) };
+      }
+      const id = values.id ?? `heads-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
+      const input: RunInput = { id, name: values.name ?? id, start, pairs, config, general, data: { ...data, augmentedCopies: augment } };
+      const checkpointFile = join(location.models, `training-${id}.checkpoint`);
+      const resume = values.resume ? await readRunCheckpoint(checkpointFile) : undefined;
+      log(`training ${id}: ${pairs.length} pairs, ${new Set(pairs.map((p) => p.reference)).size} reference sounds, features ${recipeId(recipe)} (${featureExtractor(recipe).dimension}-d)${resume ? `, resuming after epoch ${(resume.trainer?.epoch ?? -1) + 1}` : ''}`);
+      const job = startTrainingRun(input, {
+        checkpointFile,
+        resume,
+        onProgress: (p) => {
+          const phase = p.phase.kind === 'fold' ? `fold ${p.phase.fold + 1}/${p.phase.folds}` : p.phase.kind;
+          log(`${phase} epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}${p.validationMrr !== undefined ? ` held-out MRR ${p.validationMrr.toFixed(4)}` : ''}`);
+        },
+      });
+      const stop = () => job.cancel();
+      process.once('SIGINT', stop);
+      let result: RunResult;
+      try {
+        result = await job.result;
+      } finally {
+        process.off('SIGINT', stop);
+      }
+      if (values.out) await writeFile(resolve(values.out), encodeModelVersion(result.version));
+      if (store && (values.save || values.pairs)) saveModelVersion(store, result.version);
+      report(io, result, Boolean(values.json));
+      return 0;
+    } finally {
+      await model.close();
+      store?.close();
+    }
+  },
+};
+
+function startVersion(from: string | undefined, store: LibraryStore | undefined): ModelVersion {
+  if (from === undefined || from === 'default') {
+    const d = defaultModelVersion();
+    return d.features && recipeId(d.features) === recipeId(DEFAULT_FEATURES) ? d : baseModelVersion(DEFAULT_FEATURES);
+  }
+  if (from === 'zero-shot') return baseModelVersion(DEFAULT_FEATURES);
+  if (!store) throw new UsageError('--from <version> needs the library');
+  return loadModelVersion(store, from);
+}
+
+function report(io: CliIo, r: RunResult, json: boolean): void {
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ id: r.version.id, status: r.version.status, accepted: r.accepted, reason: r.reason, metrics: r.metrics, history: r.history }, null, 1)}\n`);
+    return;
+  }
+  const f = (x: number) => x.toFixed(4);
+  const rows = [`| measure | before | after |`, `|---|---|---|`];
+  rows.push(`| held-out MRR (${r.metrics.heldOut.scheme}, ${r.metrics.heldOut.pairs} pairs) | ${f(r.metrics.heldOut.before)} | ${f(r.metrics.heldOut.after)} |`);
+  if (r.metrics.general) rows.push(`| ${r.metrics.general.name} MRR | ${f(r.metrics.general.before)} | ${f(r.metrics.general.after)} |`);
+  io.stdout.write(`${rows.join('\n')}\n\n${r.version.id}: ${r.version.status} (${r.reason})\n`);
+}
