@@ -40,6 +40,16 @@ class AppState {
     if (info) this.info = info;
     if (settings) this.settings = settings;
     for (const job of jobs ?? []) this.trackJob(job);
+    if (info && !info.model) void this.#awaitModel();
+  }
+
+  /** Main builds the model after the window opens: ask again until it is there (no event says so). */
+  async #awaitModel(): Promise<void> {
+    for (let delayMs = 500; !this.info?.model; delayMs = Math.min(delayMs * 2, 5000)) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const info = await api.call('app.info').catch(() => null);
+      if (info) this.info = info;
+    }
   }
 
   trackJob(job: Job): void {
