@@ -5,12 +5,12 @@ import type { RunProgress } from './run.ts';
 
 export type { EvaluateWorkerData, EvaluationOutcome } from './evaluate-protocol.ts';
 
-/** One system's progress, and the whole run's: sounds done over all systems, rate and time left. */
+/** One system's progress, and the whole run's: sounds done over all systems, the current rate and time left. */
 export interface EvaluationProgress extends RunProgress {
   label: string;
   overallDone: number;
   overallTotal: number;
-  /** Sounds per second over the whole run so far. */
+  /** Sounds per second of the system in hand. */
   ratePerSec: number;
   etaSec: number | null;
 }
@@ -30,7 +30,9 @@ const CANCEL_GRACE_MS = 3000;
  */
 export function startEvaluation(data: EvaluateWorkerData, opts: { onProgress?: (p: EvaluationProgress) => void } = {}): EvaluationHandle {
   const worker = startWorker(new URL('./evaluate.worker.ts', import.meta.url), data);
-  const started = performance.now();
+  let systemIndex = -1;
+  let systemStarted = performance.now();
+  let lastReport = systemStarted;
   const perSystem = data.dataset.items.length + data.dataset.queries.length;
   const overallTotal = perSystem * data.specs.length;
   let cancelled = false;
@@ -44,10 +46,18 @@ export function startEvaluation(data: EvaluateWorkerData, opts: { onProgress?: (
     worker.on('message', (m: EvaluateWorkerReply) => {
       if (m.type === 'progress') {
         const p = m.progress;
+        // Systems differ by orders of magnitude in speed (random, cached, 2DFT, a model): the
+        // rate is the current system's, so the estimate is not skewed by an instant one before it.
+        // A system starts where the one before it reported its last sound.
+        if (p.system !== systemIndex) {
+          systemIndex = p.system;
+          systemStarted = lastReport;
+        }
+        lastReport = performance.now();
         const overallDone = p.system * perSystem + p.done;
-        const elapsed = (performance.now() - started) / 1000;
-        const ratePerSec = elapsed > 0 ? overallDone / elapsed : 0;
-        const etaSec = overallDone > 0 && ratePerSec > 0 ? (overallTotal - overallDone) / ratePerSec : null;
+        const elapsed = (performance.now() - systemStarted) / 1000;
+        const ratePerSec = elapsed > 0.05 ? p.done / elapsed : 0;
+        const etaSec = ratePerSec > 0 ? (overallTotal - overallDone) / ratePerSec : null;
         opts.onProgress?.({ ...p, overallDone, overallTotal, ratePerSec, etaSec });
       } else if (m.type === 'done') finish(() => resolve(m.outcome));
       else finish(() => reject(EngineError.from(m.error)));

@@ -1,0 +1,161 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedRandomMrr } from '../../../src-main/engine/evaluation/metrics.ts';
+import { LibraryStore } from '../../../src-main/engine/library/store.ts';
+import { smallSfxLibrary } from '../../support/sfx.ts';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const run = promisify(execFile);
+const REFERENCES = 16;
+const PER_REFERENCE = 2;
+
+let tmp: string;
+let dataset: string;
+let dataDir: string;
+
+/** `onomato <args>` as a user runs it, in a child process. */
+function onomato(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ['bin/onomato.js', ...args], { cwd: repo, maxBuffer: 32 * 2 ** 20 });
+}
+
+interface SystemJson {
+  id: string;
+  label: string;
+  seconds: number;
+  expectedMrr?: number;
+  metrics: { queries: number; items: number; mrr: number; ndcg: number; recallAt: Record<string, number> };
+}
+interface ReportJson {
+  run: number;
+  dataset: { name: string; queries: number; items: number };
+  modelVersion: string | null;
+  cache: { hits: number; misses: number };
+  systems: SystemJson[];
+  exported: string[];
+  reportFile: string;
+}
+
+function recordedRuns(): number {
+  const store = LibraryStore.open(join(dataDir, 'library.sqlite'));
+  try {
+    return store.evaluationRuns().length;
+  } finally {
+    store.close();
+  }
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'onomato-eval-cli-'));
+  dataset = join(tmp, 'proxy');
+  dataDir = join(tmp, 'data');
+  const library = await smallSfxLibrary();
+  const { stdout } = await onomato(['proxy', library, dataset, '--seed', '3', '--references', String(REFERENCES), '--queries-per-reference', String(PER_REFERENCE)]);
+  expect(stdout).toContain(`QVIM-proxy (synthetic imitations of sfx-small): ${REFERENCES} references, ${REFERENCES * PER_REFERENCE} imitations`);
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('onomato eval', () => {
+  let first: ReportJson;
+
+  it('scores random, 2DFT and the zero-shot model on a proxy dataset, records the run and writes the report', async () => {
+    const reportFile = join(tmp, 'first-report.json');
+    const sims = join(tmp, 'sims.json');
+    const { stdout, stderr } = await onomato([
+      'eval', '--dataset', dataset, '--systems', 'random,2dft,zero-shot', '--data-dir', dataDir,
+      '--json', '--report', reportFile, '--export-similarities', sims,
+    ]);
+    first = JSON.parse(stdout) as ReportJson;
+    // Progress went to stderr, whole-run counts included.
+    expect(stderr).toMatch(new RegExp(`\\] \\d+/${3 * REFERENCES * (1 + PER_REFERENCE)} `));
+
+    expect(first.dataset).toMatchObject({ name: 'QVIM-proxy (synthetic imitations of sfx-small)', queries: REFERENCES * PER_REFERENCE, items: REFERENCES });
+    expect(first.systems.map((s) => s.id)).toEqual(['random', '2dft', 'zero-shot']);
+    for (const s of first.systems) {
+      expect(s.metrics.queries).toBe(REFERENCES * PER_REFERENCE);
+      expect(s.metrics.items).toBe(REFERENCES);
+      for (const v of [s.metrics.mrr, s.metrics.ndcg, ...Object.values(s.metrics.recallAt)]) {
+        expect(v).toBeGreaterThanOrEqual(1 / REFERENCES - 1e-9);
+        expect(v).toBeLessThanOrEqual(1);
+      }
+      expect(s.metrics.recallAt['1']).toBeLessThanOrEqual(s.metrics.recallAt['5']);
+      expect(s.metrics.recallAt['5']).toBeLessThanOrEqual(s.metrics.recallAt['10']);
+    }
+    const [random, twoDft, zeroShot] = first.systems;
+    expect(random.expectedMrr).toBeCloseTo(expectedRandomMrr(REFERENCES), 9);
+    expect(twoDft.metrics.mrr).toBeGreaterThan(random.metrics.mrr + 0.15);
+    expect(zeroShot.metrics.mrr).toBeGreaterThan(expectedRandomMrr(REFERENCES));
+    expect(first.modelVersion).toMatch(/^mn04_as-[0-9a-f]{8}$/);
+    // A fresh data folder: every zero-shot sound was embedded (2DFT never uses the cache).
+    expect(first.cache).toEqual({ hits: 0, misses: REFERENCES * (1 + PER_REFERENCE) });
+
+    expect(JSON.parse(readFileSync(reportFile, 'utf8'))).toMatchObject({ run: first.run, dataset: first.dataset, systems: first.systems });
+    expect(first.exported).toEqual(['random', '2dft', 'zero-shot'].map((id) => join(tmp, `sims.${id}.json`)));
+    const official = JSON.parse(readFileSync(join(tmp, 'sims.2dft.json'), 'utf8')) as Record<string, Record<string, number>>;
+    expect(Object.keys(official)).toHaveLength(REFERENCES * PER_REFERENCE);
+    for (const row of Object.values(official)) expect(Object.keys(row)).toHaveLength(REFERENCES);
+    expect(recordedRuns()).toBe(1);
+  });
+
+  it('prints the table on a second run and reuses every cached embedding', async () => {
+    const { stdout } = await onomato(['eval', '--dataset', dataset, '--data-dir', dataDir]);
+    expect(stdout).toContain(`QVIM-proxy (synthetic imitations of sfx-small): ${REFERENCES * PER_REFERENCE} queries, ${REFERENCES} items`);
+    expect(stdout).toMatch(/\| system \| MRR \| NDCG \| R@1 \| R@5 \| R@10 \| seconds \|/);
+    const rows = stdout.split('\n').filter((l) => /^\| (random|2DFT|zero-shot)/.test(l));
+    expect(rows).toHaveLength(3);
+    const cells = (label: RegExp) => rows.find((r) => label.test(r))!.split('|').map((c) => c.trim()).filter(Boolean);
+    // Same data, same systems: the same numbers as the first run (the cache holds exactly what was computed).
+    const zero = cells(/^\| zero-shot/);
+    expect(Number(zero[1])).toBeCloseTo(first.systems[2].metrics.mrr, 4);
+    expect(Number(cells(/^\| 2DFT/)[1])).toBeCloseTo(first.systems[1].metrics.mrr, 4);
+    expect(stdout).toContain(`cached embeddings reused: ${REFERENCES * (1 + PER_REFERENCE)} of ${REFERENCES * (1 + PER_REFERENCE)}`);
+    expect(Number(zero[zero.length - 1])).toBeLessThan(first.systems[2].seconds);
+    const reportFile = /report: (\S+) \(run 2 in /.exec(stdout)?.[1];
+    expect(reportFile && existsSync(reportFile)).toBe(true);
+    expect(recordedRuns()).toBe(2);
+  });
+
+  it('Ctrl-C cancels cleanly: exit 130 within seconds, nothing recorded', async () => {
+    const child = spawn(process.execPath, ['bin/onomato.js', 'eval', '--dataset', dataset, '--systems', '2dft,zero-shot', '--no-cache', '--data-dir', dataDir, '--report', join(tmp, 'cancelled.json')], { cwd: repo });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (/\] \d+\/\d+ /.test(stderr)) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+      child.once('exit', () => {
+        clearInterval(poll);
+        reject(new Error(`eval ended before any progress: ${stderr}`));
+      });
+    });
+    const signalled = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(Date.now() - signalled).toBeLessThan(8000);
+    expect(stderr).toContain('cancelled; nothing was recorded');
+    expect(existsSync(join(tmp, 'cancelled.json'))).toBe(false);
+    expect(recordedRuns()).toBe(2);
+  });
+
+  it('refuses an unknown system with the choices, and a dataset with problems listing each', async () => {
+    const failure = (args: string[]) => onomato(args).then(() => null, (e: { code: number; stderr: string }) => e);
+    const unknown = await failure(['eval', '--dataset', dataset, '--systems', '2dft,nonsense', '--data-dir', dataDir]);
+    expect(unknown?.code).toBe(1);
+    expect(unknown?.stderr).toContain('unknown system "nonsense": choose from random, 2dft, zero-shot');
+
+    const firstClass = readFileSync(join(dataset, 'DEV Dataset.csv'), 'utf8').split('\n')[2].split(',')[1];
+    rmSync(join(dataset, 'Items', firstClass), { recursive: true });
+    const broken = await failure(['eval', '--dataset', dataset, '--data-dir', dataDir]);
+    expect(broken?.code).toBe(1);
+    expect(broken?.stderr).toMatch(/has \d+ problems? to fix before it can be evaluated:\n {2}- .*Items/);
+    expect(recordedRuns()).toBe(2);
+  });
+});
