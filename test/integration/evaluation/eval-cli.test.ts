@@ -7,6 +7,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedRandomMrr } from '../../../src-main/engine/evaluation/metrics.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
+import { BACKBONE_ONLY } from '../../../src-main/engine/training/features.ts';
+import { baseModelVersion } from '../../../src-main/engine/training/heads.ts';
+import { saveModelVersion } from '../../../src-main/engine/training/versions.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -145,6 +148,23 @@ describe('onomato eval', () => {
     expect(recordedRuns()).toBe(2);
   });
 
+  it('takes the library\'s model versions as systems: identity heads over the backbone reproduce zero-shot', async () => {
+    const store = LibraryStore.open(join(dataDir, 'library.sqlite'));
+    try {
+      saveModelVersion(store, { ...baseModelVersion(BACKBONE_ONLY, 'identity-heads'), createdAt: Date.now() });
+    } finally {
+      store.close();
+    }
+    const { stdout } = await onomato(['eval', '--dataset', dataset, '--systems', 'zero-shot,identity-heads', '--data-dir', dataDir, '--json']);
+    const [zeroShot, heads] = (JSON.parse(stdout) as ReportJson).systems;
+    expect(heads.id).toBe('identity-heads');
+    // Proxy sounds fit one 10 s window each, so two code paths (embedWindows with best window
+    // pairs; training's features through identity heads) must give the same scores.
+    expect(heads.metrics.mrr).toBeCloseTo(zeroShot.metrics.mrr, 6);
+    expect(heads.metrics.ndcg).toBeCloseTo(zeroShot.metrics.ndcg, 6);
+    expect(recordedRuns()).toBe(3);
+  });
+
   it('refuses an unknown system with the choices, and a dataset with problems listing each', async () => {
     const failure = (args: string[]) => onomato(args).then(() => null, (e: { code: number; stderr: string }) => e);
     const unknown = await failure(['eval', '--dataset', dataset, '--systems', '2dft,nonsense', '--data-dir', dataDir]);
@@ -156,6 +176,6 @@ describe('onomato eval', () => {
     const broken = await failure(['eval', '--dataset', dataset, '--data-dir', dataDir]);
     expect(broken?.code).toBe(1);
     expect(broken?.stderr).toMatch(/has \d+ problems? to fix before it can be evaluated:\n {2}- .*Items/);
-    expect(recordedRuns()).toBe(2);
+    expect(recordedRuns()).toBe(3);
   });
 });
