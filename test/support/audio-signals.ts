@@ -44,6 +44,14 @@ export function fitSine(y: Float32Array, freq: number, rate: number, from = 0, t
   return { amplitude: Math.hypot(a, b), phase: Math.atan2(b, a), residualRms: Math.sqrt(res / (to - from)) };
 }
 
+/** Largest absolute sample difference (treats -0 and 0 alike, unlike toEqual). */
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
 export const db = (ratio: number): number => 20 * Math.log10(ratio);
 
 /** Signal-to-noise ratio of `test` against `reference` in dB over their common length. */

@@ -164,5 +164,11 @@ export async function decodeFlac(file: AudioFile, info: FlacStreamInfo, opts: De
   if (info.totalSamples > 0 && out.frames < wanted) {
     warnings.push(`the file is truncated: the header promises ${(info.totalSamples / info.sampleRate).toFixed(2)} s but only ${(out.frames / info.sampleRate).toFixed(2)} s decode`);
   }
-  return { channels: out.take(wanted), warnings };
+  const channels = out.take(wanted);
+  // libFLAC's float output divides by 2^(bits-1) - 1; WAV, AIFF and the writer use 2^(bits-1).
+  // Recover the integers and rescale so a FLAC and its WAV decode to identical samples.
+  const decoderScale = 2 ** (info.bitsPerSample - 1) - 1;
+  const ours = 1 / 2 ** (info.bitsPerSample - 1);
+  for (const ch of channels) for (let i = 0; i < ch.length; i++) ch[i] = Math.round(ch[i] * decoderScale) * ours;
+  return { channels, warnings };
 }

@@ -116,6 +116,19 @@ export async function readOggInfo(file: AudioFile): Promise<OggInfo> {
 
 const READ_BYTES = 1 << 18;
 
+/**
+ * Why nothing decoded: if the bytes are well-formed Ogg pages up to the end of the file (or up to a
+ * page the end cuts off), the file was cut short; anything else in between is damage.
+ */
+async function cutOrDamaged(file: AudioFile): Promise<'truncated' | 'corrupt'> {
+  const b = await file.read(0, 1 << 20);
+  let p = 0;
+  for (let page = pageAt(b, 0); page; page = pageAt(b, p)) p = page.end;
+  const rest = b.subarray(p);
+  const cutPage = rest.length < 27 ? 'OggS'.startsWith(rest.toString('latin1', 0, 4)) : fourCC(rest, 0) === 'OggS';
+  return p >= b.length || cutPage ? 'truncated' : 'corrupt';
+}
+
 export async function decodeOgg(file: AudioFile, info: OggInfo, opts: DecodeOptions): Promise<{ channels: Float32Array[]; warnings: string[] }> {
   const wanted = framesWanted(Number.POSITIVE_INFINITY, info.sampleRate, opts.maxSeconds);
   const out = new SampleCollector(info.channels, wanted);
@@ -134,7 +147,10 @@ export async function decodeOgg(file: AudioFile, info: OggInfo, opts: DecodeOpti
   };
   if (info.codec === 'opus') await withDecoder('opus', () => new OggOpusDecoder(), decodeAll);
   else await withDecoder('vorbis', () => new OggVorbisDecoder(), decodeAll);
-  if (out.frames === 0) throw file.fail('truncated', 'the Ogg file holds no complete audio packet');
+  if (out.frames === 0) {
+    const kind = await cutOrDamaged(file);
+    throw file.fail(kind, kind === 'truncated' ? 'the Ogg file ends before its first complete audio packet' : 'the Ogg file is damaged: no audio packet in it could be decoded');
+  }
   if (!info.complete) warnings.push('the file is truncated: the Ogg stream has no end-of-stream page');
   return { channels: out.take(wanted), warnings: [...new Set(warnings)] };
 }

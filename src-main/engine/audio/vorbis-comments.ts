@@ -20,7 +20,8 @@ export function vorbisComments(b: Buffer, offset: number): SoundMetadata {
     return v;
   };
   try {
-    p += u32(); // vendor string
+    const vendorLength = u32();
+    p += vendorLength;
     const count = u32();
     for (let i = 0; i < count && p < b.length; i++) {
       const len = u32();

@@ -44,6 +44,7 @@ export async function readWavHeader(file: AudioFile): Promise<PcmHeader> {
     if (id === 'data') {
       data = { offset: body, size };
     } else if (id === 'fmt ') {
+      if (body + Math.min(size, 16) > file.size) throw file.fail('truncated', 'the file ends inside the WAV format (fmt) chunk');
       fmt = await file.read(body, Math.min(size, 64));
     } else if (size <= MAX_METADATA_BYTES && (id === 'bext' || id === 'iXML' || id === 'LIST')) {
       readMetadataChunk(id, await file.read(body, size), metadata);
