@@ -15,7 +15,7 @@ import type { SettingsStore } from './settings.ts';
 
 /**
  * Evaluation as the app sees it: which systems can be compared, a run on a dataset folder as a
- * tracked job (in a worker, cancellable, reusing cached embeddings in <data>/models/eval-cache),
+ * tracked job (in a worker that pauses and cancels between sounds, reusing cached embeddings in <data>/models/eval-cache),
  * and the finished runs the library has recorded.
  */
 export class Evaluation {
@@ -48,11 +48,14 @@ export class Evaluation {
           { onProgress: (p) => control.report(p) },
         );
         const cancel = () => handle.cancel();
+        const follow = (s: string) => (s === 'paused' ? handle.pause() : s === 'running' ? handle.resume() : undefined);
         control.signal.addEventListener('abort', cancel, { once: true });
+        job.on('state', follow);
         try {
           return recordEvaluation(this.store, await handle.result, modelVersion).run;
         } finally {
           control.signal.removeEventListener('abort', cancel);
+          job.off('state', follow);
         }
       },
       { recorder: this.store, config: { dataset: dataset.root, datasetName: dataset.name, systems: systemIds } },

@@ -1,9 +1,9 @@
 import { EngineError } from '../errors.ts';
 import { startWorker } from '../workers.ts';
-import type { EvaluateWorkerData, EvaluateWorkerReply, EvaluationOutcome } from './evaluate-protocol.ts';
+import { CANCELLED, PAUSED, RUNNING, type EvaluateWorkerReply, type EvaluationInput, type EvaluationOutcome } from './evaluate-protocol.ts';
 import type { RunProgress } from './run.ts';
 
-export type { EvaluateWorkerData, EvaluationOutcome } from './evaluate-protocol.ts';
+export type { EvaluationInput, EvaluationOutcome } from './evaluate-protocol.ts';
 
 /** One system's progress, and the whole run's: sounds done over all systems, the current rate and time left. */
 export interface EvaluationProgress extends RunProgress {
@@ -19,6 +19,9 @@ export interface EvaluationHandle {
   result: Promise<EvaluationOutcome>;
   /** Asks the worker to stop after the sound in hand; a worker that does not stop soon is terminated. */
   cancel(): void;
+  /** Holds the worker after the sound in hand until `resume` (or `cancel`). */
+  pause(): void;
+  resume(): void;
 }
 
 /** How long a cancelled worker may take to finish the sound in hand before it is terminated. */
@@ -28,8 +31,14 @@ const CANCEL_GRACE_MS = 3000;
  * Runs an evaluation in a worker thread, so neither the app's main process nor the CLI's event
  * loop (Ctrl-C) blocks on decoding, 2DFT or inference.
  */
-export function startEvaluation(data: EvaluateWorkerData, opts: { onProgress?: (p: EvaluationProgress) => void } = {}): EvaluationHandle {
-  const worker = startWorker(new URL('./evaluate.worker.ts', import.meta.url), data);
+export function startEvaluation(data: EvaluationInput, opts: { onProgress?: (p: EvaluationProgress) => void } = {}): EvaluationHandle {
+  const gate = new SharedArrayBuffer(4);
+  const state = new Int32Array(gate);
+  const setGate = (value: number) => {
+    Atomics.store(state, 0, value);
+    Atomics.notify(state, 0);
+  };
+  const worker = startWorker(new URL('./evaluate.worker.ts', import.meta.url), { ...data, gate });
   let systemIndex = -1;
   let systemStarted = performance.now();
   let lastReport = systemStarted;
@@ -72,8 +81,15 @@ export function startEvaluation(data: EvaluateWorkerData, opts: { onProgress?: (
     cancel: () => {
       if (cancelled || settled) return;
       cancelled = true;
+      setGate(CANCELLED);
       worker.postMessage({ type: 'cancel' });
       setTimeout(() => void worker.terminate(), CANCEL_GRACE_MS).unref();
+    },
+    pause: () => {
+      if (!cancelled && !settled) setGate(PAUSED);
+    },
+    resume: () => {
+      if (!cancelled && !settled) setGate(RUNNING);
     },
   };
 }

@@ -84,20 +84,43 @@ describe('the app\'s Evaluation', () => {
     }
   });
 
-  it('cancels through the job controls, refusing a second run meanwhile, and records nothing', async () => {
+  it('pauses, resumes and cancels through the job controls, refusing a second run meanwhile, and records nothing', async () => {
     const app = openApp();
     try {
-      let resolveFirst!: () => void;
-      const firstProgress = new Promise<void>((r) => (resolveFirst = r));
-      app.events.onAny((name, payload) => name === 'job.progress' && (payload as JobView).done > 0 && resolveFirst());
+      const seen: JobView[] = [];
+      const waitFor = (test: (j: JobView) => boolean) => new Promise<JobView>((resolve) => {
+        const off = app.events.onAny((name, payload) => {
+          const j = payload as JobView;
+          if (name === 'job.progress' && test(j)) {
+            off();
+            resolve(j);
+          }
+        });
+      });
+      app.events.onAny((name, payload) => name === 'job.progress' && seen.push(payload as JobView));
+      const firstProgress = waitFor((j) => j.done > 0);
       const view = await app.evaluation.start(dataset, ['2dft']);
       await expect(app.evaluation.start(dataset, ['random'])).rejects.toThrow(/already running/);
       await firstProgress;
+
+      app.jobs.control(view.id, 'pause');
+      // The worker may finish the sound in hand; after that nothing moves while paused.
+      await new Promise((r) => setTimeout(r, 700));
+      const held = app.evaluation.running!.progress!.overallDone;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(app.evaluation.running!.progress!.overallDone).toBe(held);
+      expect(app.evaluation.running!.state).toBe('paused');
+      expect(held).toBeLessThan(REFERENCES * (1 + PER_REFERENCE));
+
+      const moved = waitFor((j) => j.done > held);
+      app.jobs.control(view.id, 'resume');
+      await moved;
       app.jobs.control(view.id, 'cancel');
       const err = await app.evaluation.running!.result.then(() => null, (e: unknown) => e);
       expect(err).toBeInstanceOf(EngineError);
       expect((err as EngineError).kind).toBe('cancelled');
       expect(app.evaluation.running!.state).toBe('cancelled');
+      expect(seen.map((j) => j.state)).toEqual(expect.arrayContaining(['paused', 'running', 'cancelled']));
       expect(app.evaluation.runs()).toHaveLength(1);
     } finally {
       app.store.close();
