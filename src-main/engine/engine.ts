@@ -3,6 +3,7 @@ import type { Handlers, MethodName } from '../contract/methods.ts';
 import { methodNames } from '../contract/methods.ts';
 import type { DragItem } from '../contract/schema.ts';
 import { appVersion } from './app-root.ts';
+import { Evaluation } from './app/evaluation.ts';
 import { Jobs } from './app/jobs.ts';
 import { Library } from './app/library.ts';
 import { Media } from './app/media.ts';
@@ -44,6 +45,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const media = new Media(store, paths);
   const jobs = new Jobs(store, events);
   const library = new Library(store, paths, events, jobs, settings);
+  const evaluation = new Evaluation(store, paths, jobs, settings);
   const ok = { ok: true } as const;
 
   const pairView = (p: { id: number; takeId: number; soundId: number; origin: 'match' | 'teach' | 'dataset'; createdAt: number }) => ({
@@ -94,6 +96,10 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     'search.take': ({ takeId, filters, top }) => library.searchTake(takes.get(takeId), filters, top),
     'search.similar': ({ soundId, filters, top }) => library.similar(soundId, filters, top),
 
+    'eval.systems': async () => evaluation.systems(),
+    'eval.start': ({ datasetDir, systems }) => evaluation.start(datasetDir, systems),
+    'eval.runs': async () => evaluation.runs(),
+
     'pairs.list': async () => store.pairs().map(pairView),
     'pairs.mark': async ({ takeId, soundId, origin }) => {
       takes.get(takeId);
@@ -121,6 +127,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       jobs.cancelAll();
       await takes.close();
       await library.close();
+      await evaluation.close();
       store.close();
     },
   };
