@@ -319,6 +319,20 @@ describe('the main screen with a real library and a fake microphone', () => {
     await page.keyboard.press('Control+1');
   });
 
+  it('searches with a library sound for "more like this" (M)', async () => {
+    const sourceId = await rows().filter({ has: page.locator('.name', { hasText: SOURCE_NAME }) }).getAttribute('data-sound-id');
+    const [response] = await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === '/api/search.similar'), page.keyboard.press('m')]);
+    expect(response.request().postDataJSON()).toMatchObject({ soundId: Number(sourceId) });
+    await expect.poll(() => page.getByTestId('result-summary').textContent()).toContain(`more like ${SOURCE_NAME}`);
+    expect(await rows().count()).toBeGreaterThan(5);
+    // "This is the one" needs a take as the query.
+    expect(await page.getByTestId('mark-the-one').isDisabled()).toBe(true);
+    // Back to the take, from the history with the keyboard.
+    await page.keyboard.press('[');
+    await expect.poll(() => page.getByTestId('result-summary').textContent()).not.toContain('more like');
+    expect(await page.getByTestId('mark-the-one').isDisabled()).toBe(false);
+  });
+
   it('works from the keyboard alone: Tab reaches every control with a visible focus ring', async () => {
     await page.locator('body').focus();
     const seen: Array<{ what: string; ring: boolean }> = [];
