@@ -83,7 +83,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     'library.rescan': ({ rootId }) => library.rescan(rootId),
     'library.stats': async () => {
       const c = store.counts();
-      return { sounds: c.sounds, windows: c.windows, failed: c.failed, roots: c.roots, bytes: library.roots().reduce((a, r) => a + r.bytes, 0), databaseBytes: store.databaseBytes() };
+      return { sounds: c.indexed, windows: c.windows, failed: c.failed, roots: c.roots, bytes: library.roots().reduce((a, r) => a + r.bytes, 0), databaseBytes: store.databaseBytes() };
     },
     'library.failures': async ({ offset, limit }) => {
       const all = store.failures(offset + limit);

@@ -71,10 +71,10 @@ export class LibraryStore {
     return this.sql('SELECT * FROM roots ORDER BY path').all().map((r) => toRoot(r as Row));
   }
 
-  /** Each folder with how many sounds it holds, how many failed, and their bytes on disk. */
+  /** Each folder with how many searchable (indexed) sounds it holds, how many failed, and the bytes of all its files. */
   rootSummaries(): Array<LibraryRoot & { sounds: number; failed: number; bytes: number }> {
     return this.sql(
-      `SELECT r.*, count(s.id) AS n_sounds, coalesce(sum(s.status = 'failed'), 0) AS n_failed, coalesce(sum(s.size), 0) AS n_bytes
+      `SELECT r.*, coalesce(sum(s.status = 'indexed'), 0) AS n_sounds, coalesce(sum(s.status = 'failed'), 0) AS n_failed, coalesce(sum(s.size), 0) AS n_bytes
        FROM roots r LEFT JOIN sounds s ON s.root_id = r.id GROUP BY r.id ORDER BY r.path`,
     ).all().map((r) => ({ ...toRoot(r as Row), sounds: (r as Row).n_sounds as number, failed: (r as Row).n_failed as number, bytes: (r as Row).n_bytes as number }));
   }

@@ -32,11 +32,18 @@ export function audiosetLabels(): string[] {
   return labels;
 }
 
+/**
+ * Classes never offered as tags: every sound shorter than 10 s is zero-padded to a full window,
+ * so "Silence" fires on most of a library and tells a sound designer nothing.
+ */
+const NOT_TAGS: ReadonlySet<string> = new Set(['Silence']);
+
 /** The k most probable classes (sigmoid of the logits: AudioSet is multi-label), above a floor. */
 export function topTags(logits: Float32Array, k = 5, minProbability = 0.1): Array<{ label: string; probability: number }> {
   const names = audiosetLabels();
   const tags: Array<{ label: string; probability: number }> = [];
   for (let i = 0; i < logits.length && i < names.length; i++) {
+    if (NOT_TAGS.has(names[i])) continue;
     const probability = 1 / (1 + Math.exp(-logits[i]));
     if (probability >= minProbability) tags.push({ label: names[i], probability });
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { audiosetLabels, topTags } from '../../../src-main/engine/model/audioset-tags.ts';
+import { audiosetLabels, topTags, topTagsOfWindows } from '../../../src-main/engine/model/audioset-tags.ts';
 
 describe('AudioSet tags', () => {
   it('reads the 527 class names in logit order, including names with commas', () => {
@@ -24,5 +24,22 @@ describe('AudioSet tags', () => {
     expect(topTags(logits, 2).map((t) => t.label)).toEqual([audiosetLabels()[74], 'Vehicle']);
     expect(topTags(logits, 5, 0.05).map((t) => t.label)).toContain('Male speech, man speaking');
     expect(topTags(new Float32Array(527).fill(-10))).toEqual([]);
+  });
+
+  it('never offers Silence (zero-padding makes it fire on short sounds)', () => {
+    const logits = new Float32Array(527).fill(-10);
+    const silence = audiosetLabels().indexOf('Silence');
+    logits[silence] = 5;
+    logits[0] = 2;
+    expect(topTags(logits).map((t) => t.label)).toEqual(['Speech']);
+  });
+
+  it('pools windows by their strongest evidence for each class', () => {
+    const a = new Float32Array(527).fill(-10);
+    const b = new Float32Array(527).fill(-10);
+    a[0] = 3;
+    b[300] = 4;
+    expect(topTagsOfWindows([a, b]).map((t) => t.label)).toEqual(['Vehicle', 'Speech']);
+    expect(topTagsOfWindows([])).toEqual([]);
   });
 });
