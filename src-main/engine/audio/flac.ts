@@ -63,18 +63,27 @@ for (let i = 0; i < 256; i++) {
   CRC16[i] = c16;
 }
 
-/** Samples in the frame whose header starts at `p`, or 0 if no valid header (CRC-8 checked) is there. */
-function frameHeaderAt(b: Uint8Array, p: number): number {
-  if (p + 6 > b.length || b[p] !== 0xff || (b[p + 1] & 0xfe) !== 0xf8) return 0;
+interface FrameHeader {
+  blockSize: number;
+  /** Frame number (fixed block size) or first sample number (variable block size). */
+  number: number;
+  variable: boolean;
+}
+
+/** The frame header at `p` if one is there (sync, sane fields, CRC-8), else undefined. */
+function frameHeaderAt(b: Uint8Array, p: number): FrameHeader | undefined {
+  if (p + 6 > b.length || b[p] !== 0xff || (b[p + 1] & 0xfe) !== 0xf8) return undefined;
   const bsCode = b[p + 2] >> 4;
   const srCode = b[p + 2] & 0x0f;
   const chCode = b[p + 3] >> 4;
-  if (bsCode === 0 || srCode === 15 || chCode > 10 || ((b[p + 3] >> 1) & 7) === 3 || b[p + 3] & 1) return 0;
+  if (bsCode === 0 || srCode === 15 || chCode > 10 || ((b[p + 3] >> 1) & 7) === 3 || b[p + 3] & 1) return undefined;
   let q = p + 4;
-  // The frame/sample number is UTF-8-like coded: count the leading ones of its first byte.
+  // The frame/sample number is UTF-8-like coded: the leading ones of its first byte count the bytes.
   const lead = b[q];
   const extra = lead < 0x80 ? 0 : lead >= 0xfe ? 6 : lead >= 0xfc ? 5 : lead >= 0xf8 ? 4 : lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : -1;
-  if (extra < 0) return 0;
+  if (extra < 0 || q + extra >= b.length) return undefined;
+  let number = extra === 0 ? lead : lead & (0x3f >> extra);
+  for (let i = 1; i <= extra; i++) number = number * 64 + (b[q + i] & 0x3f);
   q += 1 + extra;
   let blockSize: number;
   if (bsCode === 1) blockSize = 192;
@@ -84,10 +93,10 @@ function frameHeaderAt(b: Uint8Array, p: number): number {
   else blockSize = 256 << (bsCode - 8);
   if (srCode === 12) q += 1;
   else if (srCode === 13 || srCode === 14) q += 2;
-  if (q >= b.length) return 0;
+  if (q >= b.length) return undefined;
   let crc = 0;
   for (let i = p; i < q; i++) crc = CRC8[crc ^ b[i]];
-  return crc === b[q] ? blockSize : 0;
+  return crc === b[q] ? { blockSize, number, variable: (b[p + 1] & 1) === 1 } : undefined;
 }
 
 function footerOk(b: Uint8Array, start: number, end: number): boolean {
@@ -97,10 +106,17 @@ function footerOk(b: Uint8Array, start: number, end: number): boolean {
   return crc === ((b[end - 2] << 8) | b[end - 1]);
 }
 
-/** Where the frame starting at `p` ends: the next valid header whose span passes the CRC-16, or -1. */
-function frameEnd(b: Uint8Array, p: number, minSize: number, atEof: boolean): number {
+/**
+ * Where the frame starting at `p` ends, or -1. A following header that carries the next frame
+ * number is trusted at once (libFLAC checks the CRC-16 while decoding); any other candidate must
+ * make the span pass the CRC-16, which is how we resynchronise after damage.
+ */
+function frameEnd(b: Uint8Array, p: number, h: FrameHeader, minSize: number, atEof: boolean): number {
+  const next = h.variable ? h.number + h.blockSize : h.number + 1;
   for (let q = p + Math.max(minSize, 8); q + 1 < b.length; q++) {
-    if (b[q] === 0xff && (b[q + 1] & 0xfe) === 0xf8 && frameHeaderAt(b, q) && footerOk(b, p, q)) return q;
+    if (b[q] !== 0xff || (b[q + 1] & 0xfe) !== 0xf8) continue;
+    const n = frameHeaderAt(b, q);
+    if (n && ((n.number === next && n.variable === h.variable) || footerOk(b, p, q))) return q;
   }
   return atEof && footerOk(b, p, b.length) ? b.length : -1;
 }
@@ -118,11 +134,12 @@ export async function decodeFlac(file: AudioFile, info: FlacStreamInfo, opts: De
   const total = info.totalSamples > 0 ? info.totalSamples : Number.POSITIVE_INFINITY;
   const wanted = framesWanted(total, info.sampleRate, opts.maxSeconds);
   const warnings: string[] = [];
-  const out = new SampleCollector(info.channels, wanted);
+  const out = new SampleCollector(info.channels, wanted, info.totalSamples);
   await withDecoder('flac', () => new FLACDecoder(), async (decoder) => {
     let buf: Uint8Array = new Uint8Array(0);
     let filePos = info.audioOffset;
     let skipped = 0;
+    let damaged = 0;
     while (out.frames < wanted) {
       throwIfAborted(opts.signal, file.path);
       const chunk = await file.read(filePos, READ_BYTES);
@@ -133,12 +150,13 @@ export async function decodeFlac(file: AudioFile, info: FlacStreamInfo, opts: De
       let p = 0;
       let samples = 0;
       while (p < buf.length && out.frames + samples < wanted) {
-        if (!frameHeaderAt(buf, p)) {
+        const h = frameHeaderAt(buf, p);
+        if (!h) {
           p++;
           skipped++;
           continue;
         }
-        const end = frameEnd(buf, p, info.minFrameSize, eof);
+        const end = frameEnd(buf, p, h, info.minFrameSize, eof);
         if (end < 0) {
           if (!eof && buf.length - p < MAX_FRAME_BYTES) break;
           if (eof) {
@@ -151,20 +169,25 @@ export async function decodeFlac(file: AudioFile, info: FlacStreamInfo, opts: De
           continue;
         }
         frames.push(buf.subarray(p, end));
-        samples += frameHeaderAt(buf, p);
+        samples += h.blockSize;
         p = end;
       }
-      if (frames.length) out.add((await decoder.decodeFrames(frames)).channelData);
+      if (frames.length) {
+        const r = await decoder.decodeFrames(frames);
+        out.add(r.channelData);
+        if (r.errors.length) damaged += r.errors.length;
+      }
       buf = buf.subarray(p);
       if (eof) break;
     }
     if (skipped > 0) warnings.push(`${skipped} damaged bytes were skipped`);
+    if (damaged > 0) warnings.push(`${damaged} damaged FLAC frames could not be decoded`);
   });
   if (out.frames === 0) throw file.fail('truncated', 'the FLAC file holds no complete audio frame');
   if (info.totalSamples > 0 && out.frames < wanted) {
     warnings.push(`the file is truncated: the header promises ${(info.totalSamples / info.sampleRate).toFixed(2)} s but only ${(out.frames / info.sampleRate).toFixed(2)} s decode`);
   }
-  const channels = out.take(wanted);
+  const channels = out.take();
   // libFLAC's float output divides by 2^(bits-1) - 1; WAV, AIFF and the writer use 2^(bits-1).
   // Recover the integers and rescale so a FLAC and its WAV decode to identical samples.
   const decoderScale = 2 ** (info.bitsPerSample - 1) - 1;

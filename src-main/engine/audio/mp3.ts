@@ -155,7 +155,7 @@ const READ_BYTES = 1 << 18;
 
 export async function decodeMp3(file: AudioFile, info: Mp3Info, opts: DecodeOptions): Promise<{ channels: Float32Array[]; warnings: string[] }> {
   const wanted = framesWanted(info.totalSamples || Number.POSITIVE_INFINITY, info.sampleRate, opts.maxSeconds);
-  const out = new SampleCollector(info.channels, wanted);
+  const out = new SampleCollector(info.channels, wanted, info.totalSamples);
   let errors = 0;
   await withDecoder('mp3', () => new MPEGDecoder(), async (decoder) => {
     for (let pos = info.audioOffset; pos < file.size && out.frames < wanted; ) {
@@ -172,5 +172,5 @@ export async function decodeMp3(file: AudioFile, info: Mp3Info, opts: DecodeOpti
   if (info.totalSamples > 0 && out.frames < wanted - info.sampleRate * 0.05) {
     warnings.push(`the file is truncated: the header promises ${(info.totalSamples / info.sampleRate).toFixed(2)} s but only ${(out.frames / info.sampleRate).toFixed(2)} s decode`);
   }
-  return { channels: out.take(wanted), warnings };
+  return { channels: out.take(), warnings };
 }

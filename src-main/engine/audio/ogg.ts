@@ -131,7 +131,7 @@ async function cutOrDamaged(file: AudioFile): Promise<'truncated' | 'corrupt'> {
 
 export async function decodeOgg(file: AudioFile, info: OggInfo, opts: DecodeOptions): Promise<{ channels: Float32Array[]; warnings: string[] }> {
   const wanted = framesWanted(Number.POSITIVE_INFINITY, info.sampleRate, opts.maxSeconds);
-  const out = new SampleCollector(info.channels, wanted);
+  const out = new SampleCollector(info.channels, wanted, info.totalSamples);
   const warnings: string[] = [];
   const decodeAll = async (decoder: OggVorbisDecoder | OggOpusDecoder): Promise<void> => {
     let pos = 0;
@@ -152,5 +152,5 @@ export async function decodeOgg(file: AudioFile, info: OggInfo, opts: DecodeOpti
     throw file.fail(kind, kind === 'truncated' ? 'the Ogg file ends before its first complete audio packet' : 'the Ogg file is damaged: no audio packet in it could be decoded');
   }
   if (!info.complete) warnings.push('the file is truncated: the Ogg stream has no end-of-stream page');
-  return { channels: out.take(wanted), warnings: [...new Set(warnings)] };
+  return { channels: out.take(), warnings: [...new Set(warnings)] };
 }

@@ -48,37 +48,41 @@ export function withDecoder<D extends WasmDecoder, R>(kind: string, create: () =
   return result;
 }
 
-/** Gathers decoded blocks until enough frames are there, then joins them once. */
+/**
+ * Gathers decoded blocks into one buffer per channel, sized from the header's length when it is
+ * known so that each sample is copied once; grows by doubling when a header under-reports.
+ */
 export class SampleCollector {
-  private blocks: Float32Array[][] = [];
+  private buffers: Float32Array[];
   frames = 0;
 
   constructor(
     private readonly channels: number,
     private readonly limit: number,
-  ) {}
+    expected: number,
+  ) {
+    const initial = Math.max(1, Math.min(limit, expected > 0 ? expected : 48000));
+    this.buffers = Array.from({ length: channels }, () => new Float32Array(initial));
+  }
 
   add(channelData: Float32Array[]): void {
     const n = channelData[0]?.length ?? 0;
     if (n === 0 || this.frames >= this.limit) return;
-    // Decoders reuse their output buffers between calls, so copy.
     const keep = Math.min(n, this.limit - this.frames);
-    this.blocks.push(Array.from({ length: this.channels }, (_, c) => (channelData[c] ?? channelData[0]).slice(0, keep)));
+    if (this.frames + keep > this.buffers[0].length) {
+      const size = Math.min(this.limit, Math.max(this.frames + keep, this.buffers[0].length * 2));
+      this.buffers = this.buffers.map((old) => {
+        const grown = new Float32Array(size);
+        grown.set(old.subarray(0, this.frames));
+        return grown;
+      });
+    }
+    // Decoders reuse their output memory between calls, so this copy is required.
+    for (let c = 0; c < this.channels; c++) this.buffers[c].set((channelData[c] ?? channelData[0]).subarray(0, keep), this.frames);
     this.frames += keep;
   }
 
-  take(maxFrames: number): Float32Array[] {
-    const n = Math.min(this.frames, maxFrames);
-    return Array.from({ length: this.channels }, (_, c) => {
-      const out = new Float32Array(n);
-      let at = 0;
-      for (const block of this.blocks) {
-        if (at >= n) break;
-        const part = block[c].subarray(0, n - at);
-        out.set(part, at);
-        at += part.length;
-      }
-      return out;
-    });
+  take(): Float32Array[] {
+    return this.buffers.map((b) => (b.length === this.frames ? b : b.slice(0, this.frames)));
   }
 }
