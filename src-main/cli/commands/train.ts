@@ -5,7 +5,7 @@ import { loadDataset } from '../../engine/evaluation/datasets.ts';
 import { LibraryStore } from '../../engine/library/store.ts';
 import { ensureModel } from '../../engine/model/backbone.ts';
 import { EmbeddingModel } from '../../engine/model/runtime.ts';
-import { DEFAULT_FEATURES, proxyReferenceFiles } from '../../engine/training/default-recipe.ts';
+import { DEFAULT_FEATURES, proxyReferenceFiles, proxySources } from '../../engine/training/default-recipe.ts';
 import { featureExtractor, recipeId } from '../../engine/training/features.ts';
 import { baseModelVersion, type ModelVersion } from '../../engine/training/heads.ts';
 import { encodeModelVersion } from '../../engine/training/model-file.ts';
@@ -23,7 +23,8 @@ export const command: CliCommand = {
   --dataset <dir>        pairs from a dataset folder (QVIM DEV, VimSketch or CSV layout)
   --pairs personal       the library's own pairs (takes marked as matches, taught imitations)
   --synthetic <dir>      synthetic imitations of a library's sounds (a proxy, not people)
-  --exclude <proxy dir>  leave out the references of a proxy benchmark built from that library
+  --exclude <proxy dir>  leave out the references of a proxy benchmark built from the same library
+                         (with --synthetic, or with a --dataset that is itself such a proxy)
   --general <dir>        a general benchmark (dataset folder) measured before and after
   --from <version>       start from a stored version, "default" (shipped heads) or "zero-shot"
   --epochs N  --temperature T  --rank R  --learning-rate LR  --regularisation L  --augment K
@@ -73,7 +74,7 @@ export const command: CliCommand = {
       ...(values.seed ? { seed: positiveInteger(values.seed, '--seed') } : {}),
     };
     const location = libraryLocation(values);
-    const log = (line: string) => { if (!values.json) io.stderr.write(`${line}\n`); };
+    const log = (line: string) => io.stderr.write(`${line}\n`);
     const needsStore = values.pairs !== undefined || values.save || (values.from !== undefined && !['default', 'zero-shot'].includes(values.from));
     const store = needsStore ? LibraryStore.open(location.database) : undefined;
     const built = await ensureModel(location.models);
@@ -86,9 +87,18 @@ export const command: CliCommand = {
       let pairs: PairFeatures[];
       let data: Record<string, unknown>;
       if (values.dataset) {
-        const ds = await loadDataset(resolve(values.dataset));
+        let ds = await loadDataset(resolve(values.dataset));
+        let excluded = 0;
+        if (values.exclude) {
+          // Both are proxies of one library: drop the training references the benchmark also uses.
+          const benchmark = await proxyReferenceFiles(resolve(values.exclude));
+          const sources = await proxySources(resolve(values.dataset));
+          const keep = new Set(ds.items.filter((it) => !benchmark.has(sources.get(it.id) ?? '')).map((it) => it.id));
+          excluded = ds.items.length - keep.size;
+          ds = { ...ds, items: ds.items.filter((it) => keep.has(it.id)), queries: ds.queries.filter((q) => keep.has(q.itemId)) };
+        }
         pairs = await datasetPairs(model, recipe, ds, { augmentedCopies: augment, cacheDir, onProgress: progress('features') });
-        data = { origin: 'dataset', dataset: ds.name };
+        data = { origin: 'dataset', dataset: ds.name, excludedReferences: excluded };
       } else if (values.synthetic) {
         const exclude = values.exclude ? await proxyReferenceFiles(resolve(values.exclude)) : undefined;
         const per = positiveInteger(values['imitations-per-reference'], '--imitations-per-reference') ?? 3;

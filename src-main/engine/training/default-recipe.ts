@@ -18,14 +18,42 @@ export const DEFAULT_FEATURES: FeatureRecipe = {
   ],
 };
 
+/** One CSV line's fields (the proxy writer quotes fields holding commas or quotes). */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(field);
+      field = '';
+    } else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
 /**
- * The library files a proxy benchmark (evaluation/proxy.ts) took as references: its DEV CSV's
- * Label column holds each one's path inside the library named in its dataset.json. Training
- * leaves them out, so a head is never measured on a sound it was trained on.
+ * Where each reference of a proxy benchmark (evaluation/proxy.ts) came from: its DEV CSV's
+ * Label column holds the path inside the library named in its dataset.json; the Items column
+ * the item's file name. Keyed by item id (the file name).
  */
-export async function proxyReferenceFiles(proxyDir: string): Promise<Set<string>> {
+export async function proxySources(proxyDir: string): Promise<Map<string, string>> {
   const info = JSON.parse(await readFile(join(proxyDir, 'dataset.json'), 'utf8')) as { library?: string };
-  const lines = (await readFile(join(proxyDir, 'DEV Dataset.csv'), 'utf8')).trim().split('\n').slice(2);
   const library = resolve(info.library ?? '.');
-  return new Set(lines.map((l) => resolve(library, l.startsWith('"') ? l.slice(1, l.indexOf('"', 1)) : l.split(',')[0])));
+  const lines = (await readFile(join(proxyDir, 'DEV Dataset.csv'), 'utf8')).trim().split('\n').slice(2);
+  return new Map(lines.map((l) => csvFields(l.replace(/\r$/, ''))).map((f) => [f[2], resolve(library, f[0])]));
+}
+
+/** The library files a proxy benchmark took as references; training leaves them out, so a head is never measured on a sound it was trained on. */
+export async function proxyReferenceFiles(proxyDir: string): Promise<Set<string>> {
+  return new Set((await proxySources(proxyDir)).values());
 }
