@@ -157,7 +157,7 @@ export async function decodeMp3(file: AudioFile, info: Mp3Info, opts: DecodeOpti
   const wanted = framesWanted(info.totalSamples || Number.POSITIVE_INFINITY, info.sampleRate, opts.maxSeconds);
   const out = new SampleCollector(info.channels, wanted, info.totalSamples);
   let errors = 0;
-  await withDecoder('mp3', () => new MPEGDecoder(), async (decoder) => {
+  await withDecoder('mp3', () => new MPEGDecoder(), 'reset', async (decoder) => {
     for (let pos = info.audioOffset; pos < file.size && out.frames < wanted; ) {
       throwIfAborted(opts.signal, file.path);
       const chunk = await file.read(pos, READ_BYTES);

@@ -143,10 +143,11 @@ export async function decodeOgg(file: AudioFile, info: OggInfo, opts: DecodeOpti
       out.add(r.channelData);
       if (r.errors.length) warnings.push(...r.errors.map((e) => `decoder: ${e.message}`));
     }
-    if (out.frames < wanted) out.add((await decoder.flush()).channelData);
+    // flush() also resets the decoder for the next file, so it runs even after an early stop.
+    out.add((await decoder.flush()).channelData);
   };
-  if (info.codec === 'opus') await withDecoder('opus', () => new OggOpusDecoder(), decodeAll);
-  else await withDecoder('vorbis', () => new OggVorbisDecoder(), decodeAll);
+  if (info.codec === 'opus') await withDecoder('opus', () => new OggOpusDecoder(), 'none', decodeAll);
+  else await withDecoder('vorbis', () => new OggVorbisDecoder(), 'none', decodeAll);
   if (out.frames === 0) {
     const kind = await cutOrDamaged(file);
     throw file.fail(kind, kind === 'truncated' ? 'the Ogg file ends before its first complete audio packet' : 'the Ogg file is damaged: no audio packet in it could be decoded');

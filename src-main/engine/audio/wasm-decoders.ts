@@ -1,5 +1,3 @@
-import { EngineError } from '../errors.ts';
-
 /** The part of the @wasm-audio-decoders family's API we rely on. */
 interface WasmDecoder {
   ready: Promise<void>;
@@ -15,11 +13,14 @@ interface Slot {
 const slots = new Map<string, Slot>();
 
 /**
- * Run `fn` with the shared decoder of this kind. Instantiating the WASM modules costs
- * 10-20 ms, so one instance per kind is kept and calls take turns on it. A decoder that
- * threw is discarded: after a trap its memory may be inconsistent.
+ * Run `fn` with the shared decoder of this kind. Instantiating one of these WASM decoders costs
+ * ~10 ms (and their reset() re-instantiates), so one instance per kind is kept and calls take
+ * turns on it. `between` says how a used instance is made ready for the next file: 'reset', or
+ * 'none' when `fn` leaves it clean itself (the Ogg decoders reset inside flush(); FLAC frames are
+ * decoded independently). A decoder whose call failed or was cancelled is discarded, since its
+ * state (or, after a trap, its memory) is unknown.
  */
-export function withDecoder<D extends WasmDecoder, R>(kind: string, create: () => D, fn: (decoder: D) => Promise<R>): Promise<R> {
+export function withDecoder<D extends WasmDecoder, R>(kind: string, create: () => D, between: 'reset' | 'none', fn: (decoder: D) => Promise<R>): Promise<R> {
   let slot = slots.get(kind);
   if (!slot) {
     slot = { decoder: undefined, queue: Promise.resolve() };
@@ -30,16 +31,14 @@ export function withDecoder<D extends WasmDecoder, R>(kind: string, create: () =
     if (!s.decoder) {
       s.decoder = create();
       await s.decoder.ready;
-    } else {
+    } else if (between === 'reset') {
       await s.decoder.reset();
     }
     try {
       return await fn(s.decoder as D);
     } catch (err) {
-      if (!(err instanceof EngineError && err.kind === 'cancelled')) {
-        s.decoder.free();
-        s.decoder = undefined;
-      }
+      s.decoder.free();
+      s.decoder = undefined;
       throw err;
     }
   };

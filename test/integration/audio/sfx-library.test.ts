@@ -38,6 +38,18 @@ describe('the small real SFX library', () => {
     expect([...formats].sort()).toEqual(['flac', 'ogg-vorbis', 'wav']);
   });
 
+  it('decodes a clip the same whatever was decoded before it (shared decoder instances stay clean)', async () => {
+    const sample = files.filter((_, i) => i % 7 === 0).map((rel) => join(lib, rel));
+    const checksum = (channels: Float32Array[]): string => channels.map((c) => `${c.length}:${c.reduce((a, v, i) => a + v * ((i % 97) + 1), 0)}`).join('|');
+    const forward = new Map<string, string>();
+    for (const p of sample) forward.set(p, checksum((await decodeAudio(p)).channels));
+    // Reverse order, with an early-stopped decode of another clip in between each.
+    for (const [i, p] of [...sample].reverse().entries()) {
+      await decodeAudio(sample[(i * 5) % sample.length], { maxSeconds: 0.05 });
+      expect(checksum((await decodeAudio(p)).channels), p).toBe(forward.get(p));
+    }
+  });
+
   it('gives the QVIM input (mono 32 kHz, first 10 s) for a sample of clips', async () => {
     for (const rel of files.filter((_, i) => i % 25 === 0)) {
       const { samples, decoded } = await loadMono32k(join(lib, rel), { maxSeconds: 10 });
