@@ -135,7 +135,7 @@ export async function decodeFlac(file: AudioFile, info: FlacStreamInfo, opts: De
   const wanted = framesWanted(total, info.sampleRate, opts.maxSeconds);
   const warnings: string[] = [];
   const out = new SampleCollector(info.channels, wanted, info.totalSamples);
-  await withDecoder('flac', () => new FLACDecoder(), 'none', async (decoder) => {
+  await withDecoder('flac', () => new FLACDecoder(), 'reset', async (decoder) => {
     let buf: Uint8Array = new Uint8Array(0);
     let filePos = info.audioOffset;
     let skipped = 0;

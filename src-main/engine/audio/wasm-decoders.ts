@@ -16,8 +16,9 @@ const slots = new Map<string, Slot>();
  * Run `fn` with the shared decoder of this kind. Instantiating one of these WASM decoders costs
  * ~10 ms (and their reset() re-instantiates), so one instance per kind is kept and calls take
  * turns on it. `between` says how a used instance is made ready for the next file: 'reset', or
- * 'none' when `fn` leaves it clean itself (the Ogg decoders reset inside flush(); FLAC frames are
- * decoded independently). A decoder whose call failed or was cancelled is discarded, since its
+ * 'none' when `fn` leaves it clean itself (the Ogg decoders reset inside flush()). libFLAC keeps
+ * frame-numbering state across files and then reports spurious missing frames, so FLAC resets.
+ * A decoder whose call failed or was cancelled is discarded, since its
  * state (or, after a trap, its memory) is unknown.
  */
 export function withDecoder<D extends WasmDecoder, R>(kind: string, create: () => D, between: 'reset' | 'none', fn: (decoder: D) => Promise<R>): Promise<R> {

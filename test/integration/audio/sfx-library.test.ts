@@ -30,6 +30,7 @@ describe('the small real SFX library', () => {
         if (Math.abs(info.durationSec - decodedSec) > tolerance) problems.push(`${rel}: header ${info.durationSec} s, decoded ${decodedSec} s`);
         if (info.sampleRate !== d.sampleRate || info.channels !== d.channels.length) problems.push(`${rel}: info and decode disagree`);
         if (d.channels.some((c) => c.some((v) => !Number.isFinite(v)))) problems.push(`${rel}: non-finite samples`);
+        if (d.warnings.length) problems.push(`${rel}: ${d.warnings.join('; ')}`);
       } catch (err) {
         problems.push(`${rel}: ${(err as Error).message}`);
       }
@@ -53,6 +54,7 @@ describe('the small real SFX library', () => {
   it('gives the QVIM input (mono 32 kHz, first 10 s) for a sample of clips', async () => {
     for (const rel of files.filter((_, i) => i % 25 === 0)) {
       const { samples, decoded } = await loadMono32k(join(lib, rel), { maxSeconds: 10 });
+      expect(decoded.warnings, rel).toEqual([]);
       expect(samples.length).toBeLessThanOrEqual(320_000);
       expect(Math.abs(samples.length / 32000 - Math.min(10, decoded.durationSec))).toBeLessThan(1e-3);
     }
