@@ -29,7 +29,14 @@ describe.each(PAIRS)('resample %i -> %i Hz', (from, to) => {
     }
   });
 
-  it.runIf(from > to)('rejects everything above the output Nyquist frequency by >= 80 dB (no aliasing)', () => {
+  it('gives ceil(N * to / from) samples for any length', () => {
+    for (const n of [1, 2, 7, 1000, from + 3]) expect(resample(new Float32Array(n), from, to).length).toBe(Math.ceil((n * to) / from));
+  });
+});
+
+// Only a rate reduction can alias; upsampling's images are covered by the residual check above.
+describe.each(PAIRS.filter(([from, to]) => from > to))('resample %i -> %i Hz', (from, to) => {
+  it('rejects everything above the output Nyquist frequency by >= 80 dB (no aliasing)', () => {
     const freqs = [(from + to) / 4, 17000, 18000, 20000, 21000, 23000, 30000, 40000].filter((f) => f > to / 2 && f < from / 2);
     expect(freqs.length).toBeGreaterThan(0);
     for (const f of freqs) {
@@ -38,10 +45,6 @@ describe.each(PAIRS)('resample %i -> %i Hz', (from, to) => {
       for (let i = EDGE; i < y.length - EDGE; i++) peak = Math.max(peak, Math.abs(y[i]));
       expect(db(peak), `${f} Hz alias`).toBeLessThan(-80);
     }
-  });
-
-  it('gives ceil(N * to / from) samples for any length', () => {
-    for (const n of [1, 2, 7, 1000, from + 3]) expect(resample(new Float32Array(n), from, to).length).toBe(Math.ceil((n * to) / from));
   });
 });
 
