@@ -25,6 +25,11 @@ export interface TrainConfig {
   maskSameReference: boolean;
   /** Chance of drawing an augmented copy instead of the clean one, per side and step. */
   augmentedShare: number;
+  /**
+   * Whether the reference head learns too. Personal runs leave it alone: a user's imitation
+   * style is on the imitation side, and an unchanged reference head needs no re-embedding.
+   */
+  trainReference: boolean;
   seed: number;
 }
 
@@ -38,6 +43,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   weightDecay: 0,
   maskSameReference: true,
   augmentedShare: 0.5,
+  trainReference: true,
   seed: 1,
 };
 
@@ -139,6 +145,7 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
       lossCount++;
       const progress = (epoch * stepsPerEpoch + step) / totalSteps;
       const learningRate = config.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+      if (!config.trainReference) for (let k = 3; k < 6; k++) gradList[k].fill(0);
       adamWStep(params, gradList, optimiser, { learningRate, weightDecay: config.weightDecay });
     }
     const report: EpochReport = { epoch, epochs: config.epochs, loss: lossSum / lossCount };
