@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { BenchRow } from './row.ts';
 import { smallSfxLibrary } from '../support/sfx.ts';
+import { testEnvironment } from '../support/workplace.ts';
 
 /**
  * `npm run bench [-- section ...]`: every speed and memory target of the product, measured on
@@ -11,6 +12,7 @@ const ALL = ['audio', 'features', 'model', 'search', 'library', 'training'] as c
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const sections = (wanted.length ? wanted : ALL).filter((s) => existsSync(new URL(`./${s}.ts`, import.meta.url)));
 
+Object.assign(process.env, testEnvironment());
 const lib = await smallSfxLibrary();
 const rows: Array<BenchRow & { section: string }> = [];
 for (const section of sections) {

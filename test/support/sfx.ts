@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { workplaceSharedDir } from './workplace.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const dest = `${repo}.cache/sfx-small`;
@@ -11,7 +12,7 @@ const dest = `${repo}.cache/sfx-small`;
  */
 export async function smallSfxLibrary(): Promise<string> {
   if (!existsSync(`${dest}/manifest.csv`)) {
-    execFileSync('flock', ['/tmp/onomato-sfx.lock', 'bash', '/work/shared/sfx/fetch-sfx-library.sh', '--set', 'small', dest], {
+    execFileSync('flock', ['/tmp/onomato-sfx.lock', 'bash', `${workplaceSharedDir()}/sfx/fetch-sfx-library.sh`, '--set', 'small', dest], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }

@@ -6,14 +6,13 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { audiosetLabels, topTags } from '../../../src-main/engine/model/audioset-tags.ts';
 import { ensureModel } from '../../../src-main/engine/model/backbone.ts';
 import { readCheckpoint } from '../../../src-main/engine/model/checkpoint.ts';
-import { appRoot } from '../../../src-main/engine/app-root.ts';
 import { EmbeddingModel, openModelPair, type LogMel } from '../../../src-main/engine/model/runtime.ts';
 import { cosine, fixtureF32, fixtureJson, maxAbsDiff, type ParityFixture } from '../../unit/model/fixture-files.ts';
 import { OrderedDict, stateDictToOrdered, writeTorchCheckpoint, type PickleInput } from '../../unit/model/torch-checkpoint-writer.ts';
 
 const fixture = fixtureJson<ParityFixture>('parity.json');
-const sharedDirs = [process.env.ONOMATO_PRETRAINED_DIR, join(appRoot, '..', 'shared', 'pretrained')].filter((d): d is string => Boolean(d));
-const checkpointDir = sharedDirs.find((d) => existsSync(join(d, fixture.checkpoint)));
+// vitest.config.ts points ONOMATO_PRETRAINED_DIR at the workplace's weights; without them this fails, never skips.
+const checkpointDir = process.env.ONOMATO_PRETRAINED_DIR ?? '';
 
 /** Every fixture input as one log-mel per batch item, with the PyTorch outputs for it. */
 function fixtureItems(): Array<{ mel: LogMel; logits: Float32Array; embedding: Float32Array; name: string }> {
@@ -32,7 +31,9 @@ function fixtureItems(): Array<{ mel: LogMel; logits: Float32Array; embedding: F
   });
 }
 
-describe.skipIf(!checkpointDir)('EfficientAT mn04_as built from its checkpoint matches PyTorch', () => {
+describe('EfficientAT mn04_as built from its checkpoint matches PyTorch', () => {
+  it('finds the checkpoint', () => expect(existsSync(join(checkpointDir, fixture.checkpoint)), checkpointDir).toBe(true));
+
   let models: string;
   beforeAll(() => {
     models = mkdtempSync(join(tmpdir(), 'onomato-models-'));
@@ -110,6 +111,9 @@ describe.skipIf(!checkpointDir)('EfficientAT mn04_as built from its checkpoint m
 
   it('refuses a wrong file under the expected name, and a missing model when downloads are off', async () => {
     const impostorDir = mkdtempSync(join(tmpdir(), 'onomato-impostor-'));
+    // The configured folder is searched first; this case is about the folders after it.
+    const configured = process.env.ONOMATO_PRETRAINED_DIR;
+    delete process.env.ONOMATO_PRETRAINED_DIR;
     try {
       writeFileSync(join(impostorDir, fixture.checkpoint), 'not the release file');
       await expect(ensureModel(models, { checkpointDirs: [impostorDir] })).rejects.toThrow(/not the published file/);
@@ -118,6 +122,7 @@ describe.skipIf(!checkpointDir)('EfficientAT mn04_as built from its checkpoint m
       expect((error as EngineError).kind).toBe('not-found');
       expect((error as EngineError).message).toMatch(/mn10_as_mAP_471\.pt/);
     } finally {
+      process.env.ONOMATO_PRETRAINED_DIR = configured;
       rmSync(impostorDir, { recursive: true, force: true });
     }
   });
