@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { loadMono32k } from '../../engine/audio/decode.ts';
 import { EngineError } from '../../engine/errors.ts';
-import { embedWindows } from '../../engine/model/embed-windows.ts';
+import { analyseQuery } from '../../engine/library/analyse.ts';
 import { prepareLibraryModel } from '../../engine/library/library-model.ts';
 import { LibrarySearch } from '../../engine/library/search.ts';
 import { LibraryStore } from '../../engine/library/store.ts';
@@ -11,10 +11,11 @@ import { LIBRARY_OPTIONS, UsageError, libraryLocation, parse, positiveInteger, p
 export const command: CliCommand = {
   summary: 'find the library sounds closest to an imitation (an audio file)',
   usage: `usage: onomato search <audio file> [--db <path> | --data-dir <dir>] [--top N] [--json]
-       [--folder F]... [--text WORDS] [--tag LABEL]... [--category UCS]... [--min-sec S] [--max-sec S] [--exact]
+       [--as imitation|sound] [--folder F]... [--text WORDS] [--tag LABEL]... [--category UCS]... [--min-sec S] [--max-sec S] [--exact]
 
   Embeds the file (10 s windows every 5 s, the first minute at most) with the imitation tower,
-  as the app does with a take, and ranks every library sound by its best window. Prints rank, score, the best window's start, name and folder.`,
+  as the app does with a take, and ranks every library sound by its best window. --as sound
+  searches for sounds like the file instead (reference path, as for a dropped file). Prints rank, score, the best window's start, name and folder.`,
 
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
@@ -28,7 +29,9 @@ export const command: CliCommand = {
       'min-sec': { type: 'string' },
       'max-sec': { type: 'string' },
       exact: { type: 'boolean' },
+      as: { type: 'string' },
     });
+    if (values.as !== undefined && values.as !== 'imitation' && values.as !== 'sound') throw new UsageError(`--as is imitation or sound, not "${values.as}"`);
     if (positionals.length !== 1) throw new UsageError('name exactly one audio file to search with');
     const top = positiveInteger(values.top, '--top') ?? 10;
     const location = libraryLocation(values);
@@ -45,11 +48,11 @@ export const command: CliCommand = {
       const pair = await openModelPair(model.built, { threads: 0, log: () => undefined });
       let queries: Float32Array[];
       try {
-        queries = (await embedWindows(samples, pair.imitation)).windows.map((w) => w.embedding);
+        queries = (await analyseQuery(samples, pair, model.version, values.as === 'sound' ? 'reference' : 'imitation')).queries;
       } finally {
         await pair.close();
       }
-      const results = search.searchImitation(queries, {
+      const results = search.searchWindows(queries, {
         top, exact: values.exact,
         filter: {
           folders: values.folder, text: values.text, tags: values.tag, categories: values.category,

@@ -8,8 +8,10 @@ import { FolderWatcher } from '../library/watcher.ts';
 import { prepareLibraryModel, type LibraryModel } from '../library/library-model.ts';
 import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
 import type { LibraryStore } from '../library/store.ts';
-import type { Sound, SoundFilter } from '../library/types.ts';
-import { embedWindows } from '../model/embed-windows.ts';
+import type { Sound, SoundFilter, Take } from '../library/types.ts';
+import { analyseQuery } from '../library/analyse.ts';
+import { applyHead } from '../training/heads.ts';
+import { featureKey } from '../training/versions.ts';
 import { openModelPair, type ModelPair } from '../model/runtime.ts';
 import type { DataPaths } from '../paths.ts';
 import type { Jobs } from './jobs.ts';
@@ -161,23 +163,27 @@ export class Library {
     return { model, index: this.index };
   }
 
-  /** The take's embeddings through the imitation tower, cached per model so a re-run costs no decoding. */
-  private async takeEmbeddings(takeId: number, wavPath: string, model: ReadyModel): Promise<Float32Array[]> {
-    const key = model.library.versionId;
-    const cached = this.store.takeFeatures(takeId, key);
-    if (cached.length) return cached.map((w) => w.vector);
-    const { samples } = await loadMono32k(wavPath, { maxSeconds: 60 });
-    if (samples.length === 0) throw new EngineError('empty-file', 'the take holds no audio', { file: wavPath });
-    const { windows } = await embedWindows(samples, model.pair.imitation, { hopSec: this.settings.get().windowHopSec });
-    this.store.putTakeFeatures(takeId, key, windows.map((w) => ({ offsetSec: w.offsetSec, vector: w.embedding })));
-    return windows.map((w) => w.embedding);
+  /** The take's query vectors: its features are cached per recipe, so a re-run or a new version costs no decoding. */
+  private async takeQueries(take: Take, model: ReadyModel): Promise<Float32Array[]> {
+    const version = model.library.version;
+    // A recorded take is an imitation; a dropped file is a sound to find the likes of.
+    const kind = take.source === 'mic' ? 'imitation' : 'reference';
+    const key = featureKey(version.features);
+    const cached = this.store.takeFeatures(take.id, key);
+    if (cached.length) return cached.map((w) => applyHead(version, kind, w.vector));
+    const { samples } = await loadMono32k(take.wavPath, { maxSeconds: 60 });
+    const { queries, features } = await analyseQuery(samples, model.pair, version, kind, this.settings.get().windowHopSec).catch((err: unknown) => {
+      throw EngineError.from(err, take.wavPath);
+    });
+    this.store.putTakeFeatures(take.id, key, features);
+    return queries;
   }
 
-  async searchTake(take: { id: number; wavPath: string }, filters: SearchFilters | undefined, top = 50): Promise<SearchResult> {
+  async searchTake(take: Take, filters: SearchFilters | undefined, top = 50): Promise<SearchResult> {
     const started = performance.now();
     const { model, index } = await this.ready();
-    const queries = await this.takeEmbeddings(take.id, take.wavPath, model);
-    const matches = index.searchImitation(queries, { top, filter: toFilter(filters) });
+    const queries = await this.takeQueries(take, model);
+    const matches = index.searchWindows(queries, { top, filter: toFilter(filters) });
     return { query: { kind: 'take', takeId: take.id }, matches: this.views(matches), latencyMs: performance.now() - started, searched: index.size, model: index.modelId };
   }
 

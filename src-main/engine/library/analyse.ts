@@ -2,9 +2,12 @@ import { decodeAudio, downmix, MODEL_SAMPLE_RATE, resample, waveformPeaks } from
 import { EngineError } from '../errors.ts';
 import { topTagsOfWindows } from '../model/audioset-tags.ts';
 import { embedWindows } from '../model/embed-windows.ts';
+import { featureExtractor } from '../training/features.ts';
+import { applyHead, type ModelVersion, type Tower } from '../training/heads.ts';
+import { featureKey } from '../training/versions.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
 import { contentHash } from './content-hash.ts';
-import type { AnalysedSound } from './types.ts';
+import type { AnalysedSound, WindowVector } from './types.ts';
 
 export interface AnalysisSettings {
   /** Only this much of each file is decoded and windowed (default 600 s). */
@@ -32,7 +35,7 @@ export type Analysis = Omit<AnalysedSound, 'soundId' | 'modelId'>;
  * windows -> log-mel -> reference tower -> AudioSet tags -> waveform peaks. A plain function of
  * the file, run inside the indexing workers, and by tests and the CLI directly.
  */
-export async function analyseSound(path: string, model: EmbeddingModel, settings: AnalysisSettings = DEFAULT_ANALYSIS, signal?: AbortSignal): Promise<Analysis> {
+export async function analyseSound(path: string, model: EmbeddingModel, settings: AnalysisSettings = DEFAULT_ANALYSIS, signal?: AbortSignal, version?: ModelVersion): Promise<Analysis> {
   const hash = await contentHash(path).catch((err: unknown) => { throw EngineError.from(err, path); });
   // loadMono32k's steps, keeping the channel count it drops (saves re-reading the header).
   const { channels, ...decoded } = await decodeAudio(path, { maxSeconds: settings.maxSeconds, signal });
@@ -40,7 +43,8 @@ export async function analyseSound(path: string, model: EmbeddingModel, settings
   const resampled = resample(downmix(channels), decoded.sampleRate, MODEL_SAMPLE_RATE);
   const samples = resampled.length > limit ? resampled.subarray(0, limit) : resampled;
   if (samples.length === 0) throw new EngineError('empty-file', 'the file holds no audio samples', { file: path });
-  const { windows, logits } = await embedWindows(samples, model, { windowSec: settings.windowSec, hopSec: settings.hopSec });
+  const extractor = version && featureExtractor(version.features);
+  const { windows, logits } = await embedWindows(samples, model, { windowSec: settings.windowSec, hopSec: settings.hopSec, extractor });
   const { description, ...rest } = decoded.metadata;
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(rest)) if (typeof v === 'string' && v.length > 0) metadata[k] = v;
@@ -55,7 +59,29 @@ export async function analyseSound(path: string, model: EmbeddingModel, settings
     peaks: waveformPeaks(samples, settings.peakBuckets),
     description: description ?? null,
     metadata,
-    windows: windows.map((w) => ({ offsetSec: w.offsetSec, vector: w.embedding })),
+    // With a model version the search vectors are its reference head over the window features,
+    // and the features are kept so another version can re-embed the sound without decoding it.
+    windows: windows.map((w) => ({ offsetSec: w.offsetSec, vector: version ? applyHead(version, 'reference', w.features!) : w.embedding })),
+    ...(version ? { features: { backbone: featureKey(version.features), windows: windows.map((w) => ({ offsetSec: w.offsetSec, vector: w.features! })) } } : {}),
     tags: topTagsOfWindows(logits, settings.tagCount, settings.minTagProbability),
   };
+}
+
+/**
+ * A query through one of the two paths. An imitation (a take from the microphone) goes through
+ * the imitation tower and head; a sound (a dropped file: "find sounds like this one") through the
+ * reference tower and head, like the library itself, so a library file finds itself first.
+ * Returns one query vector per window, and the features so they can be cached beside the take.
+ */
+export async function analyseQuery(
+  samples: Float32Array,
+  towers: { imitation: EmbeddingModel; reference: EmbeddingModel },
+  version: ModelVersion,
+  kind: Tower,
+  hopSec = DEFAULT_ANALYSIS.hopSec,
+): Promise<{ queries: Float32Array[]; features: WindowVector[] }> {
+  if (samples.length === 0) throw new EngineError('empty-file', 'the query holds no audio');
+  const { windows } = await embedWindows(samples, towers[kind], { hopSec, extractor: featureExtractor(version.features) });
+  const features = windows.map((w) => ({ offsetSec: w.offsetSec, vector: w.features! }));
+  return { queries: features.map((f) => applyHead(version, kind, f.vector)), features };
 }

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { EngineError } from '../errors.ts';
 import { EmbeddingModel } from '../model/runtime.ts';
+import { decodeModelVersion } from '../training/model-file.ts';
 import { analyseSound, type AnalysisSettings } from './analyse.ts';
 import type { WorkerReply, WorkerRequest } from './analyse-protocol.ts';
 
@@ -8,7 +9,8 @@ import type { WorkerReply, WorkerRequest } from './analyse-protocol.ts';
  * One indexing worker: its own ONNX session with a single intra-op thread (the pool gives one
  * worker per core), analysing one file at a time for the main thread, which alone writes SQL.
  */
-const { onnxPath, settings, providers } = workerData as { onnxPath: string; settings: AnalysisSettings; providers?: string[] };
+const { onnxPath, settings, providers, version: versionBytes } = workerData as { onnxPath: string; settings: AnalysisSettings; providers?: string[]; version?: Uint8Array };
+const version = versionBytes ? decodeModelVersion(versionBytes) : undefined;
 const port = parentPort!;
 const send = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
@@ -22,8 +24,8 @@ try {
       return;
     }
     try {
-      const a = await analyseSound(m.path, model, settings);
-      const transfer = [a.peaks.buffer as ArrayBuffer, ...a.windows.map((w) => w.vector.buffer as ArrayBuffer)];
+      const a = await analyseSound(m.path, model, settings, undefined, version);
+      const transfer = [a.peaks.buffer as ArrayBuffer, ...a.windows.map((w) => w.vector.buffer as ArrayBuffer), ...(a.features?.windows ?? []).map((w) => w.vector.buffer as ArrayBuffer)];
       send({ type: 'analysed', soundId: m.soundId, analysis: a }, [...new Set(transfer)]);
     } catch (err) {
       send({ type: 'failed', soundId: m.soundId, error: EngineError.from(err, m.path).toJSON() });

@@ -31,13 +31,15 @@ export class AnalysisPool {
     private readonly onnxPath: string,
     private readonly settings: AnalysisSettings,
     private readonly providers: string[] | undefined,
+    private readonly version: Uint8Array | undefined,
   ) {
     this.size = size;
   }
 
-  static async start(onnxPath: string, settings: AnalysisSettings, options: { workers?: number; providers?: string[] } = {}): Promise<AnalysisPool> {
+  /** `version`: the encoded model version whose features and reference head the workers apply. */
+  static async start(onnxPath: string, settings: AnalysisSettings, options: { workers?: number; providers?: string[]; version?: Uint8Array } = {}): Promise<AnalysisPool> {
     const size = Math.max(1, options.workers ?? availableParallelism());
-    const pool = new AnalysisPool(size, onnxPath, settings, options.providers);
+    const pool = new AnalysisPool(size, onnxPath, settings, options.providers, options.version);
     try {
       await Promise.all(Array.from({ length: size }, () => pool.spawn()));
     } catch (err) {
@@ -49,7 +51,7 @@ export class AnalysisPool {
 
   private spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const worker = startWorker(new URL('./analyse.worker.ts', import.meta.url), { onnxPath: this.onnxPath, settings: this.settings, providers: this.providers });
+      const worker = startWorker(new URL('./analyse.worker.ts', import.meta.url), { onnxPath: this.onnxPath, settings: this.settings, providers: this.providers, version: this.version });
       const slot: Slot = { worker, busy: undefined };
       let ready = false;
       worker.on('message', (m: WorkerReply) => {

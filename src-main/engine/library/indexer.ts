@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { AUDIO_EXTENSIONS } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import { Job, type JobControl } from '../jobs/job.ts';
+import type { ModelVersion } from '../training/heads.ts';
+import { encodeModelVersion } from '../training/model-file.ts';
 import { DEFAULT_ANALYSIS, type AnalysisSettings } from './analyse.ts';
 import { AnalysisPool } from './analysis-pool.ts';
 import { applyScanPlan, planScan, type RootOnDisk } from './scan-plan.ts';
@@ -15,6 +17,8 @@ export const AUDIO_EXTENSION_SET: ReadonlySet<string> = new Set(AUDIO_EXTENSIONS
 export interface IndexModel {
   versionId: string;
   onnxPath: string;
+  /** The version's features and heads; without it the backbone embedding is the search vector. */
+  version?: ModelVersion;
 }
 
 export interface IndexOptions {
@@ -131,7 +135,10 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
   control.report({ ...progress });
 
   if (pending.length > 0) {
-    const pool = await AnalysisPool.start(model.onnxPath, settings, { workers: Math.min(options.workers ?? availableParallelism(), pending.length), providers: options.providers });
+    const pool = await AnalysisPool.start(model.onnxPath, settings, {
+      workers: Math.min(options.workers ?? availableParallelism(), pending.length), providers: options.providers,
+      version: model.version && encodeModelVersion(model.version),
+    });
     summary.workers = pool.size;
     summary.provider = pool.provider;
     const analysingSince = Date.now();

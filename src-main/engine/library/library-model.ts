@@ -1,9 +1,13 @@
 import { ensureModel, type BuiltModel, type EnsureOptions } from '../model/backbone.ts';
+import { EngineError } from '../errors.ts';
+import type { ModelVersion } from '../training/heads.ts';
+import { defaultModelVersion, loadModelVersion, saveModelVersion } from '../training/versions.ts';
 import type { IndexModel } from './indexer.ts';
 import type { LibraryStore } from './store.ts';
 
 export interface LibraryModel extends IndexModel {
   built: BuiltModel;
+  version: ModelVersion;
 }
 
 /** The model version id of a built backbone: its catalogue id plus the checkpoint's digest. */
@@ -12,8 +16,9 @@ export function backboneVersionId(built: BuiltModel): string {
 }
 
 /**
- * Builds (or finds) the reference model and registers it as a model version, active when the
- * library has none yet, so that the vectors the indexer writes are the ones search loads.
+ * Builds (or finds) the backbone, registers it, and makes sure the library has an active model
+ * version with heads: the one shipped with the app (the best measured) unless the user chose
+ * another. The indexer writes that version's vectors, which are the ones search loads.
  */
 export async function prepareLibraryModel(store: LibraryStore, modelsDir: string, options: EnsureOptions = {}): Promise<LibraryModel> {
   const built = await ensureModel(modelsDir, options);
@@ -24,6 +29,15 @@ export async function prepareLibraryModel(store: LibraryStore, modelsDir: string
       config: { checkpoint: built.checkpointPath, checkpointSha256: built.checkpointSha256, embeddingSize: built.embeddingSize, towers: built.towers },
     });
   }
-  if (!store.activeModelVersion()) store.setActiveModelVersion(versionId);
-  return { versionId, onnxPath: built.towers.reference, built };
+  const active = store.activeModelVersion();
+  if (!active || active.kind === 'pretrained') {
+    const shipped = defaultModelVersion();
+    if (!store.modelVersion(shipped.id)) saveModelVersion(store, shipped);
+    store.setActiveModelVersion(shipped.id);
+  }
+  const version = loadModelVersion(store, store.activeModelVersion()!.id);
+  if (version.features.backbone !== built.id) {
+    throw new EngineError('model', `the active model version "${version.id}" reads the ${version.features.backbone} backbone, but ${built.id} is installed`);
+  }
+  return { versionId: version.id, onnxPath: built.towers.reference, built, version };
 }

@@ -79,10 +79,10 @@ export class LibrarySearch {
   }
 
   /**
-   * Sounds closest to an imitation given as one embedding per window (a take longer than 10 s
+   * Sounds closest to a query given as one vector per window (a take longer than 10 s
    * has several): each sound keeps its best score over every pair of windows.
    */
-  searchImitation(queries: readonly Float32Array[], options: LibrarySearchOptions = {}): LibraryMatch[] {
+  searchWindows(queries: readonly Float32Array[], options: LibrarySearchOptions = {}): LibraryMatch[] {
     const allow = this.allowed(options.filter);
     const top = options.top ?? 20;
     const best = new Map<number, { soundId: number; score: number; offsetSec: number }>();

@@ -395,6 +395,8 @@ export class LibraryStore {
       this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').run(soundId, modelId);
       const put = this.sql('INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
       windows.forEach((w, i) => put.run(soundId, modelId, i, w.offsetSec, blob(w.vector)));
+      // The sound is current for this version: the next scan must not decode it again.
+      this.sql('UPDATE sounds SET model_id = ? WHERE id = ?').run(modelId, soundId);
     });
   }
 
