@@ -1,6 +1,5 @@
 import { EventBus } from '../contract/events.ts';
-import type { Handlers, MethodName } from '../contract/methods.ts';
-import { methodNames } from '../contract/methods.ts';
+import type { Handlers } from '../contract/methods.ts';
 import type { DragItem } from '../contract/schema.ts';
 import { appVersion } from './app-root.ts';
 import { Evaluation } from './app/evaluation.ts';
@@ -9,6 +8,7 @@ import { Library } from './app/library.ts';
 import { Media } from './app/media.ts';
 import { SettingsStore } from './app/settings.ts';
 import { Takes } from './app/takes.ts';
+import { Training } from './app/training.ts';
 import { EngineError } from './errors.ts';
 import { LibraryStore } from './library/store.ts';
 import type { MediaFile, MediaName } from './media.ts';
@@ -34,8 +34,6 @@ export interface EngineOptions {
   mode: 'electron' | 'web';
 }
 
-const TRANSPORT_METHODS: readonly MethodName[] = ['media.url', 'library.pickFolder', 'drag.start'];
-
 export async function openEngine(options: EngineOptions): Promise<Engine> {
   const paths = ensureDataDirs(dataPaths(options.dataDir));
   const events = new EventBus();
@@ -46,6 +44,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const jobs = new Jobs(store, events);
   const library = new Library(store, paths, events, jobs, settings);
   const evaluation = new Evaluation(store, paths, jobs, settings);
+  const training = new Training(store, paths, events, jobs, library, takes);
   const ok = { ok: true } as const;
 
   const pairView = (p: { id: number; takeId: number; soundId: number; origin: 'match' | 'teach' | 'dataset'; createdAt: number }) => ({
@@ -53,7 +52,8 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     soundName: store.sound(p.soundId)?.name ?? '(removed sound)',
   });
 
-  const implemented: Partial<EngineHandlers> = {
+  // Typed as the full table: a contract method without an implementation does not compile.
+  const handlers: EngineHandlers = {
     'app.info': async () => ({ version: appVersion, mode: options.mode, dataDir: paths.root, model: library.info.model, modelProblem: library.info.problem }),
     'settings.get': async () => settings.get(),
     'settings.update': async (patch) => settings.update(patch),
@@ -110,13 +110,13 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       if (!store.removePair(pairId)) throw new EngineError('not-found', `Training pair ${pairId} does not exist.`);
       return ok;
     },
+    'pairs.import': ({ datasetDir }) => training.importPairs(datasetDir),
+    'models.list': async () => training.versions(),
+    'models.activate': async ({ versionId }) => training.activate(versionId),
+    'models.export': ({ versionId }) => training.export(versionId),
+    'models.import': ({ path }) => training.import(path),
+    'train.start': async (config) => training.train(config),
   };
-  const handlers = Object.fromEntries(
-    methodNames
-      .filter((m) => !TRANSPORT_METHODS.includes(m))
-      .map((m) => [m, implemented[m as keyof EngineHandlers] ?? (async () => { throw new EngineError('internal', `${m} is not available in this build yet.`); })]),
-  ) as EngineHandlers;
-
   return {
     handlers,
     events,

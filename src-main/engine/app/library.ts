@@ -10,14 +10,14 @@ import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
 import type { LibraryStore } from '../library/store.ts';
 import type { Sound, SoundFilter, Take } from '../library/types.ts';
 import { analyseQuery } from '../library/analyse.ts';
-import { applyHead } from '../training/heads.ts';
+import { applyHead, type ModelVersion } from '../training/heads.ts';
 import { featureKey } from '../training/versions.ts';
 import { openModelPair, type ModelPair } from '../model/runtime.ts';
 import type { DataPaths } from '../paths.ts';
 import type { Jobs } from './jobs.ts';
 import type { SettingsStore } from './settings.ts';
 
-interface ReadyModel {
+export interface ReadyModel {
   library: LibraryModel;
   pair: ModelPair;
 }
@@ -48,7 +48,7 @@ export class Library {
       const library = await prepareLibraryModel(store, paths.models);
       // One inference thread: the main process must stay responsive; the indexer has its own pool.
       const pair = await openModelPair(library.built, { threads: 1 });
-      this.modelInfo = { id: library.versionId, provider: pair.reference.provider, embeddingSize: pair.reference.dimension };
+      this.modelInfo = { id: library.versionId, provider: pair.reference.provider, embeddingSize: library.version.reference.dimension };
       return { library, pair };
     })();
     this.model.catch((err: unknown) => {
@@ -91,6 +91,14 @@ export class Library {
     const root = this.roots().find((r) => r.path === this.store.rootByPath(path)?.path) ?? this.roots().find((r) => path.startsWith(r.path));
     if (!root) throw new EngineError('internal', 'the folder was not added', { file: path });
     return { root, job };
+  }
+
+  /** Adds a folder (if new), scans it, and resolves once its sounds are indexed. */
+  async indexFolder(path: string): Promise<void> {
+    if (this.scanning) await this.scan!.result.catch(() => undefined);
+    await this.startScan({ folders: [path] });
+    await this.scan!.result;
+    this.watcher.add(this.store.rootByPath(path)?.path ?? path);
   }
 
   async removeRoot(rootId: number): Promise<void> {
@@ -154,6 +162,19 @@ export class Library {
       }
     })();
     return this.loading;
+  }
+
+  readyModel(): Promise<ReadyModel> {
+    return this.model;
+  }
+
+  /** Search and new scans use this version from now on (its vectors must already be in the store). */
+  async useVersion(version: ModelVersion): Promise<void> {
+    const model = await this.model;
+    model.library = { ...model.library, version, versionId: version.id };
+    this.modelInfo = this.modelInfo && { ...this.modelInfo, id: version.id };
+    await this.reloadIndex();
+    this.events.emit('library.changed', { rootId: null });
   }
 
   private async ready(): Promise<{ model: ReadyModel; index: LibrarySearch }> {

@@ -80,18 +80,23 @@ export class Takes {
       throw EngineError.from(err, incoming);
     });
     try {
-      const decoded = await decodeAudio(incoming, { maxSeconds: 60 }).catch((err: unknown) => {
-        const e = EngineError.from(err);
-        throw new EngineError(e.kind, `${safeName} cannot be used as a query: ${e.message.replace(`${incoming}: `, '')}`);
-      });
-      const mono = downmix(decoded.channels);
-      const saved = await saveTakeWav(this.paths.takes, mono, decoded.sampleRate, {});
-      const take = this.store.addTake({ wavPath: saved.path, durationSec: saved.durationSec, sampleRate: decoded.sampleRate, source: 'file', originalName: safeName, deviceName: null });
-      this.peaksCache.set(take.id, Array.from(waveformPeaks(mono, PEAK_BUCKETS)));
-      return this.view(take);
+      return this.view(await this.importPath(incoming, safeName));
     } finally {
       await rm(incoming, { force: true });
     }
+  }
+
+  /** Copies an audio file into the takes folder as a take of source 'file' (a dataset imitation, a dropped file). */
+  async importPath(path: string, name = basename(path)): Promise<Take> {
+    const decoded = await decodeAudio(path, { maxSeconds: 60 }).catch((err: unknown) => {
+      const e = EngineError.from(err);
+      throw new EngineError(e.kind, `${name} cannot be used as a query: ${e.message.replace(`${path}: `, '')}`);
+    });
+    const mono = downmix(decoded.channels);
+    const saved = await saveTakeWav(this.paths.takes, mono, decoded.sampleRate, {});
+    const take = this.store.addTake({ wavPath: saved.path, durationSec: saved.durationSec, sampleRate: decoded.sampleRate, source: 'file', originalName: name, deviceName: null });
+    this.peaksCache.set(take.id, Array.from(waveformPeaks(mono, PEAK_BUCKETS)));
+    return take;
   }
 
   async list(): Promise<TakeView[]> {

@@ -1,0 +1,190 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import type { EventBus } from '../../contract/events.ts';
+import type { Job as JobView, ModelVersion as VersionView, TrainConfig } from '../../contract/schema.ts';
+import { EngineError } from '../errors.ts';
+import { loadDataset } from '../evaluation/datasets.ts';
+import { Job } from '../jobs/job.ts';
+import type { LibraryStore } from '../library/store.ts';
+import type { DataPaths } from '../paths.ts';
+import type { ModelVersion } from '../training/heads.ts';
+import { datasetRetrievalSet } from '../training/pair-features.ts';
+import { personalPairs } from '../training/personal-pairs.ts';
+import { readRunCheckpoint, startTrainingRun } from '../training/run-job.ts';
+import type { RunInput, RunProgress } from '../training/run.ts';
+import { activateModelVersion, exportModelVersion, importModelVersion, listModelVersions, loadModelVersion, reembedLibrary, saveModelVersion } from '../training/versions.ts';
+import type { Jobs } from './jobs.ts';
+import type { Library } from './library.ts';
+import type { Takes } from './takes.ts';
+
+/**
+ * Fine-tuning on the user's own imitations, and the model versions it makes. A run trains in a
+ * worker; an accepted run becomes the active version (the library is re-embedded from cached
+ * features, no decoding); a run that measured worse is kept as a record and not activated.
+ */
+export class Training {
+  constructor(
+    private readonly store: LibraryStore,
+    private readonly paths: DataPaths,
+    private readonly events: EventBus,
+    private readonly jobs: Jobs,
+    private readonly library: Library,
+    private readonly takes: Takes,
+  ) {}
+
+  /**
+   * Imports a dataset's imitation -> reference pairs (VimSketch, QVIM DEV or plain CSV layouts):
+   * its reference folder joins the library (indexed like any folder), each imitation is kept as a
+   * take, and each pair is recorded with origin 'dataset'.
+   */
+  importPairs(datasetDir: string): Promise<JobView> {
+    return loadDataset(datasetDir).then((ds) => {
+      const job = new Job<{ done: number; total: number; message: string }, number>('import', async (control) => {
+        const folders = [...new Set(ds.items.map((it) => dirname(it.path)))];
+        control.report({ done: 0, total: ds.queries.length, message: `Indexing the ${ds.items.length} reference sounds of ${ds.name}…` });
+        for (const folder of commonFolders(folders)) await this.library.indexFolder(folder);
+        const items = new Map(ds.items.map((it) => [it.id, it]));
+        let done = 0;
+        for (const q of ds.queries) {
+          await control.checkpoint();
+          const sound = this.store.soundByPath(items.get(q.itemId)!.path);
+          if (sound?.status === 'indexed') {
+            const take = await this.takes.importPath(q.path);
+            this.store.addPair(take.id, sound.id, 'dataset');
+          }
+          control.report({ done: ++done, total: ds.queries.length, message: `Imported ${done} of ${ds.queries.length} imitations` });
+        }
+        return done;
+      }, { recorder: this.store, config: { dataset: ds.root } });
+      return this.jobs.track(job, 'import', (p) => ({ done: p.done, total: p.total, ratePerSec: 0, etaSec: null, current: null, message: p.message }));
+    });
+  }
+
+  /**
+   * The general benchmark every personal run is measured on before and after: a dataset the
+   * user keeps at <data>/benchmarks/general (e.g. `onomato proxy <library> <data>/benchmarks/general`).
+   */
+  private get generalBenchmarkDir(): string {
+    return join(this.paths.root, 'benchmarks', 'general');
+  }
+
+  versions(): VersionView[] {
+    const pairs = this.store.pairs().length;
+    return listModelVersions(this.store).map((s) => {
+      const v = loadModelVersion(this.store, s.id);
+      const history = (v.training.history as RunProgress[] | undefined) ?? [];
+      return {
+        id: s.id,
+        name: s.name,
+        createdAt: new Date(s.createdAt).toISOString(),
+        active: s.active,
+        state: s.status === 'base' ? 'base' : s.status === 'rejected' ? 'rejected' : 'trained',
+        metrics: versionMetrics(s.metrics),
+        curve: history.filter((p) => p.phase.kind !== 'fold').map((p, i) => ({ epoch: i + 1, loss: p.loss, validationMrr: p.validationMrr ?? null })),
+        pairs: Number((v.training.data as { pairs?: number } | undefined)?.pairs ?? pairs),
+      };
+    });
+  }
+
+  activate(versionId: string): JobView {
+    const version = activateModelVersion(this.store, versionId);
+    return this.reembed(version);
+  }
+
+  /** Re-embeds the library for a version from cached features, then points search at it. */
+  private reembed(version: ModelVersion): JobView {
+    const job = new Job<{ done: number; total: number }, number>('reembed', async (control) => {
+      const n = await reembedLibrary(this.store, version, {
+        signal: control.signal,
+        onProgress: (done, total) => control.report({ done, total }),
+      });
+      control.report({ done: n, total: n });
+      await this.library.useVersion(version);
+      return n;
+    }, { recorder: this.store, config: { version: version.id } });
+    return this.jobs.track(job, 'reembed', (p) => ({ done: p.done, total: p.total, ratePerSec: 0, etaSec: null, current: version.id, message: `Re-embedding the library for ${version.name}` }));
+  }
+
+  async export(versionId: string): Promise<{ path: string }> {
+    const path = join(this.paths.exports, `${versionId.replace(/[^\w.-]/g, '_')}.onomato-model`);
+    await exportModelVersion(this.store, versionId, path);
+    return { path };
+  }
+
+  async import(path: string): Promise<VersionView> {
+    const v = await importModelVersion(this.store, path);
+    return this.versions().find((x) => x.id === v.id)!;
+  }
+
+  train(config: TrainConfig): JobView {
+    if (this.jobs.running('training')) throw new EngineError('invalid-argument', 'A training run is already going; wait for it or cancel it.');
+    const id = `personal-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
+    const checkpointFile = join(this.paths.models, `training-${id}.checkpoint`);
+    const job = new Job<{ done: number; total: number; message: string }, ModelVersion>('training', async (control) => {
+      const model = await this.library.readyModel();
+      const start = model.library.version;
+      const recipe = start.features;
+      control.report({ done: 0, total: config.epochs, message: 'Preparing the training pairs…' });
+      const pairs = await personalPairs(this.store, model.pair.reference, recipe, { augmentedCopies: config.augmentCopies, signal: control.signal });
+      if (pairs.length < 2) throw new EngineError('invalid-argument', `Only ${pairs.length} training pair${pairs.length === 1 ? '' : 's'}: mark a few more matches or teach a few imitations first.`);
+      let general: RunInput['general'];
+      if (existsSync(this.generalBenchmarkDir)) {
+        const ds = await loadDataset(this.generalBenchmarkDir);
+        general = { name: ds.name, set: await datasetRetrievalSet(model.pair.reference, recipe, ds, { cacheDir: join(this.paths.models, 'training-features') }) };
+      }
+      // Personal runs adapt the imitation head only, held close to where they start (see models/heads/*.md).
+      const input: RunInput = {
+        id, name: config.name ?? id, start, pairs, general,
+        config: { epochs: config.epochs, temperature: config.temperature, learningRate: config.learningRate, weightDecay: config.weightDecay, regularisation: Math.max(config.towardBase, 1), trainReference: false },
+        data: { origin: 'personal pairs', pairs: pairs.length, augmentedCopies: config.augmentCopies },
+      };
+      let epochs = 0;
+      const run = startTrainingRun(input, {
+        checkpointFile,
+        resume: await readRunCheckpoint(checkpointFile),
+        onProgress: (p) => {
+          if (p.phase.kind === 'fold') return;
+          epochs++;
+          this.events.emit('train.curve', { jobId: job.id ?? 0, point: { epoch: epochs, loss: p.loss, validationMrr: p.validationMrr ?? null } });
+          control.report({ done: p.epoch + 1, total: p.epochs, message: `${p.phase.kind} epoch ${p.epoch + 1}/${p.epochs}, loss ${p.loss.toFixed(3)}` });
+        },
+      });
+      control.signal.addEventListener('abort', () => run.cancel(), { once: true });
+      const result = await run.result;
+      saveModelVersion(this.store, result.version);
+      if (result.accepted) {
+        activateModelVersion(this.store, result.version.id);
+        this.reembed(result.version);
+      }
+      control.report({ done: config.epochs, total: config.epochs, message: `${result.accepted ? 'Activated' : 'Kept but not activated'}: ${result.reason}` });
+      return result.version;
+    }, { recorder: this.store, config: { id, ...config } });
+    return this.jobs.track(job, 'training', (p) => ({ done: p.done, total: p.total, ratePerSec: 0, etaSec: null, current: null, message: p.message }));
+  }
+}
+
+/** The numbers the panel shows first (held-out and general MRR, before and after), then the rest. */
+function versionMetrics(metrics: Record<string, unknown>): Record<string, number> {
+  const all = flattenNumbers(metrics);
+  const named: Record<string, number> = {};
+  const pick = (name: string, key: string) => { if (all[key] !== undefined) named[name] = all[key]; };
+  pick('personalMrr', 'heldOut.after');
+  pick('personalMrrBefore', 'heldOut.before');
+  pick('generalMrr', 'general.after');
+  pick('generalMrrBefore', 'general.before');
+  return { ...named, ...all };
+}
+
+/** The fewest folders that contain all of these (a folder inside another is covered by it). */
+function commonFolders(folders: string[]): string[] {
+  const sorted = [...folders].sort();
+  return sorted.filter((f, i) => !sorted.slice(0, i).some((g) => f.startsWith(`${g}${sep}`)));
+}
+
+function flattenNumbers(value: unknown, prefix = '', out: Record<string, number> = {}): Record<string, number> {
+  if (typeof value === 'number' && Number.isFinite(value)) out[prefix || 'value'] = value;
+  else if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flattenNumbers(v, prefix ? `${prefix}.${k}` : k, out);
+  }
+  return out;
+}
