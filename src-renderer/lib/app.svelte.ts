@@ -1,6 +1,8 @@
 import type { AppInfo, Job, Settings } from '../../src-main/contract/schema.ts';
 import { api } from './api.ts';
-import { attempt } from './status.svelte.ts';
+import { attempt, status } from './status.svelte.ts';
+
+const JOB_NAMES: Record<Job['kind'], string> = { scan: 'Scan', reembed: 'Re-embedding', evaluation: 'Evaluation', training: 'Training', import: 'Import' };
 
 export type Screen = 'search' | 'library' | 'training' | 'evaluation' | 'settings';
 
@@ -53,7 +55,12 @@ class AppState {
   }
 
   trackJob(job: Job): void {
+    const before = this.jobs[job.id]?.state;
     this.jobs[job.id] = job;
+    // Say once how a job ended, so the line never keeps saying "scanning…" after a scan.
+    if (before && before !== job.state && (job.state === 'done' || job.state === 'failed')) {
+      status.say(`${JOB_NAMES[job.kind]} ${job.state === 'done' ? 'finished' : 'failed'}${job.message ? `: ${job.message}` : ''}`, job.state === 'failed' ? 'error' : 'info');
+    }
     for (const watcher of this.#jobWatchers) watcher(job);
   }
 
