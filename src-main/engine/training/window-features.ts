@@ -1,6 +1,6 @@
 import { loadMono32k } from '../audio/decode.ts';
-import { baselineClip, logMel, SAMPLE_RATE } from '../features/log-mel.ts';
-import { windowsOf } from '../features/windows.ts';
+import { baselineClip, logMel } from '../features/log-mel.ts';
+import { embedWindows } from '../model/embed-windows.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
 import type { FeatureExtractor } from './features.ts';
 
@@ -20,8 +20,8 @@ export async function soundWindowFeatures(
   samples: Float32Array,
   opts: { hopSec?: number } = {},
 ): Promise<WindowFeatures[]> {
-  const windows = windowsOf(samples, { windowSec: 10, hopSec: opts.hopSec ?? 5 }).map((w) => w.samples);
-  return (await clipFeatures(model, extractor, windows)).map((vector, i) => ({ offsetSec: (i * (opts.hopSec ?? 5) * SAMPLE_RATE) / SAMPLE_RATE, vector }));
+  const { windows } = await embedWindows(samples, model, { hopSec: opts.hopSec ?? 5, extractor });
+  return windows.map((w) => ({ offsetSec: w.offsetSec, vector: w.features! }));
 }
 
 /** Features of 10 s clips (one vector per clip), the backbone run in one batch. */
