@@ -5,7 +5,6 @@
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,11 +54,11 @@ await build({
 await build({ ...common, format: 'cjs', outfile: join(dist, 'shell', 'preload.cjs'), entryPoints: [join(root, 'src-main/shell/preload.ts')] });
 
 // The app folder electron-builder packages and `npm start` runs.
-const require = createRequire(join(root, 'package.json'));
 function copyModule(name, seen = new Set()) {
   if (seen.has(name)) return;
   seen.add(name);
-  const dir = dirname(require.resolve(`${name}/package.json`));
+  // Not require.resolve: packages whose exports hide package.json would refuse it.
+  const dir = join(root, 'node_modules', name);
   const target = join(dist, 'node_modules', name);
   const version = (d) => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).version;
   // Keep an up-to-date copy: it may already be rebuilt for Electron by `npm start`.
