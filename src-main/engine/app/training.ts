@@ -118,13 +118,17 @@ export class Training {
 
   train(config: TrainConfig): JobView {
     if (this.jobs.running('training')) throw new EngineError('invalid-argument', 'A training run is already going; wait for it or cancel it.');
-    const id = `personal-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
-    const checkpointFile = join(this.paths.models, `training-${id}.checkpoint`);
+    // One personal run at a time, so one checkpoint: a run cancelled or cut off by a crash goes
+    // on from its last finished epoch when training is started again.
+    const checkpointFile = join(this.paths.models, 'training-personal.checkpoint');
+    const fresh = `personal-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
     const job = new Job<{ done: number; total: number; message: string }, ModelVersion>('training', async (control) => {
       const model = await this.library.readyModel();
       const start = model.library.version;
       const recipe = start.features;
-      control.report({ done: 0, total: config.epochs, message: 'Preparing the training pairs…' });
+      const resume = await readRunCheckpoint(checkpointFile);
+      const id = resume?.runId ?? fresh;
+      control.report({ done: 0, total: config.epochs, message: resume ? `Resuming ${id}…` : 'Preparing the training pairs…' });
       const pairs = await personalPairs(this.store, model.pair.reference, recipe, { augmentedCopies: config.augmentCopies, signal: control.signal });
       if (pairs.length < 2) throw new EngineError('invalid-argument', `Only ${pairs.length} training pair${pairs.length === 1 ? '' : 's'}: mark a few more matches or teach a few imitations first.`);
       let general: RunInput['general'];
@@ -141,7 +145,7 @@ export class Training {
       let epochs = 0;
       const run = startTrainingRun(input, {
         checkpointFile,
-        resume: await readRunCheckpoint(checkpointFile),
+        resume,
         onProgress: (p) => {
           if (p.phase.kind === 'fold') return;
           epochs++;
@@ -158,7 +162,7 @@ export class Training {
       }
       control.report({ done: config.epochs, total: config.epochs, message: `${result.accepted ? 'Activated' : 'Kept but not activated'}: ${result.reason}` });
       return result.version;
-    }, { recorder: this.store, config: { id, ...config } });
+    }, { recorder: this.store, config: { ...config } });
     return this.jobs.track(job, 'training', (p) => ({ done: p.done, total: p.total, ratePerSec: 0, etaSec: null, current: null, message: p.message }));
   }
 }

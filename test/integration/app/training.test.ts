@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventName } from '../../../src-main/contract/methods.ts';
+import type { Job } from '../../../src-main/contract/schema.ts';
+import { decodeAudio, downmix, writeWav } from '../../../src-main/engine/audio/decode.ts';
+import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
+import { copySfxSubset } from '../../support/library-copy.ts';
+import { smallSfxLibrary } from '../../support/sfx.ts';
+
+/**
+ * The app's training flow through the real engine: a small real library, takes that stand in
+ * for imitations (each library sound quieter, noisier and shifted), pairs marked as matches,
+ * a personal run with live curves, and the version it makes.
+ */
+let dir: string;
+let engine: Engine;
+const pushed: Array<{ name: EventName; payload: unknown }> = [];
+
+async function finished(job: Job): Promise<Job> {
+  for (let i = 0; i < 600; i++) {
+    const now = (await engine.handlers['jobs.list']({})).find((j) => j.id === job.id);
+    if (now && ['done', 'failed', 'cancelled'].includes(now.state)) return now;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`job ${job.id} did not finish`);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'onomato-app-training-'));
+  const lib = join(dir, 'sfx');
+  copySfxSubset(await smallSfxLibrary(), lib, 24);
+  engine = await openEngine({ dataDir: join(dir, 'data'), mode: 'web' });
+  engine.events.onAny((name, payload) => pushed.push({ name, payload }));
+  const { job } = await engine.handlers['library.addRoot']({ path: lib });
+  expect((await finished(job)).state).toBe('done');
+}, 600_000);
+
+afterAll(async () => {
+  await engine?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('training in the app', () => {
+  it('trains on marked pairs with live curves and keeps the run as a model version', async () => {
+    const sounds = (await engine.handlers['library.roots']({}))[0];
+    expect(sounds.sounds).toBeGreaterThanOrEqual(20);
+    // Twelve "imitations": library sounds made quieter, noisier and late, marked as matches.
+    const all = await Promise.all(Array.from({ length: 24 }, (_, i) => engine.handlers['library.sound']({ soundId: i + 1 }).catch(() => null)));
+    const targets = all.filter((s) => s !== null).slice(0, 12);
+    for (const [i, sound] of targets.entries()) {
+      const d = await decodeAudio(sound.path, { maxSeconds: 10 });
+      const mono = downmix(d.channels);
+      const shifted = new Float32Array(mono.length + Math.round(0.2 * d.sampleRate));
+      let seed = i + 1;
+      for (let n = 0; n < mono.length; n++) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        shifted[n + shifted.length - mono.length] = 0.5 * mono[n] + 0.01 * (seed / 2147483648 - 0.5);
+      }
+      const file = join(dir, `imitation-${i}.wav`);
+      await writeWav(file, { channels: [shifted], sampleRate: d.sampleRate, bitDepth: 16 });
+      const take = await engine.handlers['takes.import']({ name: `imitation-${i}.wav`, dataBase64: readFileSync(file).toString('base64') });
+      await engine.handlers['pairs.mark']({ takeId: take.id, soundId: sound.id, origin: 'teach' });
+    }
+    expect(await engine.handlers['pairs.list']({})).toHaveLength(12);
+
+    const before = await engine.handlers['models.list']({});
+    expect(before.find((v) => v.active)?.id).toBe('proxy-fusion-v1');
+
+    const job = await engine.handlers['train.start']({ epochs: 4, temperature: 0.07, learningRate: 1e-3, weightDecay: 0, towardBase: 10, head: 'linear', augmentCopies: 0, pairs: 'personal' });
+    const end = await finished(job);
+    expect(end.state, end.message ?? '').toBe('done');
+    const curve = pushed.filter((e) => e.name === 'train.curve');
+    expect(curve.length).toBeGreaterThanOrEqual(4);
+    for (const e of curve) expect(Number.isFinite((e.payload as { point: { loss: number } }).point.loss)).toBe(true);
+
+    const after = await engine.handlers['models.list']({});
+    const made = after.find((v) => !before.some((b) => b.id === v.id));
+    expect(made, 'the run is kept as a version').toBeDefined();
+    expect(['trained', 'rejected']).toContain(made!.state);
+    expect(made!.metrics.personalMrr).toBeGreaterThan(0);
+    expect(made!.metrics.personalMrrBefore).toBeGreaterThan(0);
+    // An accepted run becomes the active version; a rejected one leaves the default active.
+    const active = after.find((v) => v.active)!;
+    expect(active.id).toBe(made!.state === 'trained' ? made!.id : 'proxy-fusion-v1');
+
+    // Export and import through one file give the same version back.
+    const { path } = await engine.handlers['models.export']({ versionId: made!.id });
+    expect(path.startsWith(join(dir, 'data', 'exports'))).toBe(true);
+    const imported = await engine.handlers['models.import']({ path });
+    expect(imported.id).toBe(made!.id);
+  });
+
+  it('activating a version re-embeds the library from cached features and search still answers', async () => {
+    const versions = await engine.handlers['models.list']({});
+    const target = versions.find((v) => v.state === 'trained' && !v.active) ?? versions.find((v) => v.id === 'proxy-fusion-v1')!;
+    const job = await engine.handlers['models.activate']({ versionId: target.id });
+    const end = await finished(job);
+    expect(end.state).toBe('done');
+    expect(end.total).toBeGreaterThanOrEqual(20);
+    expect((await engine.handlers['app.info']({})).model?.id).toBe(target.id);
+    const take = (await engine.handlers['takes.list']({}))[0];
+    const result = await engine.handlers['search.take']({ takeId: take.id, top: 5 });
+    expect(result.model).toBe(target.id);
+    expect(result.matches.length).toBe(5);
+  });
+});
