@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +104,24 @@ describe('training in the app', () => {
     const result = await engine.handlers['search.take']({ takeId: take.id, top: 5 });
     expect(result.model).toBe(target.id);
     expect(result.matches.length).toBe(5);
+  });
+
+  it('imports a dataset folder as pairs: its references join the library, its imitations become takes', async () => {
+    const ds = join(dir, 'my-dataset');
+    const refs = copySfxSubset(await smallSfxLibrary(), join(ds, 'references'), 3);
+    const rows = ['imitation,reference,class'];
+    for (const [i, rel] of refs.entries()) {
+      const d = await decodeAudio(join(ds, 'references', rel), { maxSeconds: 5 });
+      await writeWav(join(ds, `imitation-${i}.wav`), { channels: [downmix(d.channels).map((x) => 0.3 * x)], sampleRate: d.sampleRate, bitDepth: 16 });
+      rows.push(`imitation-${i}.wav,references/${rel},class-${i}`);
+    }
+    writeFileSync(join(ds, 'pairs.csv'), `${rows.join('\n')}\n`);
+    const before = (await engine.handlers['pairs.list']({})).length;
+    const end = await finished(await engine.handlers['pairs.import']({ datasetDir: ds }));
+    expect(end.state, end.message ?? '').toBe('done');
+    const pairs = await engine.handlers['pairs.list']({});
+    const imported = pairs.filter((p) => p.origin === 'dataset');
+    expect(pairs.length - before).toBe(3);
+    expect(imported.map((p) => p.soundName).sort()).toEqual(refs.map((r) => r.split('/').pop()).sort());
   });
 });
