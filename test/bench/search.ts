@@ -14,7 +14,7 @@ import type { BenchRow } from './row.ts';
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   rows.push(...scenario(384, 1_000_000, { queries: 40, naiveQueries: 5, measureRss: true }));
-  // The shipped default model's vectors (backbone + descriptors, proxy-fusion-v1).
+  // The fused features' full size (proxy-fusion-v1, before its 384-value output projection in v2).
   rows.push(...scenario(712, 1_000_000, { queries: 40, naiveQueries: 5, measureRss: true }));
   rows.push(...scenario(384, 100_000, { queries: 60, naiveQueries: 15, measureRss: false }));
   rows.push(...scenario(960, 100_000, { queries: 60, naiveQueries: 15, measureRss: false }));

@@ -67,8 +67,8 @@ describe('the app shell in a browser', () => {
     await expect.poll(() => page.getByTestId('settings-data-dir').textContent()).toBe(app.dataDir);
     // The model is built on first use; once ready the app says which one and on what provider.
     await expect.poll(() => page.getByTestId('settings-provider').textContent(), { timeout: 60_000 }).toBe('cpu');
-    expect(await page.getByTestId('settings-model').textContent()).toMatch(/^proxy-fusion-v1 \(712-d\)$/);
-    expect(await page.getByTestId('status-model').textContent()).toMatch(/proxy-fusion-v1 · cpu/);
+    expect(await page.getByTestId('settings-model').textContent()).toMatch(/^proxy-fusion-v2 \(384-d\)$/);
+    expect(await page.getByTestId('status-model').textContent()).toMatch(/proxy-fusion-v2 · cpu/);
     await screenshot(page, 'foundation-settings');
   });
 

@@ -10,7 +10,7 @@ import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
 import type { LibraryStore } from '../library/store.ts';
 import type { Sound, SoundFilter, Take } from '../library/types.ts';
 import { analyseQuery } from '../library/analyse.ts';
-import { applyHead, type ModelVersion } from '../training/heads.ts';
+import { applyHead, searchDimension, type ModelVersion } from '../training/heads.ts';
 import { featureKey } from '../training/versions.ts';
 import { openModelPair, type ModelPair } from '../model/runtime.ts';
 import type { DataPaths } from '../paths.ts';
@@ -48,7 +48,7 @@ export class Library {
       const library = await prepareLibraryModel(store, paths.models);
       // One inference thread: the main process must stay responsive; the indexer has its own pool.
       const pair = await openModelPair(library.built, { threads: 1 });
-      this.modelInfo = { id: library.versionId, provider: pair.reference.provider, embeddingSize: library.version.reference.dimension };
+      this.modelInfo = { id: library.versionId, provider: pair.reference.provider, embeddingSize: searchDimension(library.version) };
       return { library, pair };
     })();
     this.model.catch((err: unknown) => {
@@ -172,7 +172,7 @@ export class Library {
   async useVersion(version: ModelVersion): Promise<void> {
     const model = await this.model;
     model.library = { ...model.library, version, versionId: version.id };
-    this.modelInfo = this.modelInfo && { ...this.modelInfo, id: version.id };
+    this.modelInfo = this.modelInfo && { ...this.modelInfo, id: version.id, embeddingSize: searchDimension(version) };
     await this.reloadIndex();
     this.events.emit('library.changed', { rootId: null });
   }

@@ -44,6 +44,35 @@ export interface ModelVersion {
   training: Record<string, unknown>;
   /** Measured numbers (JSON), e.g. held-out MRR before and after. */
   metrics: Record<string, unknown>;
+  /**
+   * Optional fixed projection of both heads' outputs to fewer values ([k x dimension], orthonormal
+   * rows, e.g. their principal components): search vectors are then k long, which keeps the
+   * index's memory and scan time those of a k-value model while cosines barely move.
+   */
+  output?: Float32Array;
+}
+
+/** How many values a search vector of this version has. */
+export function searchDimension(version: ModelVersion): number {
+  return version.output ? version.output.length / version.reference.dimension : version.reference.dimension;
+}
+
+/** Projects one head output through the version's output projection (if any), then L2-normalises. */
+function finish(version: ModelVersion, h: Float32Array, at: number, d: number, out: Float32Array, outAt: number): void {
+  const p = version.output;
+  if (!p) {
+    out.set(h.subarray(at, at + d), outAt);
+    normaliseInPlace(out, outAt, d);
+    return;
+  }
+  const k = p.length / d;
+  for (let r = 0; r < k; r++) {
+    let sum = 0;
+    const row = r * d;
+    for (let c = 0; c < d; c++) sum += p[row + c] * h[at + c];
+    out[outAt + r] = sum;
+  }
+  normaliseInPlace(out, outAt, k);
 }
 
 export function identityHead(dimension: number, rank = 0, random?: Random): Head {
@@ -99,9 +128,10 @@ export function applyHead(version: ModelVersion, tower: Tower, features: Float32
   if (features.length !== head.dimension) {
     throw new EngineError('invalid-argument', `model ${version.id} expects ${head.dimension} feature values, got ${features.length}`);
   }
-  const out = new Float32Array(head.dimension);
-  headForward(head, features, 1, out, new Float32Array(head.rank));
-  normaliseInPlace(out);
+  const h = new Float32Array(head.dimension);
+  headForward(head, features, 1, h, new Float32Array(head.rank));
+  const out = new Float32Array(searchDimension(version));
+  finish(version, h, 0, head.dimension, out, 0);
   return out;
 }
 
@@ -111,8 +141,10 @@ export function applyHeadBatch(version: ModelVersion, tower: Tower, features: Fl
   if (features.length !== n * head.dimension) {
     throw new EngineError('invalid-argument', `model ${version.id} expects ${n} x ${head.dimension} feature values, got ${features.length}`);
   }
-  const out = new Float32Array(n * head.dimension);
-  headForward(head, features, n, out, new Float32Array(n * head.rank));
-  for (let i = 0; i < n; i++) normaliseInPlace(out, i * head.dimension, head.dimension);
+  const h = new Float32Array(n * head.dimension);
+  headForward(head, features, n, h, new Float32Array(n * head.rank));
+  const k = searchDimension(version);
+  const out = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) finish(version, h, i * head.dimension, head.dimension, out, i * k);
   return out;
 }

@@ -109,8 +109,9 @@ export function encodeModelVersion(v: ModelVersion): Uint8Array {
       },
       training: v.training,
       metrics: v.metrics,
+      ...(v.output ? { output: { values: v.output.length / v.reference.dimension } } : {}),
     },
-    { ...headTensors('imitation', v.imitation), ...headTensors('reference', v.reference) },
+    { ...headTensors('imitation', v.imitation), ...headTensors('reference', v.reference), ...(v.output ? { output: v.output } : {}) },
   );
 }
 
@@ -133,5 +134,12 @@ export function decodeModelVersion(bytes: Uint8Array, file?: string): ModelVersi
     parent: (header.parent as string | null | undefined) ?? null,
     training: (header.training as Record<string, unknown> | undefined) ?? {},
     metrics: (header.metrics as Record<string, unknown> | undefined) ?? {},
+    ...(header.output ? { output: outputProjection(header.output as { values: number }, heads.reference.dimension, tensors, file) } : {}),
   };
+}
+
+function outputProjection(shape: { values: number }, dimension: number, tensors: Map<string, Float32Array>, file?: string): Float32Array {
+  const p = tensors.get('output');
+  if (!p || p.length !== shape.values * dimension) throw new EngineError('corrupt', `the output projection should hold ${shape.values} x ${dimension} values`, { file });
+  return p;
 }

@@ -1,4 +1,4 @@
-import { applyHeadBatch, type ModelVersion } from './heads.ts';
+import { applyHeadBatch, searchDimension, type ModelVersion } from './heads.ts';
 import { matmulABt } from './matrix.ts';
 
 /**
@@ -25,7 +25,7 @@ export function similarity(version: ModelVersion, set: RetrievalSet): Float32Arr
   const q = applyHeadBatch(version, 'imitation', set.queries, nq);
   const w = applyHeadBatch(version, 'reference', set.items, nw);
   const windowScores = new Float32Array(nq * nw);
-  matmulABt(q, w, windowScores, nq, nw, set.dimension);
+  matmulABt(q, w, windowScores, nq, nw, searchDimension(version));
   const scores = new Float32Array(nq * set.itemCount).fill(-Infinity);
   for (let i = 0; i < nq; i++) {
     for (let k = 0; k < nw; k++) {

@@ -5,7 +5,7 @@ import type { Dataset } from '../evaluation/dataset-types.ts';
 import { similarityShape, type RetrievalSystem } from '../evaluation/systems.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
 import { featureExtractor } from './features.ts';
-import { applyHeadBatch, type ModelVersion, type Tower } from './heads.ts';
+import { applyHeadBatch, searchDimension, type ModelVersion, type Tower } from './heads.ts';
 import { matmulABt } from './matrix.ts';
 import { soundWindowFeatures, takeFeatures } from './window-features.ts';
 
@@ -19,6 +19,8 @@ import { soundWindowFeatures, takeFeatures } from './window-features.ts';
 export function modelVersionSystem(version: ModelVersion, model: EmbeddingModel, opts: { id?: string; label?: string } = {}): RetrievalSystem {
   const extractor = featureExtractor(version.features);
   const d = extractor.dimension;
+  // Search vectors can be shorter than the features (an output projection).
+  const k = searchDimension(version);
   return {
     id: opts.id ?? version.id,
     label: opts.label ?? version.name,
@@ -48,8 +50,8 @@ export function modelVersionSystem(version: ModelVersion, model: EmbeddingModel,
       const items: Float32Array[] = [];
       for (const it of dataset.items) items.push(await features(it.path, 'reference'));
       const windowItem: number[] = [];
-      items.forEach((w, i) => { for (let k = 0; k < w.length / d; k++) windowItem.push(i); });
-      const all = new Float32Array(windowItem.length * d);
+      items.forEach((w, i) => { for (let r = 0; r < w.length / k; r++) windowItem.push(i); });
+      const all = new Float32Array(windowItem.length * k);
       let at = 0;
       for (const w of items) { all.set(w, at); at += w.length; }
       const n = items.length;
@@ -57,10 +59,10 @@ export function modelVersionSystem(version: ModelVersion, model: EmbeddingModel,
       const scores = new Float32Array(windowItem.length);
       for (let qi = 0; qi < dataset.queries.length; qi++) {
         const q = await features(dataset.queries[qi].path, 'imitation');
-        matmulABt(q, all, scores, 1, windowItem.length, d);
-        for (let k = 0; k < windowItem.length; k++) {
-          const cell = qi * n + windowItem[k];
-          if (scores[k] > data[cell]) data[cell] = scores[k];
+        matmulABt(q, all, scores, 1, windowItem.length, k);
+        for (let w = 0; w < windowItem.length; w++) {
+          const cell = qi * n + windowItem[w];
+          if (scores[w] > data[cell]) data[cell] = scores[w];
         }
       }
       return { ...shape, data };

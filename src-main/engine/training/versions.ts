@@ -5,7 +5,7 @@ import { appRoot } from '../app-root.ts';
 import { EngineError } from '../errors.ts';
 import type { LibraryStore } from '../library/store.ts';
 import { BACKBONE_ONLY, featureExtractor, type FeatureRecipe } from './features.ts';
-import { applyHeadBatch, baseModelVersion, type ModelVersion, type VersionStatus } from './heads.ts';
+import { applyHeadBatch, baseModelVersion, searchDimension, type ModelVersion, type VersionStatus } from './heads.ts';
 import { decodeModelVersion, encodeModelVersion } from './model-file.ts';
 
 /**
@@ -14,7 +14,7 @@ import { decodeModelVersion, encodeModelVersion } from './model-file.ts';
  */
 
 /** The shipped default: models/heads/<id>.onomato-model (see its .md for the recipe and numbers). */
-export const DEFAULT_HEADS_ID = 'proxy-fusion-v1';
+export const DEFAULT_HEADS_ID = 'proxy-fusion-v2';
 
 export function defaultHeadsFile(root: string = appRoot): string {
   return join(root, 'models', 'heads', `${DEFAULT_HEADS_ID}.onomato-model`);
@@ -136,7 +136,8 @@ export async function reembedLibrary(
     const rows = new Float32Array(windows.length * d);
     windows.forEach((w, i) => rows.set(w.vector, i * d));
     const out = applyHeadBatch(version, 'reference', rows, windows.length);
-    store.putSoundEmbeddings(id, version.id, windows.map((w, i) => ({ offsetSec: w.offsetSec, vector: out.slice(i * d, (i + 1) * d) })));
+    const k = searchDimension(version);
+    store.putSoundEmbeddings(id, version.id, windows.map((w, i) => ({ offsetSec: w.offsetSec, vector: out.slice(i * k, (i + 1) * k) })));
     done++;
     if (done % 50 === 0 || done === ids.length) {
       opts.onProgress?.(done, ids.length);

@@ -92,7 +92,7 @@ describe('onomato eval', () => {
     expect(random.expectedMrr).toBeCloseTo(expectedRandomMrr(REFERENCES), 9);
     expect(twoDft.metrics.mrr).toBeGreaterThan(random.metrics.mrr + 0.15);
     expect(zeroShot.metrics.mrr).toBeGreaterThan(expectedRandomMrr(REFERENCES));
-    expect(first.modelVersion).toBe('proxy-fusion-v1');
+    expect(first.modelVersion).toBe('proxy-fusion-v2');
     // A fresh data folder: every zero-shot sound was embedded (2DFT never uses the cache).
     expect(first.cache).toEqual({ hits: 0, misses: REFERENCES * (1 + PER_REFERENCE) });
 
