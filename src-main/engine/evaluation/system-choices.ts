@@ -76,7 +76,7 @@ export async function resolveSystems(ids: readonly string[], ctx: SystemContext)
   const libraryModel = async (): Promise<ModelFiles> => {
     if (!library) {
       const m = await prepareLibraryModel(ctx.store, ctx.modelsDir);
-      library = { versionId: m.versionId, towers: m.built.towers };
+      library = { versionId: backboneVersionId(m.built), towers: m.built.towers };
     }
     return library;
   };
