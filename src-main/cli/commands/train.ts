@@ -9,7 +9,7 @@ import { DEFAULT_FEATURES, proxyReferenceFiles, proxySources } from '../../engin
 import { featureExtractor, recipeId } from '../../engine/training/features.ts';
 import { baseModelVersion, type ModelVersion } from '../../engine/training/heads.ts';
 import { encodeModelVersion } from '../../engine/training/model-file.ts';
-import { datasetPairs, datasetRetrievalSet, syntheticPairs } from '../../engine/training/pair-features.ts';
+import { datasetPairs, datasetRetrievalSet } from '../../engine/training/pair-features.ts';
 import { personalPairs } from '../../engine/training/personal-pairs.ts';
 import { startTrainingRun, readRunCheckpoint } from '../../engine/training/run-job.ts';
 import type { RunInput, RunResult } from '../../engine/training/run.ts';
@@ -19,17 +19,16 @@ import { LIBRARY_OPTIONS, UsageError, libraryLocation, parse, positiveInteger, p
 
 export const command: CliCommand = {
   summary: 'train imitation/reference heads on pairs and report held-out MRR before and after',
-  usage: `usage: onomato train (--dataset <dir> | --pairs personal | --synthetic <library dir>) [options]
+  usage: `usage: onomato train (--dataset <dir> | --pairs personal) [options]
   --dataset <dir>        pairs from a dataset folder (QVIM DEV, VimSketch or CSV layout)
   --pairs personal       the library's own pairs (takes marked as matches, taught imitations)
-  --synthetic <dir>      synthetic imitations of a library's sounds (a proxy, not people)
   --exclude <proxy dir>  leave out the references of a proxy benchmark built from the same library
-                         (with --synthetic, or with a --dataset that is itself such a proxy)
+                         (when the --dataset is itself such a proxy: onomato proxy makes both)
   --general <dir>        a general benchmark (dataset folder) measured before and after
   --general-tolerance D  how much its MRR may fall before the run is rejected (default 0.01)
   --from <version>       start from a stored version, "default" (shipped heads) or "zero-shot"
   --epochs N  --temperature T  --rank R  --learning-rate LR  --regularisation L  --augment K
-  --imitations-per-reference K (with --synthetic)   --seed S
+  --seed S
   --id <id>  --name <text>   --out <file.onomato-model>   --save (store it in the library)
   --resume               continue the run this id left (checkpoint in the data folder)
   [--db <path> | --data-dir <dir>] [--json]
@@ -42,7 +41,6 @@ export const command: CliCommand = {
       ...LIBRARY_OPTIONS,
       dataset: { type: 'string' },
       pairs: { type: 'string' },
-      synthetic: { type: 'string' },
       exclude: { type: 'string' },
       general: { type: 'string' },
       from: { type: 'string' },
@@ -52,7 +50,6 @@ export const command: CliCommand = {
       'learning-rate': { type: 'string' },
       regularisation: { type: 'string' },
       augment: { type: 'string' },
-      'imitations-per-reference': { type: 'string' },
       'general-tolerance': { type: 'string' },
       seed: { type: 'string' },
       id: { type: 'string' },
@@ -62,8 +59,8 @@ export const command: CliCommand = {
       resume: { type: 'boolean' },
       json: { type: 'boolean' },
     }, false);
-    const sources = [values.dataset, values.pairs, values.synthetic].filter((v) => v !== undefined);
-    if (sources.length !== 1) throw new UsageError('choose exactly one of --dataset, --pairs personal, --synthetic');
+    const sources = [values.dataset, values.pairs].filter((v) => v !== undefined);
+    if (sources.length !== 1) throw new UsageError('choose exactly one of --dataset, --pairs personal');
     if (values.pairs !== undefined && values.pairs !== 'personal') throw new UsageError('--pairs takes "personal"');
     const augment = values.augment === undefined ? 0 : Number(values.augment);
     if (!(Number.isInteger(augment) && augment >= 0)) throw new UsageError('--augment needs a whole number of copies (0 or more)');
@@ -105,11 +102,6 @@ export const command: CliCommand = {
         }
         pairs = await datasetPairs(model, recipe, ds, { augmentedCopies: augment, cacheDir, onProgress: progress('features') });
         data = { origin: 'dataset', dataset: ds.name, excludedReferences: excluded };
-      } else if (values.synthetic) {
-        const exclude = values.exclude ? await proxyReferenceFiles(resolve(values.exclude)) : undefined;
-        const per = positiveInteger(values['imitations-per-reference'], '--imitations-per-reference') ?? 3;
-        pairs = await syntheticPairs(model, recipe, resolve(values.synthetic), { imitationsPerReference: per, exclude, augmentedCopies: augment, cacheDir, onProgress: progress('synthetic imitations') });
-        data = { origin: 'synthetic imitations (onomato synthetic-imitations.ts) of library sounds', library: resolve(values.synthetic), excludedReferences: exclude?.size ?? 0, imitationsPerReference: per };
       } else {
         pairs = await personalPairs(store!, model, recipe, { augmentedCopies: augment, onProgress: progress('pairs') });
         data = { origin: 'personal pairs' };

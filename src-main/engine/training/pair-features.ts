@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
-import { AUDIO_EXTENSIONS, loadMono32k } from '../audio/decode.ts';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadMono32k } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import type { Dataset } from '../evaluation/dataset-types.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
@@ -10,7 +10,6 @@ import { featureExtractor, type FeatureRecipe } from './features.ts';
 import { decodeTensorFile, encodeTensorFile } from './model-file.ts';
 import { hashString } from './random.ts';
 import type { RetrievalSet } from './retrieval.ts';
-import { syntheticImitation } from './synthetic-imitations.ts';
 import type { PairFeatures } from './trainer.ts';
 import { clipFeatures, soundWindowFeatures } from './window-features.ts';
 
@@ -72,73 +71,6 @@ export async function datasetPairs(model: EmbeddingModel, recipe: FeatureRecipe,
     if (!refFeatures.has(item.id)) refFeatures.set(item.id, await features(item.path));
     pairs.push({ reference: item.id, imitation: await features(q.path), referenceCopies: refFeatures.get(item.id)! });
     opts.onProgress?.(++done, dataset.queries.length);
-  }
-  return pairs;
-}
-
-/** Audio files of a library: its manifest.csv's paths when it has one, else every audio file below it. */
-export async function libraryFiles(libraryDir: string): Promise<string[]> {
-  const root = resolve(libraryDir);
-  try {
-    const text = await readFile(join(root, 'manifest.csv'), 'utf8');
-    const [header, ...rows] = text.trim().split('\n');
-    const col = header.split(',').indexOf('path');
-    if (col >= 0) return rows.map((r) => join(root, r.split(',')[col])).sort();
-  } catch {
-    // no manifest: walk the folder
-  }
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
-      if (e.name.startsWith('.')) continue;
-      const p = join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (AUDIO_EXTENSIONS.includes(e.name.split('.').pop()!.toLowerCase())) out.push(p);
-    }
-  };
-  await walk(root);
-  return out.sort();
-}
-
-/**
- * Pairs of synthetic imitations (synthetic-imitations.ts) with the library sounds they imitate,
- * leaving out `exclude` (absolute paths), e.g. the references of a benchmark built from the same
- * library, so a head is never trained on a sound it is measured on.
- */
-export async function syntheticPairs(
-  model: EmbeddingModel,
-  recipe: FeatureRecipe,
-  libraryDir: string,
-  opts: PairOptions & { imitationsPerReference?: number; exclude?: ReadonlySet<string> } = {},
-): Promise<PairFeatures[]> {
-  const per = opts.imitationsPerReference ?? 3;
-  const copies = opts.augmentedCopies ?? 0;
-  const id = featureExtractor(recipe).id;
-  const files = (await libraryFiles(libraryDir)).filter((f) => !opts.exclude?.has(resolve(f)));
-  const pairs: PairFeatures[] = [];
-  let done = 0;
-  for (const file of files) {
-    if (opts.signal?.aborted) throw new EngineError('cancelled', 'preparing training pairs was cancelled');
-    const name = relative(resolve(libraryDir), file);
-    let rows: Float32Array[];
-    try {
-      rows = await cached(opts.cacheDir, `synthetic\n${id}\n${per}\n${copies}\n${await fileKey(file)}`, async () => {
-        const { samples } = await loadMono32k(file, { maxSeconds: 10, signal: opts.signal });
-        const clip = new Float32Array(320_000);
-        clip.set(samples.subarray(0, 320_000));
-        const out = await clipWithCopies(model, recipe, clip, copies, hashString(name));
-        const imitations = Array.from({ length: per }, (_, k) => syntheticImitation(clip, hashString(name) + 7919 * (k + 1)));
-        out.push(...(await clipFeatures(model, featureExtractor(recipe), imitations)));
-        return out;
-      });
-    } catch (e) {
-      if (e instanceof EngineError && e.kind === 'cancelled') throw e;
-      opts.onProgress?.(++done, files.length);
-      continue; // an unreadable library file simply gives no pairs
-    }
-    const reference = rows.slice(0, copies + 1);
-    for (const imitation of rows.slice(copies + 1)) pairs.push({ reference: name, imitation: [imitation], referenceCopies: reference });
-    opts.onProgress?.(++done, files.length);
   }
   return pairs;
 }
