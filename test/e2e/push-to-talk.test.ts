@@ -1,0 +1,69 @@
+/**
+ * Push-to-talk: holding Space records until it is let go. The fake microphone replays a 2-minute
+ * tone far faster than real time, so a take that ended at the release is much shorter than the
+ * longest take allowed, and it ends as 'stopped', not at its maximum length.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeWav } from '../../src-main/engine/audio/decode.ts';
+import { fakeMicPlaying } from '../support/fake-mic.ts';
+import { pageProblems, watchPageProblems, watchPushedEvents, type PageProblems, type PushedEvents } from '../support/page-watch.ts';
+import { launchChromium, startWebApp, type RunningApp } from '../support/web-app.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'onomato-e2e-ptt-'));
+const RATE = 8000;
+let app: RunningApp;
+let browser: Browser;
+let page: Page;
+let problems: PageProblems;
+let pushed: PushedEvents;
+
+beforeAll(async () => {
+  // A warbling tone (never silent, so trimming keeps it whole), long enough to outlast any take.
+  const n = 120 * RATE;
+  const tone = new Float32Array(n);
+  for (let i = 0; i < n; i++) tone[i] = 0.3 * Math.sin(2 * Math.PI * (400 + 100 * Math.sin(i / RATE)) * (i / RATE));
+  await writeWav(join(work, 'tone.wav'), { channels: [tone], sampleRate: RATE, bitDepth: 16 });
+  const mic = await fakeMicPlaying(join(work, 'mic'), join(work, 'tone.wav'), 0, 1);
+  [app, browser] = await Promise.all([startWebApp({ dataDir: join(work, 'data'), env: { HOME: mic.home } }), launchChromium()]);
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  problems = await watchPageProblems(page);
+  pushed = watchPushedEvents(page);
+  await page.goto(app.url);
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-max-take').fill('60');
+  await page.getByTestId('settings-max-take').blur();
+  await page.getByTestId('nav-search').click();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('push-to-talk', () => {
+  it('records while Space is held and stops when it is let go', async () => {
+    await expect.poll(async () => (await (await fetch(new URL('/api/settings.get', app.url), {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-onomato-token': new URL(app.url).searchParams.get('token')! }, body: '{}',
+    })).json() as { value: { maxTakeSec: number } }).value.maxTakeSec).toBe(60);
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    const pressed = Date.now();
+    await page.keyboard.down('Space');
+    await expect.poll(() => page.getByTestId('record-state').textContent(), { timeout: 10_000 }).toBe('Recording');
+    // Past the renderer's hold threshold (350 ms), so the release means "stop".
+    await page.waitForTimeout(Math.max(0, 450 - (Date.now() - pressed)));
+    await page.keyboard.up('Space');
+    await expect.poll(() => pushed.frames.filter((f) => f.event === 'capture.ended').length, { timeout: 20_000 }).toBe(1);
+    const ended = pushed.frames.find((f) => f.event === 'capture.ended')!.payload as { take: { durationSec: number } | null; reason: string };
+    expect(ended.reason).toBe('stopped');
+    expect(ended.take).not.toBeNull();
+    expect(ended.take!.durationSec).toBeGreaterThan(0.5);
+    expect(ended.take!.durationSec).toBeLessThan(59);
+    await expect.poll(() => page.getByTestId('record-state').textContent()).toBe('Ready');
+    expect(await pageProblems(page, problems)).toEqual([]);
+  });
+});
