@@ -1,20 +1,21 @@
 /**
- * Push-to-talk: holding Space records until it is let go. The fake microphone replays a 2-minute
- * tone far faster than real time, so a take that ended at the release is much shorter than the
+ * Push-to-talk: holding Space records until it is let go. The fake microphone replays an 80 s
+ * tone faster than real time, so a take that ended at the release is much shorter than the
  * longest take allowed, and it ends as 'stopped', not at its maximum length.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeWav } from '../../src-main/engine/audio/decode.ts';
-import { fakeMicPlaying } from '../support/fake-mic.ts';
+import { fakeMicHome, writeRawS16 } from '../support/fake-mic.ts';
 import { pageProblems, watchPageProblems, watchPushedEvents, type PageProblems, type PushedEvents } from '../support/page-watch.ts';
 import { launchChromium, startWebApp, type RunningApp } from '../support/web-app.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'onomato-e2e-ptt-'));
-const RATE = 8000;
+// 96 kHz stereo: the file device replays by bytes, so more bytes per second of audio keep the
+// replay slow enough (about 35x real time) that a hold ends well inside the 60 s limit.
+const RATE = 96_000;
 let app: RunningApp;
 let browser: Browser;
 let page: Page;
@@ -23,12 +24,13 @@ let pushed: PushedEvents;
 
 beforeAll(async () => {
   // A warbling tone (never silent, so trimming keeps it whole), long enough to outlast any take.
-  const n = 120 * RATE;
+  const n = 80 * RATE;
   const tone = new Float32Array(n);
   for (let i = 0; i < n; i++) tone[i] = 0.3 * Math.sin(2 * Math.PI * (400 + 100 * Math.sin(i / RATE)) * (i / RATE));
-  await writeWav(join(work, 'tone.wav'), { channels: [tone], sampleRate: RATE, bitDepth: 16 });
-  const mic = await fakeMicPlaying(join(work, 'mic'), join(work, 'tone.wav'), 0, 1);
-  [app, browser] = await Promise.all([startWebApp({ dataDir: join(work, 'data'), env: { HOME: mic.home } }), launchChromium()]);
+  mkdirSync(join(work, 'mic'));
+  writeRawS16(join(work, 'mic', 'tone.raw'), [tone, tone], 1, RATE);
+  const home = fakeMicHome(join(work, 'mic', 'home'), join(work, 'mic', 'tone.raw'), RATE, 2);
+  [app, browser] = await Promise.all([startWebApp({ dataDir: join(work, 'data'), env: { HOME: home } }), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   problems = await watchPageProblems(page);
   pushed = watchPushedEvents(page);
