@@ -40,12 +40,16 @@ type AnyListener = (event: EventName, payload: unknown) => void;
 interface Transport {
   invoke(method: string, args: unknown): Promise<Reply>;
   subscribe(listener: AnyListener): () => void;
+  /** Called after the event channel came back from a drop, when pushed events may have been missed. */
+  onReconnect(listener: () => void): () => void;
 }
 
 function bridgeTransport(bridge: Bridge): Transport {
   return {
     invoke: async (method, args) => (await bridge.invoke(method, args)) as Reply,
     subscribe: (listener) => bridge.on((event, payload) => listener(event as EventName, payload)),
+    // IPC events are never dropped while the window lives.
+    onReconnect: () => () => undefined,
   };
 }
 
@@ -53,8 +57,10 @@ const RECONNECT_MS = [250, 500, 1000, 2000, 4000];
 
 function webTransport(): Transport {
   const listeners = new Set<AnyListener>();
+  const reconnected = new Set<() => void>();
   let socket: WebSocket | null = null;
   let failures = 0;
+  let openedBefore = false;
 
   // One socket for the page, opened on the first subscription and reopened whenever the server
   // drops it (restart, sleep), with a short back-off so a dead server is not hammered.
@@ -64,6 +70,8 @@ function webTransport(): Transport {
     socket = new WebSocket(url);
     socket.addEventListener('open', () => {
       failures = 0;
+      if (openedBefore) for (const listener of reconnected) listener();
+      openedBefore = true;
     });
     socket.addEventListener('message', (message) => {
       let frame: { event?: unknown; payload?: unknown };
@@ -106,6 +114,10 @@ function webTransport(): Transport {
       if (!socket) connect();
       return () => listeners.delete(listener);
     },
+    onReconnect(listener) {
+      reconnected.add(listener);
+      return () => reconnected.delete(listener);
+    },
   };
 }
 
@@ -128,6 +140,11 @@ export const api = {
     return current().subscribe((name, payload) => {
       if (name === event) listener(payload as EventPayload<E>);
     });
+  },
+
+  /** Runs after the event channel reconnects, so state kept from events can be fetched afresh. */
+  onReconnect(listener: () => void): () => void {
+    return current().onReconnect(listener);
   },
 
   /** True when running inside the Electron shell (native drag, folder dialogs). */

@@ -34,6 +34,8 @@ class AppState {
 
   async load(): Promise<void> {
     api.on('job.progress', (job) => this.trackJob(job));
+    // Progress pushed while the socket was down is lost: ask for the jobs' state again.
+    api.onReconnect(() => void attempt(() => api.call('jobs.list')).then((jobs) => jobs?.forEach((job) => this.trackJob(job))));
     const [info, settings, jobs] = await Promise.all([
       attempt(() => api.call('app.info')),
       attempt(() => api.call('settings.get')),
