@@ -38,6 +38,8 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const paths = ensureDataDirs(dataPaths(options.dataDir));
   const events = new EventBus();
   const store = LibraryStore.open(paths.database);
+  // Jobs a crashed or killed process left running are recorded as interrupted, not as running.
+  store.markInterruptedJobs();
   const settings = new SettingsStore(store);
   const takes = new Takes(store, paths, events, settings);
   const media = new Media(store, paths);

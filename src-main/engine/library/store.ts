@@ -486,8 +486,8 @@ export class LibraryStore {
 
   createJob(kind: string, config: Record<string, unknown> = {}, now = Date.now()): JobRecord {
     const id = Number(this.sql(
-      `INSERT INTO jobs (kind, state, config, created_at, updated_at) VALUES (?, 'running', ?, ?, ?)`,
-    ).run(kind, JSON.stringify(config), now, now).lastInsertRowid);
+      `INSERT INTO jobs (kind, state, config, created_at, updated_at, owner_pid) VALUES (?, 'running', ?, ?, ?, ?)`,
+    ).run(kind, JSON.stringify(config), now, now, process.pid).lastInsertRowid);
     return this.job(id)!;
   }
 
@@ -514,7 +514,11 @@ export class LibraryStore {
 
   /** Jobs left running or paused by a process that died; called once at start-up. */
   markInterruptedJobs(now = Date.now()): number {
-    return this.sql(`UPDATE jobs SET state = 'interrupted', updated_at = ? WHERE state IN ('running', 'paused', 'queued')`).run(now).changes;
+    const open = this.sql(`SELECT id, owner_pid FROM jobs WHERE state IN ('running', 'paused', 'queued')`).all() as { id: number; owner_pid: number | null }[];
+    const orphans = open.filter((j) => j.owner_pid !== process.pid && !processAlive(j.owner_pid));
+    const mark = this.sql(`UPDATE jobs SET state = 'interrupted', updated_at = ? WHERE id = ?`);
+    this.transaction(() => { for (const j of orphans) mark.run(now, j.id); });
+    return orphans.length;
   }
 
   // ---------------------------------------------------------------- evaluation runs
@@ -629,6 +633,18 @@ function escapeLike(s: string): string {
 }
 
 /** Words typed by a user -> an FTS5 query where every word must match as a prefix. */
+/** Whether a process with this id still runs (a job's owner); an unknown owner counts as gone. */
+function processAlive(pid: number | null): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function ftsQuery(text: string): string | undefined {
   const words = text.normalize('NFKC').split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
   return words.length ? words.map((w) => `"${w}"*`).join(' AND ') : undefined;

@@ -25,7 +25,13 @@ const seeds: Record<number, (db: Database.Database) => void> = {
       INSERT INTO takes (id, wav_path, created_at, duration_sec, sample_rate, source) VALUES (3, '/t/3.wav', 1, 1.5, 32000, 'mic');
       INSERT INTO training_pairs (take_id, sound_id, origin, created_at) VALUES (3, 7, 'teach', 2);
       INSERT INTO settings (key, value) VALUES ('topK', '25');
+      INSERT INTO jobs (id, kind, state, created_at, updated_at) VALUES (4, 'index', 'running', 1, 1);
     `);
+  },
+  // From version 2 the store writes each sound's full-text row itself.
+  2: (db) => {
+    db.exec(`INSERT INTO sounds_fts (rowid, name, folder, description, category, tags)
+      VALUES (7, 'FOLYClth_Jacket Rustle.wav', '/sfx/foley', 'leather jacket rustle', 'FOLEY CLOTH FOLYClth', 'Rustle')`);
   },
 };
 
@@ -43,6 +49,10 @@ function expectSeededDataReadable(store: LibraryStore, fromVersion: number): voi
   expect(store.searchText('leather')).toEqual([7]);
   expect(store.searchText('rustl')).toEqual([7]);
   expect(store.soundIdsMatching({ text: 'foley cloth' })).toEqual([7]);
+  // A job recorded before jobs had owners was left by a process that is gone.
+  expect(store.job(4)?.state).toBe('running');
+  expect(store.markInterruptedJobs()).toBe(1);
+  expect(store.job(4)?.state).toBe('interrupted');
 }
 
 describe('library migrations', () => {

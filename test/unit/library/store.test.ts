@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LibraryStore, type AnalysedSound } from '../../../src-main/engine/library/store.ts';
 
@@ -145,14 +149,30 @@ describe('LibraryStore', () => {
     expect(() => store.setActiveModelVersion('nope')).toThrow();
   });
 
-  it('records jobs and marks those a dead process left running as interrupted', () => {
-    const job = store.createJob('index', { roots: ['/sfx'] });
-    store.updateJob(job.id, { progress: { done: 3, total: 10 } });
-    expect(store.job(job.id)).toMatchObject({ state: 'running', progress: { done: 3, total: 10 }, config: { roots: ['/sfx'] } });
-    expect(store.markInterruptedJobs()).toBe(1);
-    expect(store.job(job.id)?.state).toBe('interrupted');
-    store.updateJob(job.id, { state: 'failed', error: { kind: 'internal', message: 'boom' } });
-    expect(store.jobs({ kind: 'index' })[0].error).toEqual({ kind: 'internal', message: 'boom' });
+  it('records jobs and marks only those a dead process left running as interrupted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onomato-jobs-'));
+    try {
+      const file = join(dir, 'library.sqlite');
+      const mine = LibraryStore.open(file);
+      const job = mine.createJob('index', { roots: ['/sfx'] });
+      mine.updateJob(job.id, { progress: { done: 3, total: 10 } });
+      expect(mine.job(job.id)).toMatchObject({ state: 'running', progress: { done: 3, total: 10 }, config: { roots: ['/sfx'] } });
+      // Another process records a job and dies without finishing it (as a killed CLI would).
+      const storeModule = new URL('../../../src-main/engine/library/store.ts', import.meta.url).href;
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+        `const { LibraryStore } = await import(${JSON.stringify(storeModule)}); LibraryStore.open(${JSON.stringify(file)}).createJob('index', {});`]);
+      expect(mine.jobs({ kind: 'index' })).toHaveLength(2);
+      expect(mine.markInterruptedJobs()).toBe(1);
+      const [dead, alive] = mine.jobs({ kind: 'index' });
+      expect(dead.state).toBe('interrupted');
+      expect(alive.id).toBe(job.id);
+      expect(alive.state).toBe('running');
+      mine.updateJob(job.id, { state: 'failed', error: { kind: 'internal', message: 'boom' } });
+      expect(mine.job(job.id)?.error).toEqual({ kind: 'internal', message: 'boom' });
+      mine.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stores evaluation runs, features and settings', () => {
