@@ -123,7 +123,6 @@ describe('the main screen with a real library and a fake microphone', () => {
     await page.getByTestId('library-path').fill(sfx);
     await page.getByTestId('library-add').click();
     const scan = page.getByTestId('job-scan');
-    // Progress shows while the scan runs: a count that moves and an ETA.
     // Progress shows while the scan runs: a count that moves, an ETA, and the failed file already listed.
     await expect
       .poll(

@@ -169,7 +169,9 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
           progress.failed = summary.failed;
           const seconds = (Date.now() - analysingSince) / 1000;
           progress.filesPerSec = seconds > 0 ? progress.done / seconds : 0;
-          progress.etaSec = progress.filesPerSec > 0 ? (progress.total - progress.done) / progress.filesPerSec : null;
+          // One quick failure first would promise an absurd rate: no estimate until a few files are done.
+          const settled = progress.done >= Math.min(5, progress.total);
+          progress.etaSec = settled && progress.filesPerSec > 0 ? (progress.total - progress.done) / progress.filesPerSec : null;
           control.report({ ...progress });
         });
         inFlight.add(task);
