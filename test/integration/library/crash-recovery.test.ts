@@ -89,16 +89,21 @@ describe('killing the indexer at random moments', () => {
     const rand = random(seed);
     const kills: string[] = [];
     let before = 0;
-    for (let k = 0; k < 4; k++) {
+    const KILLS = 4;
+    /** Waits until `ms` have passed or `count` files are finished, whichever comes first. */
+    const until = async (ms: number, count: number) => {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline && finishedCount() < count) await new Promise((r) => setTimeout(r, 30));
+    };
+    for (let k = 0; k < KILLS; k++) {
       const run = startIndexer();
-      const deadline = Date.now() + 60_000;
       if (k === 0) {
         // Anywhere from start-up through the scan into the first files.
-        await new Promise((r) => setTimeout(r, 500 + rand() * 2500));
+        await until(500 + rand() * 2500, Math.floor(total / 4));
       } else {
-        // Once this run has committed something, at a random instant after that.
-        while (finishedCount() <= before + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        await new Promise((r) => setTimeout(r, rand() * 1000));
+        // After a random share of what is left, so every kill lands mid-run however fast indexing is.
+        const share = (total - before) / (KILLS + 1 - k);
+        await until(60_000, before + 1 + Math.floor(rand() * share));
       }
       run.child.kill('SIGKILL');
       await run.exited;
