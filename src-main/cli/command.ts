@@ -55,3 +55,16 @@ export function positiveNumber(value: string | undefined, flag: string): number 
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number, not "${value}"`);
   return n;
 }
+
+/**
+ * Ctrl-C (or a polite kill) cancels the running work instead of killing the process, so what
+ * is finished stays recorded. Returns the function that removes the handlers again.
+ */
+export function cancelOnInterrupt(cancel: () => void): () => void {
+  process.once('SIGINT', cancel);
+  process.once('SIGTERM', cancel);
+  return () => {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
+  };
+}

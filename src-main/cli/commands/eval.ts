@@ -9,7 +9,7 @@ import { recordEvaluation } from '../../engine/evaluation/run-record.ts';
 import { formatReportTable } from '../../engine/evaluation/run.ts';
 import { resolveSystems } from '../../engine/evaluation/system-choices.ts';
 import { LibraryStore } from '../../engine/library/store.ts';
-import { LIBRARY_OPTIONS, UsageError, libraryLocation, parse, type CliCommand } from '../command.ts';
+import { LIBRARY_OPTIONS, UsageError, cancelOnInterrupt, libraryLocation, parse, type CliCommand } from '../command.ts';
 import { formatDuration, ProgressBar } from '../progress-bar.ts';
 
 const DEFAULT_SYSTEMS = ['random', '2dft', 'zero-shot'];
@@ -68,9 +68,7 @@ export const command: CliCommand = {
             `${p.label}: ${p.done}/${p.total} sounds, ${p.ratePerSec.toFixed(1)}/s${p.etaSec === null ? '' : ` ETA ${formatDuration(p.etaSec)}`}`),
         },
       );
-      const stop = () => handle.cancel();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const release = cancelOnInterrupt(() => handle.cancel());
       let outcome: EvaluationOutcome;
       try {
         outcome = await handle.result;
@@ -80,8 +78,7 @@ export const command: CliCommand = {
         io.stderr.write('onomato eval: cancelled; nothing was recorded\n');
         return 130;
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        release();
         bar.done();
       }
 

@@ -1,7 +1,7 @@
 import { prepareLibraryModel } from '../../engine/library/library-model.ts';
 import { startIndexing, type IndexSummary } from '../../engine/library/indexer.ts';
 import { LibraryStore } from '../../engine/library/store.ts';
-import { LIBRARY_OPTIONS, UsageError, libraryLocation, parse, positiveInteger, positiveNumber, type CliCommand } from '../command.ts';
+import { LIBRARY_OPTIONS, UsageError, cancelOnInterrupt, libraryLocation, parse, positiveInteger, positiveNumber, type CliCommand } from '../command.ts';
 import { ProgressBar } from '../progress-bar.ts';
 
 export const command: CliCommand = {
@@ -34,15 +34,12 @@ export const command: CliCommand = {
       });
       const bar = new ProgressBar(io.stderr);
       job.on('progress', (p) => bar.update(p));
-      const stop = () => job.cancel();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const release = cancelOnInterrupt(() => job.cancel());
       let summary: IndexSummary;
       try {
         summary = await job.result;
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        release();
         if (job.progress) bar.update(job.progress, true);
         bar.done();
       }

@@ -1,5 +1,5 @@
 import { buildProxyDataset } from '../../engine/evaluation/proxy.ts';
-import { UsageError, parse, positiveInteger, type CliCommand } from '../command.ts';
+import { UsageError, cancelOnInterrupt, parse, positiveInteger, type CliCommand } from '../command.ts';
 import { ProgressBar } from '../progress-bar.ts';
 
 export const command: CliCommand = {
@@ -26,9 +26,7 @@ export const command: CliCommand = {
     const seed = values.seed === undefined ? 1 : Number(values.seed);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed needs a whole number, not "${values.seed}"`);
     const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const release = cancelOnInterrupt(() => controller.abort());
     const bar = new ProgressBar(io.stderr);
     const started = Date.now();
     try {
@@ -53,8 +51,7 @@ export const command: CliCommand = {
       return 0;
     } finally {
       bar.done();
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      release();
     }
   },
 };

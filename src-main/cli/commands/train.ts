@@ -15,7 +15,7 @@ import { startTrainingRun, readRunCheckpoint } from '../../engine/training/run-j
 import type { RunInput, RunResult } from '../../engine/training/run.ts';
 import type { PairFeatures } from '../../engine/training/trainer.ts';
 import { defaultModelVersion, loadModelVersion, saveModelVersion } from '../../engine/training/versions.ts';
-import { LIBRARY_OPTIONS, UsageError, libraryLocation, parse, positiveInteger, positiveNumber, type CliCommand, type CliIo } from '../command.ts';
+import { LIBRARY_OPTIONS, UsageError, cancelOnInterrupt, libraryLocation, parse, positiveInteger, positiveNumber, type CliCommand, type CliIo } from '../command.ts';
 
 export const command: CliCommand = {
   summary: 'train imitation/reference heads on pairs and report held-out MRR before and after',
@@ -127,13 +127,12 @@ export const command: CliCommand = {
           log(`${phase} epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}${p.validationMrr !== undefined ? ` held-out MRR ${p.validationMrr.toFixed(4)}` : ''}`);
         },
       });
-      const stop = () => job.cancel();
-      process.once('SIGINT', stop);
+      const release = cancelOnInterrupt(() => job.cancel());
       let result: RunResult;
       try {
         result = await job.result;
       } finally {
-        process.off('SIGINT', stop);
+        release();
       }
       if (values.out) await writeFile(resolve(values.out), encodeModelVersion(result.version));
       if (store && (values.save || values.pairs)) saveModelVersion(store, result.version);
