@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../src-main/engine/audio/decode.ts';
+import { compareAt } from '../support/audio-signals.ts';
 import { fakeMicPlaying, type FakeImitation } from '../support/fake-mic.ts';
 import { copySfxSubset } from '../support/library-copy.ts';
 import { pageProblems, watchPageProblems, watchPushedEvents, type PageProblems, type PushedEvents } from '../support/page-watch.ts';
@@ -101,21 +102,6 @@ function loudestFrameDb(x: Float32Array, frame: number, from: number, to: number
 const rows = () => page.getByTestId('result-row');
 const settled = () => page.waitForTimeout(300); // CSS transitions (progress bars) end before a screenshot
 
-/** Normalised correlation of `a` against `b` from `lag`, and the largest sample difference. */
-function compareAt(a: Float32Array, b: Float32Array, lag: number): { r: number; worst: number } {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    const y = b[i + lag] ?? 0;
-    ab += a[i] * y;
-    aa += a[i] * a[i];
-    bb += y * y;
-    worst = Math.max(worst, Math.abs(a[i] - y));
-  }
-  return { r: ab / Math.sqrt(aa * bb || 1), worst };
-}
 
 describe('the main screen with a real library and a fake microphone', () => {
   it('scans a folder added in the Library panel, with live progress and the file that failed', async () => {

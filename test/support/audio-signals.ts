@@ -80,6 +80,25 @@ export function bestCorrelation(a: Float32Array, b: Float32Array, maxLag: number
   return best;
 }
 
+/**
+ * `a` laid over `b` from sample `lag` (b past its end counts as silence): the normalised
+ * correlation and the largest sample difference. For finding a take inside what was fed to it.
+ */
+export function compareAt(a: Float32Array, b: Float32Array, lag: number): { r: number; worst: number } {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const y = b[i + lag] ?? 0;
+    ab += a[i] * y;
+    aa += a[i] * a[i];
+    bb += y * y;
+    worst = Math.max(worst, Math.abs(a[i] - y));
+  }
+  return { r: ab / Math.sqrt(aa * bb || 1), worst };
+}
+
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'onomato-audio-'));
   try {

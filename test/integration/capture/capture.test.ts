@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../../src-main/engine/audio/decode.ts';
+import { compareAt } from '../../support/audio-signals.ts';
 import { fakeMicHome, writeRawS16 } from '../../support/fake-mic.ts';
 import type { ChildJob, ChildReport } from './capture-child.ts';
 
@@ -55,25 +56,12 @@ function readResults(job: ChildJob): { report: ChildReport; recorded: Float32Arr
   return { report, recorded: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)) };
 }
 
-/** Normalised correlation of `a` with `b` starting at `lag`. */
-function correlation(a: Float32Array, b: Float32Array, lag: number): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const y = b[i + lag] ?? 0;
-    ab += a[i] * y;
-    aa += a[i] * a[i];
-    bb += y * y;
-  }
-  return ab / Math.sqrt(aa * bb || 1);
-}
 
 /** Where in `source` the take sits best, searched within `radius` samples of `expected`. */
 function align(take: Float32Array, source: Float32Array, expected: number, radius: number): { lag: number; r: number } {
   let best = { lag: -1, r: -Infinity };
   for (let lag = Math.max(0, expected - radius); lag <= expected + radius; lag++) {
-    const r = correlation(take, source, lag);
+    const { r } = compareAt(take, source, lag);
     if (r > best.r) best = { lag, r };
   }
   return best;
