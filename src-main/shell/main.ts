@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, nativeImage, protocol, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, nativeImage, net, protocol, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dataDirFromArgv, defaultDataDir } from '../engine/paths.ts';
@@ -46,7 +46,6 @@ async function start(): Promise<void> {
     const url = new URL(request.url);
     const file = await mediaEngine.resolveMedia(url.hostname, decodeURIComponent(url.pathname.slice(1)));
     if (!file) return new Response('Not a file of this library', { status: 404 });
-    const { net } = await import('electron');
     return net.fetch(pathToFileURL(file.path).href, { headers: request.headers });
   });
 
