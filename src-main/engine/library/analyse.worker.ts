@@ -17,12 +17,7 @@ const send = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(
 try {
   const model = await EmbeddingModel.open(onnxPath, { threads: 1, providers, log: () => undefined });
   send({ type: 'ready', provider: model.provider, dimension: model.dimension });
-  port.on('message', async (m: WorkerRequest) => {
-    if (m.type === 'close') {
-      await model.close();
-      port.close();
-      return;
-    }
+  const analyse = async (m: Extract<WorkerRequest, { type: 'analyse' }>) => {
     try {
       const a = await analyseSound(m.path, model, settings, undefined, version);
       const transfer = [a.peaks.buffer as ArrayBuffer, ...a.windows.map((w) => w.vector.buffer as ArrayBuffer), ...(a.features?.windows ?? []).map((w) => w.vector.buffer as ArrayBuffer)];
@@ -30,6 +25,17 @@ try {
     } catch (err) {
       send({ type: 'failed', soundId: m.soundId, error: EngineError.from(err, m.path).toJSON() });
     }
+  };
+  // Work is chained so that 'close' releases the session only after the file in hand is done:
+  // releasing it (or terminating the thread) during an inference aborts the whole process.
+  let working = Promise.resolve();
+  port.on('message', (m: WorkerRequest) => {
+    if (m.type === 'close') {
+      working = working.then(async () => {
+        await model.close();
+        port.close();
+      });
+    } else working = working.then(() => analyse(m));
   });
 } catch (err) {
   send({ type: 'fatal', error: EngineError.from(err, onnxPath).toJSON() });

@@ -5,6 +5,9 @@ import { startWorker } from '../workers.ts';
 import type { Analysis, AnalysisSettings } from './analyse.ts';
 import type { WorkerReply, WorkerRequest } from './analyse-protocol.ts';
 
+/** How long a closing worker may take to finish the file in hand before it is terminated. */
+const CLOSE_GRACE_MS = 10_000;
+
 export type AnalysisOutcome = { ok: true; analysis: Analysis } | { ok: false; error: SerializedError };
 
 interface Slot {
@@ -108,11 +111,22 @@ export class AnalysisPool {
     });
   }
 
-  /** Stops every worker at once; files in flight are abandoned (they stay pending in the library). */
+  /**
+   * Stops every worker after the file it has in hand (results that arrive now are abandoned and
+   * those files stay pending). A worker is terminated only if it does not finish in time:
+   * terminating a thread during an inference can abort the whole process.
+   */
   async close(): Promise<void> {
     this.closed = true;
     this.waiting.length = 0;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map((s) => new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void s.worker.terminate(), CLOSE_GRACE_MS);
+      s.worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      s.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+    })));
     this.slots.length = 0;
     this.idle.length = 0;
   }
