@@ -10,6 +10,7 @@ export type EngineErrorKind =
   | 'unsupported-format'
   | 'not-audio'
   | 'too-large'
+  | 'timed-out'
   | 'not-found'
   | 'permission'
   | 'disk-full'

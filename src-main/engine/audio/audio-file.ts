@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { EngineError, type EngineErrorKind } from '../errors.ts';
 
@@ -13,20 +14,8 @@ export class AudioFile {
   ) {}
 
   static async open(path: string): Promise<AudioFile> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (err) {
-      throw EngineError.from(err, path);
-    }
-    try {
-      const stat = await handle.stat();
-      if (stat.isDirectory()) throw new EngineError('not-audio', 'this is a folder, not a sound file', { file: path });
-      return new AudioFile(path, handle, stat.size);
-    } catch (err) {
-      await handle.close();
-      throw EngineError.from(err, path);
-    }
+    const { handle, size } = await openRegularFile(path);
+    return new AudioFile(path, handle, size);
   }
 
   /** Up to `length` bytes at `offset`; shorter only at the end of the file. */
@@ -48,6 +37,30 @@ export class AudioFile {
 
   fail(kind: EngineErrorKind, sentence: string, cause?: unknown): EngineError {
     return new EngineError(kind, sentence, { file: this.path, cause });
+  }
+}
+
+/**
+ * Opens a file for reading only if it is a regular file. The open itself must not block: a FIFO
+ * (or a device) swapped in after a scan listed the path would wait for a writer forever and hold a
+ * thread of libuv's pool, so it opens non-blocking, and what fstat then shows is not a plain file is
+ * refused. Reads of a regular file are unaffected by O_NONBLOCK. Windows has no FIFOs to fear here.
+ */
+export async function openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw EngineError.from(err, path);
+  }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw new EngineError('not-audio', 'this is a folder, not a sound file', { file: path });
+    if (!stat.isFile()) throw new EngineError('not-audio', 'this is not a regular file (a pipe, device or socket), so it is not read', { file: path });
+    return { handle, size: stat.size };
+  } catch (err) {
+    await handle.close();
+    throw EngineError.from(err, path);
   }
 }
 
