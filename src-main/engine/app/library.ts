@@ -55,7 +55,8 @@ export class Library {
       this.modelProblem = `The model could not be built: ${EngineError.from(err).message}`;
     });
     // Sounds added, changed, moved or deleted on disk while the app runs are picked up by themselves.
-    this.watcher = new FolderWatcher(store.roots().map((r) => r.path), (roots) => void this.onDiskChange(roots));
+    // What Onomato writes itself (the database, takes, renders) must never set off a rescan.
+    this.watcher = new FolderWatcher(store.roots().map((r) => r.path), (roots) => void this.onDiskChange(roots), { ignore: [paths.root] });
   }
 
   private async onDiskChange(roots: string[]): Promise<void> {

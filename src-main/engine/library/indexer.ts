@@ -107,12 +107,14 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
   const progress: IndexProgress = { phase: 'scanning', done: 0, total: 0, filesPerSec: 0, etaSec: null, current: null, lastSoundId: null, indexed: 0, failed: 0 };
   control.report({ ...progress });
   const onDisk: RootOnDisk[] = [];
+  // A library folder around the data folder (the home folder, say) must not index takes and renders.
+  const ownFolders = store.dataFolder ? [store.dataFolder] : [];
   for (const r of roots) {
     await control.checkpoint();
     progress.current = r.path;
     control.report({ ...progress });
     try {
-      onDisk.push({ rootId: r.id, path: r.path, scan: await scanFolder(r.path, AUDIO_EXTENSION_SET, control.signal) });
+      onDisk.push({ rootId: r.id, path: r.path, scan: await scanFolder(r.path, AUDIO_EXTENSION_SET, control.signal, ownFolders) });
     } catch (err) {
       const e = EngineError.from(err, r.path);
       if (e.kind === 'cancelled') throw e;

@@ -32,9 +32,11 @@ export function hasAudioExtension(name: string, extensions: ReadonlySet<string>)
 /**
  * Walks a folder recursively and lists the audio files in it with their size and modification
  * time (what the incremental index compares). Symbolic links to folders are not followed, so a
- * link loop cannot trap the scan; links to files are listed under the link's path.
+ * link loop cannot trap the scan; links to files are listed under the link's path. Folders in
+ * `skip` (Onomato's own data folder, whose takes and renders must never become library sounds)
+ * are passed over wherever they lie.
  */
-export async function scanFolder(root: string, extensions: ReadonlySet<string>, signal?: AbortSignal): Promise<FolderScan> {
+export async function scanFolder(root: string, extensions: ReadonlySet<string>, signal?: AbortSignal, skip: readonly string[] = []): Promise<FolderScan> {
   try {
     const s = await stat(root);
     if (!s.isDirectory()) throw new EngineError('invalid-argument', 'this is not a folder', { file: root });
@@ -60,7 +62,8 @@ export async function scanFolder(root: string, extensions: ReadonlySet<string>, 
         continue;
       }
       if (entry.isDirectory()) {
-        stack.push(path);
+        if (skip.includes(path)) out.skipped++;
+        else stack.push(path);
         continue;
       }
       if (!(entry.isFile() || entry.isSymbolicLink()) || !hasAudioExtension(entry.name, extensions)) {

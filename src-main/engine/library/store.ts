@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { EngineError, type SerializedError } from '../errors.ts';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
@@ -36,6 +36,14 @@ export class LibraryStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * The folder the database lives in: Onomato's data folder (takes, exports, models, the WAL).
+   * Scans skip it and the watcher ignores it, so what Onomato writes never becomes a sound.
+   */
+  get dataFolder(): string | null {
+    return this.path === ':memory:' ? null : dirname(resolve(this.path));
   }
 
   get schemaVersion(): number {

@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { EventEmitter } from 'node:events';
+import { join, sep } from 'node:path';
 import { EngineError } from '../errors.ts';
 import { startIndexing, type IndexJob, type IndexModel, type IndexOptions, type IndexSummary } from './indexer.ts';
 import { isIgnoredName } from './scanner.ts';
@@ -12,6 +13,11 @@ export interface FolderWatchOptions {
   maxWaitMs?: number;
   /** Rescan interval for folders that cannot be watched (network shares, removed folders). */
   pollMs?: number;
+  /**
+   * Folders whose changes are Onomato's own (its data folder: the database and its log, takes,
+   * renders). A library folder around them would otherwise rescan itself for ever.
+   */
+  ignore?: readonly string[];
 }
 
 /**
@@ -31,11 +37,13 @@ export class FolderWatcher {
   private readonly debounceMs: number;
   private readonly maxWaitMs: number;
   private readonly pollMs: number;
+  private readonly ignore: readonly string[];
 
   constructor(roots: readonly string[], private readonly onChange: (roots: string[]) => void, options: FolderWatchOptions = {}) {
     this.debounceMs = options.debounceMs ?? 2000;
     this.maxWaitMs = options.maxWaitMs ?? 30_000;
     this.pollMs = options.pollMs ?? 10 * 60_000;
+    this.ignore = options.ignore ?? [];
     for (const r of roots) this.add(r);
   }
 
@@ -53,6 +61,7 @@ export class FolderWatcher {
       const w = watch(root, { recursive: true, persistent: false }, (_event, name) => {
         const rel = name?.toString();
         if (rel && rel.split(/[\\/]/).some(isIgnoredName)) return;
+        if (rel && this.isOwn(join(root, rel))) return;
         this.markDirty(root);
       });
       w.on('error', () => {
@@ -64,6 +73,10 @@ export class FolderWatcher {
     } catch {
       this.poll(root);
     }
+  }
+
+  private isOwn(path: string): boolean {
+    return this.ignore.some((d) => path === d || path.startsWith(`${d}${sep}`));
   }
 
   remove(root: string): void {
@@ -123,7 +136,7 @@ export class LibraryWatch extends EventEmitter<LibraryWatchEvents> {
     options: FolderWatchOptions & Pick<IndexOptions, 'workers' | 'analysis'> = {},
   ) {
     super();
-    this.watcher = new FolderWatcher(store.roots().map((r) => r.path), (roots) => this.rescan(roots, options), options);
+    this.watcher = new FolderWatcher(store.roots().map((r) => r.path), (roots) => this.rescan(roots, options), { ...options, ignore: store.dataFolder ? [store.dataFolder] : [] });
   }
 
   get job(): IndexJob | undefined {
