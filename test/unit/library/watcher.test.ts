@@ -89,4 +89,19 @@ describe('scanFolder', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('names an invalid UTF-8 file name as such, not as a file that does not exist (issue 14, defect 10)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onomato-scan-'));
+    try {
+      writeFileSync(Buffer.concat([Buffer.from(`${dir}/door-`), Buffer.from([0xff, 0xfe]), Buffer.from('.wav')]), 'x');
+      writeFileSync(join(dir, 'gust.wav'), 'x');
+      const scan = await scanFolder(dir, AUDIO_EXTENSION_SET);
+      expect(scan.files.map((f) => f.path)).toEqual([join(dir, 'gust.wav')]);
+      expect(scan.unreadable).toHaveLength(1);
+      expect(scan.unreadable[0].reason).toMatch(/door-\uFFFD+\.wav: its name is not valid UTF-8 text .*; rename it$/);
+      expect(scan.unreadable[0].reason).not.toMatch(/does not exist/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
