@@ -1,13 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { loadMono32k } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
-import type { Dataset } from '../evaluation/dataset-types.ts';
-import { similarityShape, type RetrievalSystem } from '../evaluation/systems.ts';
+import type { Dataset } from './dataset-types.ts';
+import { similarityShape, type RetrievalSystem } from './systems.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
-import { featureExtractor } from './features.ts';
-import { applyHeadBatch, searchDimension, type ModelVersion, type Tower } from './heads.ts';
-import { matmulABt } from './matrix.ts';
-import { soundWindowFeatures, takeFeatures } from './window-features.ts';
+import { featureExtractor } from '../model-version/features.ts';
+import { applyHeadBatch, searchDimension, type ModelVersion, type Tower } from '../model-version/heads.ts';
+import { matmulABt } from '../model-version/matrix.ts';
+import { soundWindowFeatures, takeFeatures } from '../model-version/window-features.ts';
 
 /**
  * A model version as an evaluation system: queries through the imitation head (first 10 s),
