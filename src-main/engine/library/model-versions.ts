@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { EngineError } from '../errors.ts';
 import { featureExtractor } from '../model-version/features.ts';
 import { applyHeadBatch, searchDimension, type ModelVersion, type VersionStatus } from '../model-version/heads.ts';
@@ -69,12 +70,8 @@ export function activateModelVersion(store: LibraryStore, id: string, opts: { fo
 }
 
 export async function exportModelVersion(store: LibraryStore, id: string, file: string): Promise<void> {
-  const v = loadModelVersion(store, id);
-  try {
-    await writeFile(file, encodeModelVersion(v));
-  } catch (e) {
-    throw EngineError.from(e, file);
-  }
+  // Atomic, so a full disk or a crash never leaves half a version file that a later import would refuse.
+  await writeFileAtomic(file, encodeModelVersion(loadModelVersion(store, id)));
 }
 
 /** Reads a version file into the store; an id already taken by different weights is refused. */
