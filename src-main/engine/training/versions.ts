@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appRoot } from '../app-root.ts';
 import { EngineError } from '../errors.ts';
+import { readRegularFile } from '../regular-file.ts';
 import type { LibraryStore } from '../library/store.ts';
 import { BACKBONE_ONLY, featureExtractor, type FeatureRecipe } from './features.ts';
 import { applyHeadBatch, baseModelVersion, searchDimension, type ModelVersion, type VersionStatus } from './heads.ts';
@@ -93,14 +94,16 @@ export async function exportModelVersion(store: LibraryStore, id: string, file: 
   }
 }
 
+/**
+ * The largest model version file that is read: the shipped one is 1.5 MB, and a full-rank pair
+ * of heads over the widest recipe stays far below this. A path given by the user may be a
+ * device or a pipe that never ends, so the bound is what keeps the process's memory.
+ */
+export const MODEL_FILE_MAX_BYTES = 64 << 20;
+
 /** Reads a version file into the store; an id already taken by different weights is refused. */
 export async function importModelVersion(store: LibraryStore, file: string): Promise<ModelVersion> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw EngineError.from(e, file);
-  }
+  const bytes = await readRegularFile(file, MODEL_FILE_MAX_BYTES, 'model version file');
   const v = decodeModelVersion(bytes, file);
   const existing = store.modelWeights(v.id);
   if (existing && Buffer.compare(Buffer.from(existing), Buffer.from(encodeModelVersion(v))) !== 0) {
