@@ -3,9 +3,9 @@ import { decodeAudio, downmix, MODEL_SAMPLE_RATE, resample, waveformPeaks } from
 import { EngineError } from '../errors.ts';
 import { topTagsOfWindows } from '../model/audioset-tags.ts';
 import { embedWindows } from '../model/embed-windows.ts';
-import { featureExtractor } from '../training/features.ts';
-import { applyHead, type ModelVersion, type Tower } from '../training/heads.ts';
-import { featureKey } from '../training/versions.ts';
+import { featureExtractor } from '../model-version/features.ts';
+import { applyHead, type ModelVersion, type Tower } from '../model-version/heads.ts';
+import { featureKey } from '../model-version/versions.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
 import { allFinite } from '../search/sound-index.ts';
 import { contentHash } from './content-hash.ts';

@@ -8,7 +8,7 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { startIndexing } from '../../../src-main/engine/library/indexer.ts';
 import { prepareLibraryModel, type LibraryModel } from '../../../src-main/engine/library/library-model.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
-import { exportModelVersion } from '../../../src-main/engine/training/versions.ts';
+import { exportModelVersion } from '../../../src-main/engine/library/model-versions.ts';
 import { sine } from '../../support/audio-signals.ts';
 import { smallDisk, type SmallDisk } from '../../support/full-disk.ts';
 
