@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { loadDataset } from '../../../src-main/engine/evaluation/datasets.ts';
-import { defaultHeadsFile, MODEL_FILE_MAX_BYTES } from '../../../src-main/engine/training/versions.ts';
+import { MODEL_FILE_MAX_BYTES } from '../../../src-main/engine/library/model-versions.ts';
+import { defaultHeadsFile } from '../../../src-main/engine/model-version/versions.ts';
 
 let dir: string;
 let engine: Engine;
