@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { EngineError } from '../errors.ts';
 import { catalogueEntry, DEFAULT_MODEL_ID, type CatalogueEntry } from './catalogue.ts';
 import { readCheckpoint, towersOf } from './checkpoint.ts';
-import { download } from './download.ts';
+import { download, sha256OfFile } from './download.ts';
 import { buildOnnx, describeMobileNet, ONNX_BUILDER_VERSION } from './mobilenet.ts';
 import { appRoot } from '../app-root.ts';
 
@@ -85,7 +84,7 @@ async function explicitCheckpoint(file: string, id: string | undefined): Promise
     throw EngineError.from(cause, path);
   }
   const derived = basename(path).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'checkpoint';
-  return { id: id ?? derived, path, sha256: await sha256File(path) };
+  return { id: id ?? derived, path, sha256: await sha256OfFile(path) };
 }
 
 async function catalogueCheckpoint(modelsDir: string, opts: EnsureOptions): Promise<{ id: string; path: string; sha256: string }> {
@@ -115,18 +114,8 @@ async function catalogueCheckpoint(modelsDir: string, opts: EnsureOptions): Prom
 /** The file's sha256 when it is the catalogue's file (by digest, or by size where no digest is published). */
 async function checked(path: string, entry: CatalogueEntry): Promise<string | undefined> {
   if (entry.bytes !== undefined && (await stat(path)).size !== entry.bytes) return undefined;
-  const sha256 = await sha256File(path);
+  const sha256 = await sha256OfFile(path);
   return !entry.sha256 || entry.sha256 === sha256 ? sha256 : undefined;
-}
-
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', (e) => reject(EngineError.from(e, path)))
-      .on('end', () => resolvePromise(hash.digest('hex')));
-  });
 }
 
 async function readRecord(path: string): Promise<BuildRecord | undefined> {
