@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 
 /**
@@ -101,4 +103,17 @@ function concat(parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/** Every file under `dir`, deflated, named `<prefix><relative path>` with `/` separators. */
+export function zipFolder(dir: string, prefix = '', opts: { zip64?: boolean } = {}): Uint8Array {
+  const files: ZipInput[] = [];
+  const walk = (at: string, rel: string) => {
+    for (const e of readdirSync(at, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory()) walk(join(at, e.name), `${rel}${e.name}/`);
+      else files.push({ name: `${prefix}${rel}${e.name}`, data: readFileSync(join(at, e.name)), deflate: true });
+    }
+  };
+  walk(dir, '');
+  return writeZip(files, opts);
 }
