@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
 import { EngineError } from '../errors.ts';
-import { catalogueEntry, DEFAULT_MODEL_ID, type CatalogueEntry } from './catalogue.ts';
+import { addedBackbone, readAddedBackbones, recordAddedBackbone, type AddedBackbone } from './backbone-registry.ts';
+import { CATALOGUE, catalogueEntry, DEFAULT_MODEL_ID, withOverride, type CatalogueEntry } from './catalogue.ts';
 import { readCheckpoint, towersOf } from './checkpoint.ts';
 import { download, sha256OfFile } from './download.ts';
 import { buildOnnx, describeMobileNet, ONNX_BUILDER_VERSION } from './mobilenet.ts';
@@ -49,7 +50,8 @@ interface BuildRecord {
 
 export async function ensureModel(modelsDir: string, opts: EnsureOptions = {}): Promise<BuiltModel> {
   await mkdir(modelsDir, { recursive: true });
-  const found = opts.checkpoint ? await explicitCheckpoint(opts.checkpoint, opts.id) : await catalogueCheckpoint(modelsDir, opts);
+  const added = !opts.checkpoint && opts.id && !CATALOGUE.some((e) => e.id === opts.id) ? await addedBackbone(modelsDir, opts.id) : undefined;
+  const found = opts.checkpoint || added ? await explicitCheckpoint(opts.checkpoint ?? added!.checkpoint, opts.id) : await catalogueCheckpoint(modelsDir, opts);
   const { id, path: checkpointPath, sha256 } = found;
   const stem = join(modelsDir, `${id}-${sha256.slice(0, 8)}`);
   const towers = (two: boolean) => ({ imitation: two ? `${stem}-imitation.onnx` : `${stem}.onnx`, reference: `${stem}.onnx` });
@@ -76,6 +78,11 @@ export async function ensureModel(modelsDir: string, opts: EnsureOptions = {}): 
   return { id, onnxPath: paths.reference, towers: paths, checkpointPath, checkpointSha256: sha256, embeddingSize };
 }
 
+/** `QVIM baseline.ckpt` -> `QVIM_baseline`: a backbone's default name. */
+function idFromFileName(path: string): string {
+  return basename(path).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'checkpoint';
+}
+
 async function explicitCheckpoint(file: string, id: string | undefined): Promise<{ id: string; path: string; sha256: string }> {
   const path = resolve(file);
   try {
@@ -83,8 +90,7 @@ async function explicitCheckpoint(file: string, id: string | undefined): Promise
   } catch (cause) {
     throw EngineError.from(cause, path);
   }
-  const derived = basename(path).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'checkpoint';
-  return { id: id ?? derived, path, sha256: await sha256OfFile(path) };
+  return { id: id ?? idFromFileName(path), path, sha256: await sha256OfFile(path) };
 }
 
 async function catalogueCheckpoint(modelsDir: string, opts: EnsureOptions): Promise<{ id: string; path: string; sha256: string }> {
@@ -126,13 +132,104 @@ async function readRecord(path: string): Promise<BuildRecord | undefined> {
   }
 }
 
-async function atomicWrite(path: string, bytes: Uint8Array): Promise<void> {
+function atomicWrite(path: string, bytes: Uint8Array): Promise<void> {
+  return atomically(path, (tmp) => writeFile(tmp, bytes));
+}
+
+/** Writes through a temporary file beside `path` and renames it into place, so a crash never leaves half a file. */
+async function atomically(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(tmp, bytes);
+    await write(tmp);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
     throw EngineError.from(e, path);
   }
+}
+
+export interface AddBackboneOptions {
+  /** The name the backbone goes by (default: the file's name). */
+  id?: string;
+}
+
+/**
+ * Makes a checkpoint file one of the library's backbones: an EfficientAT state dict of any width, or a
+ * QVIM-style two-tower Lightning checkpoint. Everything is checked (it reads, it is a MobileNet Onomato
+ * can build, its ONNX builds) before anything is recorded, and the checkpoint is copied into the models
+ * folder. Nothing else changes: the library keeps its current model until the user switches to this one.
+ */
+export async function addBackbone(modelsDir: string, file: string, opts: AddBackboneOptions = {}): Promise<BuiltModel & { added: AddedBackbone }> {
+  const path = resolve(file);
+  const id = opts.id ?? idFromFileName(path);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id)) {
+    throw new EngineError('invalid-argument', `"${id}" cannot name a backbone: use up to 64 letters, digits, "_", "." or "-"`);
+  }
+  if (CATALOGUE.some((e) => e.id === id)) {
+    throw new EngineError('invalid-argument', `"${id}" is the name of a catalogue backbone; give the file another name with --id`);
+  }
+  let bytes: number;
+  try {
+    bytes = (await stat(path)).size;
+  } catch (cause) {
+    throw EngineError.from(cause, path);
+  }
+  const sha256 = await sha256OfFile(path);
+  const previous = await addedBackbone(modelsDir, id);
+  if (previous && previous.sha256 !== sha256) {
+    throw new EngineError('invalid-argument', `a different checkpoint was already added as "${id}"; give this one another name with --id`, { file: path });
+  }
+  // Read and describe both towers before copying anything: an unknown architecture stops here.
+  let twoTowers: boolean;
+  let embeddingSize: number;
+  try {
+    const split = towersOf(await readCheckpoint(path));
+    twoTowers = split.imitation !== split.reference;
+    embeddingSize = describeMobileNet(split.reference).embeddingSize;
+    if (twoTowers && describeMobileNet(split.imitation).embeddingSize !== embeddingSize) {
+      throw new EngineError('model', 'its imitation and reference towers give embeddings of different sizes');
+    }
+  } catch (cause) {
+    const why = cause instanceof EngineError ? cause.message.replace(`${path}: `, '') : String(cause);
+    throw new EngineError('model', `this file cannot be used as a backbone (${why}); the current model is unchanged`, { file: path, cause });
+  }
+  await mkdir(join(modelsDir, 'checkpoints'), { recursive: true });
+  const copy = join(modelsDir, 'checkpoints', `${id}-${sha256.slice(0, 8)}${extname(path) || '.ckpt'}`);
+  if (!existsSync(copy)) await atomically(copy, (tmp) => copyFile(path, tmp));
+  const built = await ensureModel(modelsDir, { checkpoint: copy, id });
+  const added: AddedBackbone = { id, checkpoint: copy, origin: path, sha256, bytes, embeddingSize, twoTowers, addedAt: new Date().toISOString() };
+  await recordAddedBackbone(modelsDir, added);
+  return { ...built, added };
+}
+
+export interface BackboneChoice {
+  id: string;
+  name: string;
+  origin: 'catalogue' | 'file';
+  embeddingSize: number;
+  twoTowers: boolean;
+  bytes?: number;
+  licence: string;
+  source: string;
+  unverified?: string;
+  /** Whether its checkpoint is on this machine already (otherwise choosing it downloads it). */
+  present: boolean;
+}
+
+/** Every backbone the library can use: the catalogue's (present or downloadable) and those added from files. */
+export async function listBackbones(modelsDir: string, checkpointDirs: string[] = []): Promise<BackboneChoice[]> {
+  const dirs = [process.env.ONOMATO_PRETRAINED_DIR, ...checkpointDirs, join(appRoot, '..', 'shared', 'pretrained'), modelsDir]
+    .filter((d): d is string => Boolean(d));
+  const out: BackboneChoice[] = CATALOGUE.map((e) => withOverride(e)).map((e) => ({
+    id: e.id, name: e.name, origin: 'catalogue' as const, embeddingSize: e.embeddingSize, twoTowers: e.twoTowers,
+    bytes: e.bytes, licence: e.licence, source: e.source, unverified: e.unverified,
+    present: dirs.some((d) => existsSync(join(d, e.file))),
+  }));
+  for (const b of await readAddedBackbones(modelsDir)) {
+    out.push({
+      id: b.id, name: `${b.id} (from ${basename(b.origin)})`, origin: 'file', embeddingSize: b.embeddingSize, twoTowers: b.twoTowers,
+      bytes: b.bytes, licence: 'as given with the file (added by you)', source: b.origin, present: existsSync(b.checkpoint),
+    });
+  }
+  return out;
 }
