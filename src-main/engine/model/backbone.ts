@@ -29,6 +29,7 @@ export interface EnsureOptions {
   /** Whether a missing catalogue checkpoint may be downloaded (default true). */
   download?: boolean;
   onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
 }
 
 export interface BuiltModel {
@@ -64,8 +65,7 @@ export async function ensureModel(modelsDir: string, opts: EnsureOptions = {}): 
     }
   }
 
-  const state = await readCheckpoint(checkpointPath);
-  const split = towersOf(state);
+  const split = await readTowers(found);
   const twoTowers = split.imitation !== split.reference;
   const paths = towers(twoTowers);
   const metadata = { checkpoint: basename(checkpointPath), checkpoint_sha256: sha256 };
@@ -76,6 +76,31 @@ export async function ensureModel(modelsDir: string, opts: EnsureOptions = {}): 
   const built: BuildRecord = { builder: ONNX_BUILDER_VERSION, embeddingSize, twoTowers, checkpoint: checkpointPath };
   await atomicWrite(`${stem}.json`, new TextEncoder().encode(JSON.stringify(built, null, 1)));
   return { id, onnxPath: paths.reference, towers: paths, checkpointPath, checkpointSha256: sha256, embeddingSize };
+}
+
+/**
+ * Reads the towers, and for a catalogue file checks that it is built as the published one is (the
+ * only check left where no digest is published). A downloaded file that is not is deleted.
+ */
+async function readTowers(found: FoundCheckpoint): Promise<ReturnType<typeof towersOf>> {
+  try {
+    const split = towersOf(await readCheckpoint(found.path));
+    const { entry } = found;
+    if (entry) {
+      const two = split.imitation !== split.reference;
+      const size = describeMobileNet(split.reference).embeddingSize;
+      if (two !== entry.twoTowers || size !== entry.embeddingSize) {
+        const shape = (t: boolean, d: number) => `${t ? 'two towers' : 'one network'} of ${d}-d embeddings`;
+        throw new EngineError('model', `this is not the published ${entry.id} checkpoint: it holds ${shape(two, size)} where the published file holds ${shape(entry.twoTowers, entry.embeddingSize)}`);
+      }
+    }
+    return split;
+  } catch (e) {
+    if (!found.downloaded) throw EngineError.from(e, found.path);
+    await rm(found.path, { force: true });
+    const why = e instanceof EngineError ? e.message.replace(`${found.path}: `, '') : String(e);
+    throw new EngineError('model', `the downloaded checkpoint cannot be used (${why}); it was deleted`, { file: found.path, cause: e });
+  }
 }
 
 /** `QVIM baseline.ckpt` -> `QVIM_baseline`: a backbone's default name. */
@@ -93,7 +118,17 @@ async function explicitCheckpoint(file: string, id: string | undefined): Promise
   return { id: id ?? idFromFileName(path), path, sha256: await sha256OfFile(path) };
 }
 
-async function catalogueCheckpoint(modelsDir: string, opts: EnsureOptions): Promise<{ id: string; path: string; sha256: string }> {
+interface FoundCheckpoint {
+  id: string;
+  path: string;
+  sha256: string;
+  /** The catalogue entry it should be, when it came from the catalogue. */
+  entry?: CatalogueEntry;
+  /** Whether Onomato downloaded it into the models folder (and may delete it when it proves wrong). */
+  downloaded?: boolean;
+}
+
+async function catalogueCheckpoint(modelsDir: string, opts: EnsureOptions): Promise<FoundCheckpoint> {
   const entry = catalogueEntry(opts.id ?? DEFAULT_MODEL_ID);
   const configured = [process.env.ONOMATO_PRETRAINED_DIR, ...(opts.checkpointDirs ?? []), join(appRoot, '..', 'shared', 'pretrained')]
     .filter((d): d is string => Boolean(d));
@@ -101,20 +136,20 @@ async function catalogueCheckpoint(modelsDir: string, opts: EnsureOptions): Prom
     const path = join(dir, entry.file);
     if (!existsSync(path)) continue;
     const sha256 = await checked(path, entry);
-    if (sha256) return { id: entry.id, path, sha256 };
+    if (sha256) return { id: entry.id, path, sha256, entry };
     throw new EngineError('model', `this ${entry.id} checkpoint is not the published file (size or sha256 differ)`, { file: path });
   }
   const local = join(modelsDir, entry.file);
   if (existsSync(local)) {
     const sha256 = await checked(local, entry);
-    if (sha256) return { id: entry.id, path: local, sha256 };
+    if (sha256) return { id: entry.id, path: local, sha256, entry, downloaded: true };
     await rm(local, { force: true }); // a damaged earlier download: fetch it again
   }
   if (opts.download === false) {
     throw new EngineError('not-found', `the ${entry.id} checkpoint (${entry.file}) was not found in ${configured.join(', ') || 'any configured folder'} and downloading is off`);
   }
-  const sha256 = await download(entry.url, local, { sha256: entry.sha256, bytes: entry.bytes, onProgress: opts.onProgress });
-  return { id: entry.id, path: local, sha256 };
+  const sha256 = await download(entry.url, local, { sha256: entry.sha256, bytes: entry.bytes, onProgress: opts.onProgress, signal: opts.signal });
+  return { id: entry.id, path: local, sha256, entry, downloaded: true };
 }
 
 /** The file's sha256 when it is the catalogue's file (by digest, or by size where no digest is published). */

@@ -9,7 +9,9 @@ import { addBackbone, ensureModel, listBackbones } from '../../../src-main/engin
 import { registryFile } from '../../../src-main/engine/model/backbone-registry.ts';
 import { openModelPair, type LogMel } from '../../../src-main/engine/model/runtime.ts';
 import { cosine, fixtureF32, fixtureJson, maxAbsDiff, MODEL_FIXTURES, type ParityFixture } from '../../unit/model/fixture-files.ts';
-import { OrderedDict, writeTorchCheckpoint, type PickleInput } from '../../unit/model/torch-checkpoint-writer.ts';
+import { syntheticMobileNet } from '../../unit/model/synthetic-mobilenet.ts';
+import { OrderedDict, stateDictToOrdered, writeTorchCheckpoint, type PickleInput } from '../../unit/model/torch-checkpoint-writer.ts';
+import { startFileServer } from '../../support/file-server.ts';
 
 /** What make_qvim_checkpoint_fixture.py wrote: PyTorch's outputs of each tower of a Lightning checkpoint it saved. */
 interface TwoTowerFixture {
@@ -142,4 +144,41 @@ describe('onomato models add-backbone', () => {
     expect(existsSync(join(tmp, 'data-refused', 'models', 'backbones.json'))).toBe(false);
     expect((await listBackbones(models)).map((b) => b.id)).toEqual(['mn04_as', 'mn10_as', 'qvim_baseline', 'kept']);
   });
+});
+
+describe('the QVIM baseline from the catalogue', () => {
+  it('downloads with progress and resume, builds its two towers, and refuses and deletes a file built unlike the published one', async () => {
+    // Two width-1.0 towers (the baseline's 960-d shape) with seeded weights, in the Lightning layout.
+    const towers = new Map([...stateDictToOrdered(syntheticMobileNet(1.0, 31), 'imitation_encoder.').entries, ...stateDictToOrdered(syntheticMobileNet(1.0, 32), 'reference_encoder.').entries]);
+    towers.set('tau', { shape: [1], data: Float32Array.of(0.07) });
+    const good = Buffer.from(writeTorchCheckpoint(new Map<string, PickleInput>([['epoch', 14], ['state_dict', new OrderedDict(towers)]])));
+    const server = await startFileServer({
+      '/jku/baseline.ckpt': { body: good, dropAfter: Math.floor(good.length / 3), dropTimes: 1 },
+      '/jku/small.ckpt': { body: readFileSync(checkpoint) },
+    });
+    const overrides = join(tmp, 'catalogue.json');
+    const previous = process.env.ONOMATO_CATALOGUE;
+    try {
+      const models = join(tmp, 'models-catalogue');
+      writeFileSync(overrides, JSON.stringify({ qvim_baseline: { url: server.url('/jku/small.ckpt') } }));
+      process.env.ONOMATO_CATALOGUE = overrides;
+      const wrong = await ensureModel(models, { id: 'qvim_baseline' }).catch((e: unknown) => e);
+      expect(wrong).toBeInstanceOf(EngineError);
+      expect((wrong as EngineError).message).toMatch(/baseline\.ckpt: the downloaded checkpoint cannot be used \(this is not the published qvim_baseline checkpoint: it holds two towers of 96-d embeddings where the published file holds two towers of 960-d embeddings\); it was deleted/);
+      expect(readdirSync(models).filter((f) => f.startsWith('baseline'))).toEqual([]);
+
+      writeFileSync(overrides, JSON.stringify({ qvim_baseline: { url: server.url('/jku/baseline.ckpt') } }));
+      const progress: number[] = [];
+      const built = await ensureModel(models, { id: 'qvim_baseline', onProgress: (done) => progress.push(done) });
+      expect(built.embeddingSize).toBe(960);
+      expect(built.towers.imitation).not.toBe(built.towers.reference);
+      expect(progress.at(-1)).toBe(good.length);
+      expect(server.requests.filter((r) => r.path === '/jku/baseline.ckpt').map((r) => r.headers.range)).toEqual([undefined, `bytes=${Math.floor(good.length / 3)}-`]);
+      expect((await listBackbones(models)).find((b) => b.id === 'qvim_baseline')!.present).toBe(true);
+    } finally {
+      if (previous === undefined) delete process.env.ONOMATO_CATALOGUE;
+      else process.env.ONOMATO_CATALOGUE = previous;
+      await server.close();
+    }
+  }, 120_000);
 });
