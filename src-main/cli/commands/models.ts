@@ -4,7 +4,7 @@ import { addBackbone, listBackbones } from '../../engine/model/backbone.ts';
 import { formatBytes } from '../../engine/model/zip.ts';
 import {
   activateModelVersion, exportModelVersion, importModelVersion, listModelVersions, reembedLibrary,
-} from '../../engine/training/versions.ts';
+} from '../../engine/library/model-versions.ts';
 import { LIBRARY_OPTIONS, UsageError, libraryLocation, parse, type CliCommand } from '../command.ts';
 
 export const command: CliCommand = {

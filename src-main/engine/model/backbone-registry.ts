@@ -1,5 +1,6 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { EngineError } from '../errors.ts';
 
 /**
@@ -44,17 +45,9 @@ export async function addedBackbone(modelsDir: string, id: string): Promise<Adde
   return (await readAddedBackbones(modelsDir)).find((b) => b.id === id);
 }
 
-/** Adds or replaces one record; written through a temporary file so a crash never leaves half a list. */
+/** Adds or replaces one record (written atomically, so a crash never leaves half a list). */
 export async function recordAddedBackbone(modelsDir: string, record: AddedBackbone): Promise<void> {
   const list = (await readAddedBackbones(modelsDir)).filter((b) => b.id !== record.id);
   list.push(record);
-  const file = registryFile(modelsDir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, JSON.stringify(list, null, 1));
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw EngineError.from(e, file);
-  }
+  await writeFileAtomic(registryFile(modelsDir), new TextEncoder().encode(JSON.stringify(list, null, 1)));
 }

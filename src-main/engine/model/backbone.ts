@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { EngineError } from '../errors.ts';
 import { addedBackbone, readAddedBackbones, recordAddedBackbone, type AddedBackbone } from './backbone-registry.ts';
@@ -8,6 +8,7 @@ import { readCheckpoint, towersOf } from './checkpoint.ts';
 import { download, sha256OfFile } from './download.ts';
 import { buildOnnx, describeMobileNet, ONNX_BUILDER_VERSION } from './mobilenet.ts';
 import { appRoot } from '../app-root.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
 
 /**
  * Turns a checkpoint into the ONNX files the runtime opens: finds the checkpoint (configured folders,
@@ -70,11 +71,11 @@ export async function ensureModel(modelsDir: string, opts: EnsureOptions = {}): 
   const paths = towers(twoTowers);
   const metadata = { checkpoint: basename(checkpointPath), checkpoint_sha256: sha256 };
   const reference = buildOnnx(split.reference, { name: `${id}_reference`, metadata: { ...metadata, tower: twoTowers ? 'reference' : 'both' } });
-  await atomicWrite(paths.reference, reference);
-  if (twoTowers) await atomicWrite(paths.imitation, buildOnnx(split.imitation, { name: `${id}_imitation`, metadata: { ...metadata, tower: 'imitation' } }));
+  await writeFileAtomic(paths.reference, reference);
+  if (twoTowers) await writeFileAtomic(paths.imitation, buildOnnx(split.imitation, { name: `${id}_imitation`, metadata: { ...metadata, tower: 'imitation' } }));
   const { embeddingSize } = describeMobileNet(split.reference);
   const built: BuildRecord = { builder: ONNX_BUILDER_VERSION, embeddingSize, twoTowers, checkpoint: checkpointPath };
-  await atomicWrite(`${stem}.json`, new TextEncoder().encode(JSON.stringify(built, null, 1)));
+  await writeFileAtomic(`${stem}.json`, new TextEncoder().encode(JSON.stringify(built, null, 1)));
   return { id, onnxPath: paths.reference, towers: paths, checkpointPath, checkpointSha256: sha256, embeddingSize };
 }
 
@@ -167,22 +168,6 @@ async function readRecord(path: string): Promise<BuildRecord | undefined> {
   }
 }
 
-function atomicWrite(path: string, bytes: Uint8Array): Promise<void> {
-  return atomically(path, (tmp) => writeFile(tmp, bytes));
-}
-
-/** Writes through a temporary file beside `path` and renames it into place, so a crash never leaves half a file. */
-async function atomically(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await write(tmp);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw EngineError.from(e, path);
-  }
-}
-
 export interface AddBackboneOptions {
   /** The name the backbone goes by (default: the file's name). */
   id?: string;
@@ -230,7 +215,7 @@ export async function addBackbone(modelsDir: string, file: string, opts: AddBack
   }
   await mkdir(join(modelsDir, 'checkpoints'), { recursive: true });
   const copy = join(modelsDir, 'checkpoints', `${id}-${sha256.slice(0, 8)}${extname(path) || '.ckpt'}`);
-  if (!existsSync(copy)) await atomically(copy, (tmp) => copyFile(path, tmp));
+  if (!existsSync(copy)) await writeFileAtomic(copy, await readFile(path));
   const built = await ensureModel(modelsDir, { checkpoint: copy, id });
   const added: AddedBackbone = { id, checkpoint: copy, origin: path, sha256, bytes, embeddingSize, twoTowers, addedAt: new Date().toISOString() };
   await recordAddedBackbone(modelsDir, added);
