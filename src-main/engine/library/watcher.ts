@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { EventEmitter } from 'node:events';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
+import { isWithin } from '../paths.ts';
 import { EngineError } from '../errors.ts';
 import { startIndexing, type IndexJob, type IndexModel, type IndexOptions, type IndexSummary } from './indexer.ts';
 import { isIgnoredName } from './scanner.ts';
@@ -61,7 +62,7 @@ export class FolderWatcher {
       const w = watch(root, { recursive: true, persistent: false }, (_event, name) => {
         const rel = name?.toString();
         if (rel && rel.split(/[\\/]/).some(isIgnoredName)) return;
-        if (rel && this.isOwn(join(root, rel))) return;
+        if (rel && this.isOwn(root, join(root, rel))) return;
         this.markDirty(root);
       });
       w.on('error', () => {
@@ -75,8 +76,12 @@ export class FolderWatcher {
     }
   }
 
-  private isOwn(path: string): boolean {
-    return this.ignore.some((d) => path === d || path.startsWith(`${d}${sep}`));
+  /**
+   * Only a data folder that lies inside the watched folder is skipped: a library folder that is
+   * itself inside the data folder (as in a portable install) is the user's, whatever sits above it.
+   */
+  private isOwn(root: string, path: string): boolean {
+    return this.ignore.some((d) => d !== root && isWithin(root, d) && isWithin(d, path));
   }
 
   remove(root: string): void {
