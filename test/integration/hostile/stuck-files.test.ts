@@ -82,7 +82,7 @@ describe('files that would hold a worker', () => {
     try { closeSync(openSync(last, constants.O_WRONLY | constants.O_NONBLOCK)); } catch { /* nobody waiting */ }
     expect(run.signal, `hung for ${run.ms} ms: ${run.stderr}`).toBeNull();
     expect(run.status, run.stderr).toBe(1);
-    expect(run.stdout).toContain(`${last}: this is not a regular file (a pipe, device or socket), so it is not read (not-audio)`);
+    expect(run.stdout).toContain(`${last}: this is a named pipe (FIFO), not a regular file, so it is not read as a sound (not-audio)`);
     expect(run.stdout).toMatch(/indexed 59,.* failed 1/);
   });
 
