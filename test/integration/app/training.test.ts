@@ -7,6 +7,7 @@ import type { Job } from '../../../src-main/contract/schema.ts';
 import { decodeAudio, downmix, writeWav } from '../../../src-main/engine/audio/decode.ts';
 import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
 import { copySfxSubset } from '../../support/library-copy.ts';
+import { jobFinished } from '../../support/engine-jobs.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 
 /**
@@ -18,14 +19,7 @@ let dir: string;
 let engine: Engine;
 const pushed: Array<{ name: EventName; payload: unknown }> = [];
 
-async function finished(job: Job): Promise<Job> {
-  for (let i = 0; i < 600; i++) {
-    const now = (await engine.handlers['jobs.list']({})).find((j) => j.id === job.id);
-    if (now && ['done', 'failed', 'cancelled'].includes(now.state)) return now;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`job ${job.id} did not finish`);
-}
+const finished = (job: Job): Promise<Job> => jobFinished(engine, job);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'onomato-app-training-'));
