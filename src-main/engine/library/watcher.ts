@@ -61,7 +61,7 @@ export class FolderWatcher {
       const w = watch(root, { recursive: true, persistent: false }, (_event, name) => {
         const rel = name?.toString();
         if (rel && rel.split(/[\\/]/).some(isIgnoredName)) return;
-        if (rel && this.isOwn(join(root, rel))) return;
+        if (rel && this.isOwn(root, join(root, rel))) return;
         this.markDirty(root);
       });
       w.on('error', () => {
@@ -75,8 +75,10 @@ export class FolderWatcher {
     }
   }
 
-  private isOwn(path: string): boolean {
-    return this.ignore.some((d) => path === d || path.startsWith(`${d}${sep}`));
+  /** A change inside an ignored folder that lies within the root; a root chosen inside one is the user's to watch. */
+  private isOwn(root: string, path: string): boolean {
+    const within = (p: string, d: string) => p === d || p.startsWith(`${d}${sep}`);
+    return this.ignore.some((d) => within(path, d) && !within(root, d));
   }
 
   remove(root: string): void {
