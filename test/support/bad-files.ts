@@ -215,3 +215,29 @@ export async function writeHostileFiles(dir: string): Promise<HostileCase[]> {
     { name: join(...Array.from({ length: 120 }, () => 'd'), 'deep.wav'), outcome: 'indexed' },
   ];
 }
+
+/**
+ * A FLAC whose audio is `headers` valid frame headers back to back and nothing else: a "sync
+ * storm" that made the frame splitter look for each frame's end past every later header, with a
+ * checksum from the start each time (120 KB took 27 s, growing with the square of the size).
+ * `flac` is any real FLAC, whose metadata is kept.
+ */
+export function syncStormFlac(flac: Buffer, headers: number): Buffer {
+  const crc8 = (bytes: number[]): number => {
+    let crc = 0;
+    for (const x of bytes) {
+      crc ^= x;
+      for (let k = 0; k < 8; k++) crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
+    }
+    return crc;
+  };
+  // Sync, 4096-sample blocks at 44.1 kHz, mono 16-bit, frame number 0, CRC-8.
+  const head = [0xff, 0xf8, 0xc9, 0x08, 0x00];
+  const frame = Buffer.from([...head, crc8(head)]);
+  let p = 4;
+  for (let last = false; !last; ) {
+    last = (flac[p] & 0x80) !== 0;
+    p += 4 + flac.readUIntBE(p + 1, 3);
+  }
+  return Buffer.concat([flac.subarray(0, p), Buffer.alloc(frame.length * headers).fill(frame)]);
+}
