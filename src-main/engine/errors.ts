@@ -18,6 +18,7 @@ export type EngineErrorKind =
   | 'model'
   | 'dataset'
   | 'cancelled'
+  | 'busy'
   | 'invalid-argument'
   | 'forbidden'
   | 'internal';

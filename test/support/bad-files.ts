@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeWav } from '../../src-main/engine/audio/wav-write.ts';
 import type { EngineErrorKind } from '../../src-main/engine/errors.ts';
 import { twoToneChirp } from './audio-signals.ts';
-import { chunks, fmtChunk, riffWave } from './riff.ts';
+import { chunks, floatWav, fmtChunk, riffWave } from './riff.ts';
 
 /**
  * The bad-file corpus: files a real library or an attacker hands Onomato, each with the one
@@ -114,4 +114,130 @@ export async function writeClassicBadFiles(dir: string): Promise<string[]> {
   await put('garbage-after-magic.ogg', Buffer.concat([ogg.subarray(0, 58), noise(40_000, 2)]));
   for (const s of ['.source.wav', '.source.flac', '.source.ogg']) await rm(join(dir, s));
   return Object.keys(CLASSIC_BAD_FILES).map((n) => join(dir, n));
+}
+
+/** What the indexer must make of one file of the hostile corpus. */
+export interface HostileCase {
+  /** Path relative to the corpus folder (a Buffer for a name that is not UTF-8). */
+  name: string | Buffer;
+  /** indexed: searchable (a repaired file carries `warning` in its notes); failed: refused with `kind`;
+   *  skipped: never listed as a sound; unreadable: listed as unreadable with `reason`. */
+  outcome: 'indexed' | 'failed' | 'skipped' | 'unreadable';
+  kind?: EngineErrorKind;
+  warning?: RegExp;
+  reason?: RegExp;
+  channels?: number;
+  /** The issue 14 defect this case failed on before it was fixed; absent for cases that held. */
+  fixed?: string;
+}
+
+/**
+ * The hostile corpus beyond the classic 17: what a corrupt render, a careless script or an
+ * attacker puts in a sound folder. Writes the files into `dir` and returns each with its outcome.
+ */
+export async function writeHostileFiles(dir: string): Promise<HostileCase[]> {
+  await mkdir(dir, { recursive: true });
+  const put = (name: string, bytes: Buffer | string): Promise<void> => writeFile(join(dir, name), bytes);
+  const tone = Float32Array.from({ length: 16000 }, (_, i) => 0.4 * Math.sin((2 * Math.PI * 440 * i) / 16000));
+  const withBad = (values: number[], every: number): Float32Array => tone.map((x, i) => (i % every === 0 ? values[(i / every) % values.length] : x));
+  await put('one-nan.wav', floatWav(withBad([Number.NaN], 16000), 16000, 32));
+  await put('nan-and-inf-throughout.wav', floatWav(withBad([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY], 97), 16000, 32));
+  await put('all-nan.wav', floatWav(new Float32Array(16000).fill(Number.NaN), 16000, 32));
+  await put('beyond-float32.wav', floatWav(Float64Array.from(tone, (x, i) => (i === 500 ? 1e300 : x)), 16000, 64));
+  await put('at-float32-max.wav', floatWav(Float32Array.from(tone, (_, i) => (i % 2 ? 3e38 : -3e38)), 16000, 32));
+  await put('million-empty-chunks.wav', manyEmptyChunksWav(1_000_000, 'before-data'));
+  await put('million-trailing-chunks.wav', manyEmptyChunksWav(1_000_000, 'after-data'));
+  await put('65535-channels-no-frame.wav', riffWave([fmtChunk({ tag: 1, channels: 65535, rate: 8000, bits: 16, blockAlign: 0 }), ['data', Buffer.alloc(1000)]]));
+  await put('one-sample.wav', riffWave([fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 16 }), ['data', Buffer.from([1, 2])]]));
+  const streamed = riffWave([fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 16 }), ['data', Buffer.alloc(16000)]]);
+  streamed.writeUInt32LE(0xffffffff, 4);
+  streamed.writeUInt32LE(0xffffffff, 40);
+  await put('streamed-size-unknown.wav', streamed);
+  await put('zero-rate.wav', riffWave([fmtChunk({ tag: 1, channels: 1, rate: 0, bits: 16 }), ['data', Buffer.alloc(1000)]]));
+  await put('id3-and-nothing.mp3', Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x10', 'latin1'), Buffer.alloc(16)]));
+  await put('empty.mp3', Buffer.alloc(0));
+
+  // Codec files from sox: a FLAC whose header claims 8 channels, cut Opus and Vorbis.
+  const source = join(dir, '.source.wav');
+  await writeWav(source, { channels: twoToneChirp(44100, 2).concat(twoToneChirp(44100, 2)).slice(0, 2), sampleRate: 44100, bitDepth: 16 });
+  execFileSync('sox', [source, '-t', 'flac', join(dir, 'claims-8-channels.flac')]);
+  const flac = await readFile(join(dir, 'claims-8-channels.flac'));
+  flac[20] = (flac[20] & 0xf1) | (7 << 1);
+  await put('claims-8-channels.flac', flac);
+  execFileSync('sox', [source, '-t', 'ogg', join(dir, '.source.ogg')]);
+  const ogg = await readFile(join(dir, '.source.ogg'));
+  await put('vorbis-cut-at-70-percent.ogg', ogg.subarray(0, Math.floor(ogg.length * 0.7)));
+  const opus = await readFile(join(fixtures, 'two-tone-chirp.opus'));
+  await put('opus-cut-at-90-percent.opus', opus.subarray(0, Math.floor(opus.length * 0.9)));
+  await rm(source);
+  await rm(join(dir, '.source.ogg'));
+
+  // Names and file kinds.
+  await writeWav(join(dir, 'звук шагов.wav'), { channels: [tone], sampleRate: 16000, bitDepth: 16 });
+  await writeWav(join(dir, 'line\nbreak and\ttab.wav'), { channels: [tone], sampleRate: 16000, bitDepth: 16 });
+  await writeFile(Buffer.concat([Buffer.from(`${dir}/latin1-`), Buffer.from([0xe9, 0xff]), Buffer.from('.wav')]), streamed);
+  execFileSync('mkfifo', [join(dir, 'a-fifo.wav')]);
+  await symlink('/dev/zero', join(dir, 'dev-zero.wav'));
+  await symlink('/etc/passwd', join(dir, 'passwd.wav'));
+  await symlink(dir, join(dir, 'loop'));
+  await symlink(join(dir, 'no-such-file.wav'), join(dir, 'dangling.wav'));
+  let deep = dir;
+  for (let i = 0; i < 120; i++) deep = join(deep, 'd');
+  await mkdir(deep, { recursive: true });
+  await writeWav(join(deep, 'deep.wav'), { channels: [tone], sampleRate: 16000, bitDepth: 16 });
+
+  return [
+    { name: 'one-nan.wav', outcome: 'indexed', warning: /^1 sample was not a number \(NaN\) or infinite and was set to silence$/, fixed: 'defect 1' },
+    { name: 'nan-and-inf-throughout.wav', outcome: 'indexed', warning: /^165 samples were not a number \(NaN\) or infinite and were set to silence$/, fixed: 'defect 1' },
+    { name: 'all-nan.wav', outcome: 'indexed', warning: /^16000 samples were not a number/, fixed: 'defect 1' },
+    { name: 'beyond-float32.wav', outcome: 'indexed', warning: /^1 sample was not a number/, fixed: 'defect 1' },
+    // Finite but at the edge of float32: the analysis stays finite, so it is indexed as it is.
+    { name: 'at-float32-max.wav', outcome: 'indexed' },
+    { name: 'million-empty-chunks.wav', outcome: 'failed', kind: 'corrupt', fixed: 'defect 4' },
+    { name: 'million-trailing-chunks.wav', outcome: 'indexed', fixed: 'defect 4' },
+    { name: '65535-channels-no-frame.wav', outcome: 'failed', kind: 'truncated' },
+    { name: 'one-sample.wav', outcome: 'indexed' },
+    { name: 'streamed-size-unknown.wav', outcome: 'indexed', warning: /truncated/ },
+    { name: 'zero-rate.wav', outcome: 'failed', kind: 'corrupt' },
+    { name: 'id3-and-nothing.mp3', outcome: 'failed', kind: 'truncated' },
+    { name: 'empty.mp3', outcome: 'failed', kind: 'empty-file' },
+    { name: 'claims-8-channels.flac', outcome: 'indexed', channels: 2, warning: /the header says 8 channels but the audio decodes as 2/, fixed: 'defect 10' },
+    { name: 'vorbis-cut-at-70-percent.ogg', outcome: 'indexed', warning: /truncated/ },
+    { name: 'opus-cut-at-90-percent.opus', outcome: 'indexed', warning: /truncated/, fixed: 'defect 10' },
+    { name: 'звук шагов.wav', outcome: 'indexed' },
+    { name: 'line\nbreak and\ttab.wav', outcome: 'indexed' },
+    { name: Buffer.from([...Buffer.from('latin1-'), 0xe9, 0xff, ...Buffer.from('.wav')]), outcome: 'unreadable', reason: /its name is not valid UTF-8 text .*rename it$/, fixed: 'defect 10' },
+    { name: 'a-fifo.wav', outcome: 'skipped' },
+    { name: 'dev-zero.wav', outcome: 'skipped' },
+    { name: 'passwd.wav', outcome: 'failed', kind: 'not-audio' },
+    { name: 'loop', outcome: 'skipped' },
+    { name: 'dangling.wav', outcome: 'unreadable', reason: /does not exist/ },
+    { name: join(...Array.from({ length: 120 }, () => 'd'), 'deep.wav'), outcome: 'indexed' },
+  ];
+}
+
+/**
+ * A FLAC whose audio is `headers` valid frame headers back to back and nothing else: a "sync
+ * storm" that made the frame splitter look for each frame's end past every later header, with a
+ * checksum from the start each time (120 KB took 27 s, growing with the square of the size).
+ * `flac` is any real FLAC, whose metadata is kept.
+ */
+export function syncStormFlac(flac: Buffer, headers: number): Buffer {
+  const crc8 = (bytes: number[]): number => {
+    let crc = 0;
+    for (const x of bytes) {
+      crc ^= x;
+      for (let k = 0; k < 8; k++) crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
+    }
+    return crc;
+  };
+  // Sync, 4096-sample blocks at 44.1 kHz, mono 16-bit, frame number 0, CRC-8.
+  const head = [0xff, 0xf8, 0xc9, 0x08, 0x00];
+  const frame = Buffer.from([...head, crc8(head)]);
+  let p = 4;
+  for (let last = false; !last; ) {
+    last = (flac[p] & 0x80) !== 0;
+    p += 4 + flac.readUIntBE(p + 1, 3);
+  }
+  return Buffer.concat([flac.subarray(0, p), Buffer.alloc(frame.length * headers).fill(frame)]);
 }

@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openRegularFile } from '../regular-file.ts';
 import { EngineError, type EngineErrorKind } from '../errors.ts';
 
 /**
@@ -14,7 +14,7 @@ export class AudioFile {
   ) {}
 
   static async open(path: string): Promise<AudioFile> {
-    const { handle, size } = await openRegularFile(path);
+    const { handle, size } = await openSoundFile(path);
     return new AudioFile(path, handle, size);
   }
 
@@ -41,26 +41,18 @@ export class AudioFile {
 }
 
 /**
- * Opens a file for reading only if it is a regular file. The open itself must not block: a FIFO
- * (or a device) swapped in after a scan listed the path would wait for a writer forever and hold a
- * thread of libuv's pool, so it opens non-blocking, and what fstat then shows is not a plain file is
- * refused. Reads of a regular file are unaffected by O_NONBLOCK. Windows has no FIFOs to fear here.
+ * A sound file's descriptor, opened without blocking and only if it is a regular file
+ * (regular-file.ts): a FIFO swapped in after a scan listed the path would otherwise wait for a
+ * writer for ever on a thread of libuv's pool. What is refused is 'not-audio' here.
  */
-export async function openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
-  let handle: FileHandle;
+export async function openSoundFile(path: string): Promise<{ handle: FileHandle; size: number }> {
   try {
-    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    return await openRegularFile(path);
   } catch (err) {
-    throw EngineError.from(err, path);
-  }
-  try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) throw new EngineError('not-audio', 'this is a folder, not a sound file', { file: path });
-    if (!stat.isFile()) throw new EngineError('not-audio', 'this is not a regular file (a pipe, device or socket), so it is not read', { file: path });
-    return { handle, size: stat.size };
-  } catch (err) {
-    await handle.close();
-    throw EngineError.from(err, path);
+    if (err instanceof EngineError && err.kind === 'invalid-argument') {
+      throw new EngineError('not-audio', `this ${err.message.slice(path.length + 2)}, so it is not read as a sound`, { file: path });
+    }
+    throw err;
   }
 }
 

@@ -113,8 +113,8 @@ export async function analyseQuery(
   return { queries, features };
 }
 
-/** Samples too loud for float arithmetic (1e30 and up) give infinite spectra; say so instead of storing NaN. */
+/** Decoding silences NaN samples, but audio far beyond full scale can still overflow the analysis: say so instead of storing NaN. */
 function notFinite(file: string | undefined, use: string): EngineError {
   const what = file ? 'this sound' : 'this take';
-  return new EngineError('corrupt', `${what} could not be ${use}: its audio is so far beyond full scale that the analysis overflowed (values that are not finite numbers)`, { file });
+  return new EngineError('corrupt', `${what} could not be ${use}: its analysis gave values that are not numbers (NaN or infinity), as audio far beyond full scale does`, { file });
 }

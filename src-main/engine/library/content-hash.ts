@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { openRegularFile } from '../audio/audio-file.ts';
+import { openSoundFile } from '../audio/audio-file.ts';
 
 /** Files up to this size are hashed whole; larger ones by samples of their bytes. */
 const WHOLE_LIMIT = 1 << 20;
@@ -13,7 +13,7 @@ const SAMPLE = 64 * 1024;
  * (the header alone carries the length and format, and the samples differ).
  */
 export async function contentHash(path: string): Promise<string> {
-  const { handle, size } = await openRegularFile(path);
+  const { handle, size } = await openSoundFile(path);
   try {
     const hash = createHash('sha1');
     hash.update(`${size}:`);

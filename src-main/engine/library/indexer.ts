@@ -2,14 +2,14 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { AUDIO_EXTENSIONS } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
-import { Job, type JobControl } from '../jobs/job.ts';
+import { Job, type JobControl, type JobRecorder } from '../jobs/job.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { encodeModelVersion } from '../model-version/model-file.ts';
 import { DEFAULT_ANALYSIS, type AnalysisSettings } from './analyse.ts';
 import { AnalysisPool, type AnalysisOutcome } from './analysis-pool.ts';
 import { applyScanPlan, planScan, type RootOnDisk } from './scan-plan.ts';
 import { scanFolder } from './scanner.ts';
-import type { LibraryStore } from './store.ts';
+import type { JobRecord, LibraryStore } from './store.ts';
 
 export const AUDIO_EXTENSION_SET: ReadonlySet<string> = new Set(AUDIO_EXTENSIONS.map((e) => `.${e}`));
 
@@ -90,10 +90,21 @@ export function startIndexing(options: IndexOptions): IndexJob {
   const folders = (options.folders ?? []).map((f) => resolve(f));
   // A write that fails anywhere in the run (a full disk) ends it with a sentence naming the folder to free.
   const body = (control: JobControl<IndexProgress>) => runIndexing(options, folders, control).catch((err: unknown) => { throw store.describeError(err); });
-  return new Job<IndexProgress, IndexSummary>('index', body, {
-    recorder: store,
-    config: { folders, model: options.model.versionId, workers: options.workers ?? null, analysis: options.analysis ?? {} },
-  });
+  const config = { folders, model: options.model.versionId, workers: options.workers ?? null, analysis: options.analysis ?? {} };
+  // One process at a time scans a library: two CLI runs decoded every file twice. The claim is
+  // the job's record; the loser's job fails at once with 'busy' and a sentence (never a throw here,
+  // which a watcher's timer would turn into a crash).
+  let claimed: JobRecord | undefined;
+  try {
+    claimed = store.claimScan(config);
+  } catch (err) {
+    if (err instanceof EngineError && err.kind === 'busy') return new Job<IndexProgress, IndexSummary>('index', () => Promise.reject(err));
+    // bookkeeping that cannot be written (a full disk): the run itself says why
+  }
+  const recorder: JobRecorder = claimed
+    ? { createJob: () => claimed, updateJob: (id, patch) => store.updateJob(id, patch) }
+    : store;
+  return new Job<IndexProgress, IndexSummary>('index', body, { recorder, config });
 }
 
 async function runIndexing(options: IndexOptions, folders: string[], control: JobControl<IndexProgress>): Promise<IndexSummary> {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { startIndexing } from '../../../src-main/engine/library/indexer.ts';
 import { prepareLibraryModel } from '../../../src-main/engine/library/library-model.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { sine } from '../../support/audio-signals.ts';
+import { syncStormFlac } from '../../support/bad-files.ts';
 
 /**
  * Issue 14, defect 4: a FIFO swapped in after the scan listed the path hung indexing for good
@@ -82,7 +83,7 @@ describe('files that would hold a worker', () => {
     try { closeSync(openSync(last, constants.O_WRONLY | constants.O_NONBLOCK)); } catch { /* nobody waiting */ }
     expect(run.signal, `hung for ${run.ms} ms: ${run.stderr}`).toBeNull();
     expect(run.status, run.stderr).toBe(1);
-    expect(run.stdout).toContain(`${last}: this is not a regular file (a pipe, device or socket), so it is not read (not-audio)`);
+    expect(run.stdout).toContain(`${last}: this is a named pipe (FIFO), not a regular file, so it is not read as a sound (not-audio)`);
     expect(run.stdout).toMatch(/indexed 59,.* failed 1/);
   });
 
@@ -110,6 +111,29 @@ describe('files that would hold a worker', () => {
       } finally {
         store.close();
       }
+    }
+  });
+
+  it("a decoder stuck in a loop that never yields is stopped by the pool: 'timed-out', a fresh worker takes the next file", async () => {
+    const lib = join(dir, 'storm-lib');
+    mkdirSync(lib);
+    const source = join(dir, 'storm-source.wav');
+    await writeWav(source, { channels: [sine(300, 44100, 4410, 0.3)], sampleRate: 44100, bitDepth: 16 });
+    execFileSync('sox', [source, join(dir, 'storm-source.flac')]);
+    // About two minutes of checksums without fixes, with nowhere to look at the clock.
+    writeFileSync(join(lib, 'a-sync-storm.flac'), syncStormFlac(readFileSync(join(dir, 'storm-source.flac')), 40_000));
+    await writeWav(join(lib, 'b-after.wav'), { channels: [sine(500, 16000, 16000, 0.3)], sampleRate: 16000, bitDepth: 16 });
+    const store = LibraryStore.open(join(dir, 'storm-data', 'library.sqlite'));
+    try {
+      const model = await prepareLibraryModel(store, join(dir, 'storm-data', 'models'));
+      const started = Date.now();
+      const s = await startIndexing({ store, model, folders: [lib], workers: 1, analysis: { fileTimeLimitSec: 1 } }).result;
+      expect(s.failures).toEqual([{ path: join(lib, 'a-sync-storm.flac'), kind: 'timed-out', reason: expect.stringMatching(/^analysing it took longer than 7 s, so it was stopped and passed over/) as string }]);
+      expect(s.indexed).toBe(1);
+      expect(store.soundByPath(join(lib, 'b-after.wav'))!.status).toBe('indexed');
+      expect(Date.now() - started).toBeLessThan(60_000);
+    } finally {
+      store.close();
     }
   });
 

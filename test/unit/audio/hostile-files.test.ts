@@ -29,7 +29,7 @@ describe('a FIFO where a sound file was', () => {
         for (const attempt of [decodeAudio, readAudioInfo, contentHash]) {
           const err = await failure(attempt(fifo));
           expect(err.kind).toBe('not-audio');
-          expect(err.message).toBe(`${fifo}: this is not a regular file (a pipe, device or socket), so it is not read`);
+          expect(err.message).toBe(`${fifo}: this is a named pipe (FIFO), not a regular file, so it is not read as a sound`);
         }
       } finally {
         // Should a blocking open be waiting (the defect), a writer releases it so the run can end.

@@ -69,6 +69,17 @@ describe('FolderWatcher', () => {
     await settle(400);
     expect(calls).toEqual([[dir]]);
   });
+
+  it('watches a library folder that itself lies inside the data folder (as in tests and portable installs)', async () => {
+    const root = join(dir, 'sfx');
+    mkdirSync(root);
+    const calls: string[][] = [];
+    watcher = new FolderWatcher([root], (roots) => calls.push(roots), { debounceMs: 100, ignore: [dir] });
+    await settle(50);
+    writeFileSync(join(root, 'door.wav'), 'x');
+    await settle(400);
+    expect(calls).toEqual([[root]]);
+  });
 });
 
 describe('scanFolder', () => {
