@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { AUDIO_EXTENSIONS } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
+import { RateEstimator } from '../jobs/rate.ts';
 import { Job, type JobControl } from '../jobs/job.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { encodeModelVersion } from '../model-version/model-file.ts';
@@ -141,7 +142,7 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
     });
     summary.workers = pool.size;
     summary.provider = pool.provider;
-    const analysingSince = Date.now();
+    const rate = new RateEstimator();
     const inFlight = new Set<Promise<void>>();
     try {
       for (const p of pending) {
@@ -167,11 +168,9 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
           progress.lastSoundId = p.id;
           progress.indexed = summary.indexed;
           progress.failed = summary.failed;
-          const seconds = (Date.now() - analysingSince) / 1000;
-          progress.filesPerSec = seconds > 0 ? progress.done / seconds : 0;
-          // One quick failure first would promise an absurd rate: no estimate until a few files are done.
-          const settled = progress.done >= Math.min(5, progress.total);
-          progress.etaSec = settled && progress.filesPerSec > 0 ? (progress.total - progress.done) / progress.filesPerSec : null;
+          const estimate = rate.update(progress.done, progress.total);
+          progress.filesPerSec = estimate.ratePerSec;
+          progress.etaSec = estimate.etaSec;
           control.report({ ...progress });
         });
         inFlight.add(task);
