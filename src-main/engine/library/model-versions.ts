@@ -1,9 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { EngineError } from '../errors.ts';
 import { featureExtractor } from '../model-version/features.ts';
 import { applyHeadBatch, searchDimension, type ModelVersion, type VersionStatus } from '../model-version/heads.ts';
 import { decodeModelVersion, encodeModelVersion } from '../model-version/model-file.ts';
 import { featureKey } from '../model-version/versions.ts';
+import { readRegularFile } from '../regular-file.ts';
 import type { LibraryStore } from './store.ts';
 
 /**
@@ -69,22 +70,20 @@ export function activateModelVersion(store: LibraryStore, id: string, opts: { fo
 }
 
 export async function exportModelVersion(store: LibraryStore, id: string, file: string): Promise<void> {
-  const v = loadModelVersion(store, id);
-  try {
-    await writeFile(file, encodeModelVersion(v));
-  } catch (e) {
-    throw EngineError.from(e, file);
-  }
+  // Atomic, so a full disk or a crash never leaves half a version file that a later import would refuse.
+  await writeFileAtomic(file, encodeModelVersion(loadModelVersion(store, id)));
 }
+
+/**
+ * The largest model version file that is read: the shipped one is 1.5 MB, and a full-rank pair
+ * of heads over the widest recipe stays far below this. A path given by the user may be a
+ * device or a pipe that never ends, so the bound is what keeps the process's memory.
+ */
+export const MODEL_FILE_MAX_BYTES = 64 << 20;
 
 /** Reads a version file into the store; an id already taken by different weights is refused. */
 export async function importModelVersion(store: LibraryStore, file: string): Promise<ModelVersion> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw EngineError.from(e, file);
-  }
+  const bytes = await readRegularFile(file, MODEL_FILE_MAX_BYTES, 'model version file');
   const v = decodeModelVersion(bytes, file);
   const existing = store.modelWeights(v.id);
   if (existing && Buffer.compare(Buffer.from(existing), Buffer.from(encodeModelVersion(v))) !== 0) {
