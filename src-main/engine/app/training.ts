@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import type { EventBus } from '../../contract/events.ts';
-import type { Job as JobView, ModelVersion as VersionView, TrainConfig } from '../../contract/schema.ts';
+import type { Job as JobView, ModelVersionView, TrainConfig } from '../../contract/schema.ts';
 import { EngineError } from '../errors.ts';
 import { loadDataset } from '../evaluation/datasets.ts';
 import { Job } from '../jobs/job.ts';
@@ -69,7 +69,7 @@ export class Training {
     return join(this.paths.root, 'benchmarks', 'general');
   }
 
-  versions(): VersionView[] {
+  versions(): ModelVersionView[] {
     const pairs = this.store.pairs().length;
     return listModelVersions(this.store).map((s) => {
       const v = loadModelVersion(this.store, s.id);
@@ -112,7 +112,7 @@ export class Training {
     return { path };
   }
 
-  async import(path: string): Promise<VersionView> {
+  async import(path: string): Promise<ModelVersionView> {
     const v = await importModelVersion(this.store, path);
     return this.versions().find((x) => x.id === v.id)!;
   }

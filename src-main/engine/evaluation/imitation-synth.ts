@@ -1,5 +1,5 @@
 import { fft } from '../features/any-length-fft.ts';
-import { gaussian, uniform } from './random.ts';
+import { gaussian, uniform } from '../random.ts';
 
 /**
  * Synthetic "vocal imitations" for the proxy benchmark. People who imitate a sound keep its

@@ -6,7 +6,7 @@ import { parseCsv } from './csv.ts';
 import { DATASET_INFO } from './datasets.ts';
 import { analyseReference, drawImitationStyle, IMITATION_SAMPLE_RATE, synthesiseImitation } from './imitation-synth.ts';
 import { DEV_CSV } from './qvim-dev-layout.ts';
-import { seededRandom, shuffled } from './random.ts';
+import { splitmix32, shuffled } from '../random.ts';
 
 /**
  * The proxy benchmark: no real vocal imitations can be had on these machines, so this builds a
@@ -91,7 +91,7 @@ export async function buildProxyDataset(libraryDir: string, outDir: string, opts
   const library = resolve(libraryDir);
   const root = resolve(outDir);
   const name = proxyDatasetName(basename(library));
-  const rand = seededRandom(seed);
+  const rand = splitmix32(seed);
   const candidates = balancedOrder(await readManifest(library), rand);
 
   const rows: string[] = [];

@@ -91,7 +91,7 @@ export function startIndexing(options: IndexOptions): IndexJob {
   const folders = (options.folders ?? []).map((f) => resolve(f));
   // A write that fails anywhere in the run (a full disk) ends it with a sentence naming the folder to free.
   const body = (control: JobControl<IndexProgress>) => runIndexing(options, folders, control).catch((err: unknown) => { throw store.describeError(err); });
-  return new Job<IndexProgress, IndexSummary>('index', body, {
+  return new Job<IndexProgress, IndexSummary>('scan', body, {
     recorder: store,
     config: { folders, model: options.model.versionId, workers: options.workers ?? null, analysis: options.analysis ?? {} },
   });

@@ -6,7 +6,7 @@ import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts'
 import { allFinite } from '../search/sound-index.ts';
 import { parseUcsName } from './ucs.ts';
 import type {
-  AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersion,
+  AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersionRow,
   NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundStatus, Tag, Take,
   TrainingPair, WindowVector,
 } from './types.ts';
@@ -560,7 +560,7 @@ export class LibraryStore {
   // ---------------------------------------------------------------- model versions
 
   /** Adds or updates a model version (weights untouched when `weights` is undefined). */
-  putModelVersion(v: { id: string; kind: ModelKind; name?: string | null; config?: Record<string, unknown>; metrics?: Record<string, unknown>; weights?: Uint8Array | null; createdAt?: number }): ModelVersion {
+  putModelVersion(v: { id: string; kind: ModelKind; name?: string | null; config?: Record<string, unknown>; metrics?: Record<string, unknown>; weights?: Uint8Array | null; createdAt?: number }): ModelVersionRow {
     this.sql(
       `INSERT INTO model_versions (id, created_at, kind, name, config, metrics, weights) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, config = excluded.config,
@@ -570,7 +570,7 @@ export class LibraryStore {
     return this.modelVersion(v.id)!;
   }
 
-  modelVersion(id: string): ModelVersion | undefined {
+  modelVersion(id: string): ModelVersionRow | undefined {
     const r = this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE id = ?').get(id) as Row | undefined;
     return r && toModel(r);
   }
@@ -580,12 +580,12 @@ export class LibraryStore {
     return r?.weights ? new Uint8Array(r.weights) : undefined;
   }
 
-  modelVersions(): ModelVersion[] {
+  modelVersions(): ModelVersionRow[] {
     return this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions ORDER BY created_at, id')
       .all().map((r) => toModel(r as Row));
   }
 
-  activeModelVersion(): ModelVersion | undefined {
+  activeModelVersion(): ModelVersionRow | undefined {
     const r = this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE active = 1').get() as Row | undefined;
     return r && toModel(r);
   }
@@ -717,7 +717,7 @@ function toEvaluation(r: Row): EvaluationRun {
   };
 }
 
-function toModel(r: Row): ModelVersion {
+function toModel(r: Row): ModelVersionRow {
   return {
     id: r.id as string, createdAt: r.created_at as number, kind: r.kind as ModelKind, name: r.name as string | null,
     config: json(r.config, {}), metrics: json(r.metrics, {}), active: r.active === 1,

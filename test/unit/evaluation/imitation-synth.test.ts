@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resample } from '../../../src-main/engine/audio/decode.ts';
 import { fft } from '../../../src-main/engine/features/any-length-fft.ts';
 import { analyseReference, drawImitationStyle, synthesiseImitation, type ImitationStyle } from '../../../src-main/engine/evaluation/imitation-synth.ts';
-import { seededRandom } from '../../../src-main/engine/evaluation/random.ts';
+import { splitmix32 } from '../../../src-main/engine/random.ts';
 
 /** A rising whistle-like chirp (600 -> 1800 Hz) gated on and off four times a second. */
 function reference(): Float32Array {
@@ -48,15 +48,15 @@ describe('synthetic vocal imitations', () => {
   });
 
   it('is the same for the same seed and different for another', () => {
-    const a = synthesiseImitation(tracks, style, seededRandom(3));
-    const b = synthesiseImitation(tracks, style, seededRandom(3));
-    const c = synthesiseImitation(tracks, style, seededRandom(4));
+    const a = synthesiseImitation(tracks, style, splitmix32(3));
+    const b = synthesiseImitation(tracks, style, splitmix32(3));
+    const c = synthesiseImitation(tracks, style, splitmix32(4));
     expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
     expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
   });
 
   it('keeps the loudness envelope and the pitch contour, moved by the onset and transposition', () => {
-    const out = synthesiseImitation(tracks, style, seededRandom(3));
+    const out = synthesiseImitation(tracks, style, splitmix32(3));
     const back = analyseReference(resample(out, 16000, 32000));
     const shift = Math.round(style.onsetSec / tracks.hopSec);
     const refLoud: number[] = [];
@@ -78,7 +78,7 @@ describe('synthetic vocal imitations', () => {
   });
 
   it('sounds like a phone in a room: band-limited to 100 Hz-7 kHz, never silent, at the chosen peak', () => {
-    const out = synthesiseImitation(tracks, { ...style, whistle: false }, seededRandom(5));
+    const out = synthesiseImitation(tracks, { ...style, whistle: false }, splitmix32(5));
     const n = 16384;
     const re = new Float64Array(n);
     const im = new Float64Array(n);
@@ -100,7 +100,7 @@ describe('synthetic vocal imitations', () => {
   });
 
   it('draws styles inside the documented ranges', () => {
-    const rand = seededRandom(11);
+    const rand = splitmix32(11);
     for (let i = 0; i < 200; i++) {
       const s = drawImitationStyle(rand);
       expect(Math.abs(s.semitones)).toBeLessThanOrEqual(4);
