@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { EventBus } from '../../contract/events.ts';
 import type { Job as JobView, ModelVersionView, TrainConfig } from '../../contract/schema.ts';
 import { EngineError } from '../errors.ts';
@@ -7,7 +7,7 @@ import { loadDataset } from '../evaluation/datasets.ts';
 import { Job } from '../jobs/job.ts';
 import { RateEstimator, type RateEstimate } from '../jobs/rate.ts';
 import type { LibraryStore } from '../library/store.ts';
-import type { DataPaths } from '../paths.ts';
+import { isWithin, type DataPaths } from '../paths.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { datasetRetrievalSet } from '../training/pair-features.ts';
 import { personalPairs } from '../training/personal-pairs.ts';
@@ -195,7 +195,7 @@ function versionMetrics(metrics: Record<string, unknown>): Record<string, number
 /** The fewest folders that contain all of these (a folder inside another is covered by it). */
 function commonFolders(folders: string[]): string[] {
   const sorted = [...folders].sort();
-  return sorted.filter((f, i) => !sorted.slice(0, i).some((g) => f.startsWith(`${g}${sep}`)));
+  return sorted.filter((f, i) => !sorted.slice(0, i).some((g) => isWithin(g, f)));
 }
 
 function flattenNumbers(value: unknown, prefix = '', out: Record<string, number> = {}): Record<string, number> {

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { loadMono32k, MODEL_SAMPLE_RATE, writeWav } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
-import { parseCsv } from './csv.ts';
+import { parseCsv } from '../csv.ts';
 import { DATASET_INFO } from './datasets.ts';
 import { analyseReference, drawImitationStyle, IMITATION_SAMPLE_RATE, synthesiseImitation } from './imitation-synth.ts';
 import { DEV_CSV } from './qvim-dev-layout.ts';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { decodeAudio, downmix, resample } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import type { Tower } from '../model/runtime.ts';
+import { dot } from '../vectors.ts';
 import type { Dataset } from './dataset-types.ts';
 import type { ItemRef, QueryRef, SimilarityMatrix } from './metrics.ts';
 import { splitmix32 } from '../random.ts';
@@ -95,12 +96,6 @@ export function randomSystem(seed = 1): RetrievalSystem {
       return { ...shape, data };
     },
   };
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /** Cosine with a tiny floor under the norms' product, so a silent clip scores 0 instead of NaN. */

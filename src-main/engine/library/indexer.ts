@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { AUDIO_EXTENSIONS } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
+import { isWithin } from '../paths.ts';
 import { RateEstimator } from '../jobs/rate.ts';
 import { Job, type JobControl } from '../jobs/job.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
@@ -103,7 +104,7 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
   const settings: AnalysisSettings = { ...DEFAULT_ANALYSIS, ...options.analysis };
   for (const f of folders) addLibraryFolder(store, f);
   const only = options.only?.map((p) => resolve(p));
-  const roots = store.roots().filter((r) => (only ? only.includes(r.path) : folders.length === 0 || folders.some((f) => r.path === f || f.startsWith(`${r.path}/`))));
+  const roots = store.roots().filter((r) => (only ? only.includes(r.path) : folders.length === 0 || folders.some((f) => isWithin(r.path, f))));
 
   const progress: IndexProgress = { phase: 'scanning', done: 0, total: 0, filesPerSec: 0, etaSec: null, current: null, lastSoundId: null, indexed: 0, failed: 0 };
   control.report({ ...progress });
@@ -223,11 +224,11 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
 export function addLibraryFolder(store: LibraryStore, folder: string): { rootId: number; added: boolean } {
   const path = resolve(folder);
   const roots = store.roots();
-  const parent = roots.find((r) => r.path === path || path.startsWith(`${r.path}/`) || path.startsWith(`${r.path}\\`));
+  const parent = roots.find((r) => isWithin(r.path, path));
   if (parent) return { rootId: parent.id, added: false };
   return store.transaction(() => {
     const root = store.addRoot(path);
-    const children = roots.filter((r) => r.path.startsWith(`${path}/`) || r.path.startsWith(`${path}\\`));
+    const children = roots.filter((r) => isWithin(path, r.path));
     if (children.length) store.adoptRoots(children.map((c) => c.id), root.id);
     return { rootId: root.id, added: true };
   });
