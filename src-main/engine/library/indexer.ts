@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { AUDIO_EXTENSIONS } from '../audio/decode.ts';
+import { errorSentence } from '../../contract/errors.ts';
 import { EngineError } from '../errors.ts';
 import { isWithin } from '../paths.ts';
 import { RateEstimator } from '../jobs/rate.ts';
@@ -166,7 +167,8 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
           error = err.toJSON();
         }
       }
-      const reason = stripFile(error!.message, p.path);
+      // The file is the row's own; an error about another file keeps that file in its sentence.
+      const reason = error!.file && error!.file !== p.path ? errorSentence(error!) : error!.message;
       store.commitFailed(p.id, { kind: error!.kind, message: reason });
       summary.failed++;
       summary.failures.push({ path: p.path, kind: error!.kind, reason });
@@ -232,8 +234,4 @@ export function addLibraryFolder(store: LibraryStore, folder: string): { rootId:
     if (children.length) store.adoptRoots(children.map((c) => c.id), root.id);
     return { rootId: root.id, added: true };
   });
-}
-
-function stripFile(message: string, file: string): string {
-  return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
 }
