@@ -13,7 +13,7 @@ import { analyseQuery } from '../library/analyse.ts';
 import { applyHead, searchDimension, type ModelVersion } from '../model-version/heads.ts';
 import { featureKey } from '../model-version/versions.ts';
 import { openModelPair, type ModelPair } from '../model/runtime.ts';
-import type { DataPaths } from '../paths.ts';
+import { isWithin, type DataPaths } from '../paths.ts';
 import type { Jobs } from './jobs.ts';
 import type { SettingsStore } from './settings.ts';
 
@@ -131,7 +131,7 @@ export class Library {
     if (!this.scanning) addLibraryFolder(this.store, path);
     const job = await this.startScan({ folders: [path] });
     this.watcher.add(this.store.rootByPath(path)?.path ?? path);
-    const root = this.roots().find((r) => r.path === this.store.rootByPath(path)?.path) ?? this.roots().find((r) => path.startsWith(r.path));
+    const root = this.roots().find((r) => r.path === this.store.rootByPath(path)?.path) ?? this.roots().find((r) => isWithin(r.path, path));
     if (!root) throw new EngineError('internal', 'the folder was not added', { file: path });
     return { root, job };
   }

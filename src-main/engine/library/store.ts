@@ -6,7 +6,7 @@ import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts'
 import { allFinite } from '../search/sound-index.ts';
 import { parseUcsName } from './ucs.ts';
 import type {
-  AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersion,
+  AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersionRow,
   NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundStatus, Tag, Take,
   TrainingPair, WindowVector,
 } from './types.ts';
@@ -546,12 +546,12 @@ export class LibraryStore {
    */
   claimScan(config: Record<string, unknown> = {}, now = Date.now()): JobRecord {
     return this.db.transaction(() => {
-      const open = this.sql(`SELECT id, owner_pid FROM jobs WHERE kind = 'index' AND state IN ('running', 'paused', 'queued')`).all() as { id: number; owner_pid: number | null }[];
+      const open = this.sql(`SELECT id, owner_pid FROM jobs WHERE kind = 'scan' AND state IN ('running', 'paused', 'queued')`).all() as { id: number; owner_pid: number | null }[];
       const owner = open.find((j) => j.owner_pid !== process.pid && processAlive(j.owner_pid));
       if (owner) {
         throw new EngineError('busy', `another Onomato process (pid ${owner.owner_pid}) is scanning this library right now; this scan was not started. Let that one finish (or stop it) and scan again`);
       }
-      return this.createJob('index', config, now);
+      return this.createJob('scan', config, now);
     }).immediate();
   }
 
@@ -599,7 +599,7 @@ export class LibraryStore {
   // ---------------------------------------------------------------- model versions
 
   /** Adds or updates a model version (weights untouched when `weights` is undefined). */
-  putModelVersion(v: { id: string; kind: ModelKind; name?: string | null; config?: Record<string, unknown>; metrics?: Record<string, unknown>; weights?: Uint8Array | null; createdAt?: number }): ModelVersion {
+  putModelVersion(v: { id: string; kind: ModelKind; name?: string | null; config?: Record<string, unknown>; metrics?: Record<string, unknown>; weights?: Uint8Array | null; createdAt?: number }): ModelVersionRow {
     this.sql(
       `INSERT INTO model_versions (id, created_at, kind, name, config, metrics, weights) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, config = excluded.config,
@@ -609,7 +609,7 @@ export class LibraryStore {
     return this.modelVersion(v.id)!;
   }
 
-  modelVersion(id: string): ModelVersion | undefined {
+  modelVersion(id: string): ModelVersionRow | undefined {
     const r = this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE id = ?').get(id) as Row | undefined;
     return r && toModel(r);
   }
@@ -619,12 +619,12 @@ export class LibraryStore {
     return r?.weights ? new Uint8Array(r.weights) : undefined;
   }
 
-  modelVersions(): ModelVersion[] {
+  modelVersions(): ModelVersionRow[] {
     return this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions ORDER BY created_at, id')
       .all().map((r) => toModel(r as Row));
   }
 
-  activeModelVersion(): ModelVersion | undefined {
+  activeModelVersion(): ModelVersionRow | undefined {
     const r = this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE active = 1').get() as Row | undefined;
     return r && toModel(r);
   }
@@ -756,7 +756,7 @@ function toEvaluation(r: Row): EvaluationRun {
   };
 }
 
-function toModel(r: Row): ModelVersion {
+function toModel(r: Row): ModelVersionRow {
   return {
     id: r.id as string, createdAt: r.created_at as number, kind: r.kind as ModelKind, name: r.name as string | null,
     config: json(r.config, {}), metrics: json(r.metrics, {}), active: r.active === 1,

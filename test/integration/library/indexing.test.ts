@@ -70,7 +70,7 @@ describe('indexing a real SFX library', () => {
       expect(sound.contentHash).toMatch(/^[0-9a-f]{40}$/);
     }
     expect(counts.tags).toBeGreaterThan(copied.length / 2);
-    const job = store.jobs({ kind: 'index' })[0];
+    const job = store.jobs({ kind: 'scan' })[0];
     expect(job.state).toBe('done');
     expect(job.progress).toMatchObject({ done: copied.length + corrupt.length, total: copied.length + corrupt.length });
   });
