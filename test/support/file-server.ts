@@ -73,7 +73,9 @@ export async function startFileServer(initial: Record<string, ServedFile> = {}):
       file.dropTimes = (file.dropTimes ?? 1) - 1;
       const upTo = file.dropAfter - start;
       log.sent = upTo;
-      res.write(rest.subarray(0, upTo), () => setTimeout(() => res.socket?.destroy(), 20));
+      // A graceful close after the bytes: the client gets every byte sent and then a response cut short
+      // of its Content-Length (a reset could discard bytes already in flight, making the cut land anywhere).
+      res.write(rest.subarray(0, upTo), () => res.socket?.end());
       return;
     }
     log.sent = rest.length;
