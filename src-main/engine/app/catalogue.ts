@@ -53,7 +53,9 @@ export class Catalogue {
     return this.jobs.track(job, 'download', (p) => {
       const seconds = (Date.now() - p.startedAt) / 1000;
       const rate = seconds > 0.5 ? (p.done - p.startedFrom) / seconds : 0;
-      const what = p.phase === 'download' ? `Downloading ${entry.name}` : p.phase === 'unpack' ? `Unpacking ${entry.name}` : `Checking ${entry.name}`;
+      const what = p.phase === 'download' ? `Downloading ${entry.name}`
+        : p.phase === 'unpack' ? `Unpacking ${entry.name}`
+          : p.done >= p.total ? `${entry.name} is ready in the data folder` : `Checking ${entry.name}`;
       return {
         done: p.done, total: p.total, ratePerSec: rate,
         etaSec: rate > 0 && p.total > p.done ? (p.total - p.done) / rate : null,
