@@ -188,6 +188,8 @@ export const ModelVersion = z.object({
   metrics: z.record(z.string(), z.number()),
   curve: z.array(CurvePoint),
   pairs: z.number(),
+  /** The backbone whose features its heads read; it is only ever applied to that backbone. */
+  backbone: z.string(),
 });
 
 /** A backbone the library can use: from the catalogue (downloaded when chosen) or added from a checkpoint file. */
