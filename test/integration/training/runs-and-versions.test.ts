@@ -65,6 +65,10 @@ describe('model versions in the library', () => {
       expect(() => activateModelVersion(store, 'bad')).toThrow(/rejected/);
       activateModelVersion(store, 'good');
       expect(listModelVersions(store).find((v) => v.active)?.id).toBe('good');
+      const wider = baseModelVersion({ backbone: 'mn10_as', parts: [{ name: 'envelope', weight: 1 }] }, 'for-mn10');
+      saveModelVersion(store, wider);
+      expect(() => activateModelVersion(store, 'for-mn10')).toThrow(/"for-mn10" reads the mn10_as backbone, but the library is analysed with mn04_as; its heads are never applied/);
+      expect(listModelVersions(store).find((v) => v.active)?.id).toBe('good');
 
       const file = join(dir, 'good.onomato-model');
       await exportModelVersion(store, 'good', file);
