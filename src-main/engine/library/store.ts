@@ -6,7 +6,7 @@ import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts'
 import { parseUcsName } from './ucs.ts';
 import type {
   AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersion,
-  NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundStatus, Tag, Take,
+  NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundStatus, StoredWindow, Tag, Take,
   TrainingPair, WindowVector,
 } from './types.ts';
 
@@ -272,15 +272,55 @@ export class LibraryStore {
   }
 
   /**
-   * Streams every window vector of a model version, grouped by sound, without holding them
-   * all as JS objects (the vector index copies each into its own storage).
+   * One page of a model version's window vectors for searchable (indexed) sounds with ids above
+   * `afterSoundId`, in sound order, every sound whole: the index is built a page at a time so the
+   * engine's thread never stops for long, and another statement may run between pages.
+   * `nextAfter` is where the next page starts; null when this was the last.
    */
-  *embeddings(modelId: string): Generator<{ soundId: number; windowIndex: number; offsetSec: number; vector: Float32Array }> {
-    const s = this.db.prepare('SELECT sound_id, window_index, offset_sec, vector FROM sound_embeddings WHERE model_id = ? ORDER BY sound_id, window_index');
-    for (const r of s.iterate(modelId)) {
-      const row = r as Row;
-      yield { soundId: row.sound_id as number, windowIndex: row.window_index as number, offsetSec: row.offset_sec as number, vector: floats(row.vector as Buffer) };
+  embeddingPage(modelId: string, afterSoundId: number, maxWindows: number): { windows: StoredWindow[]; nextAfter: number | null } {
+    // Walk the (sound, model, window) index in its own order, sounds looked up by id: any other
+    // plan (the model_id index, or sounds first) sorts everything after the page for every page.
+    // Ordering by the window too makes SQLite add a sort step, so windows are put in order here.
+    const rows = this.sql(
+      `SELECT e.sound_id, e.window_index, e.offset_sec, e.vector FROM sound_embeddings e INDEXED BY sqlite_autoindex_sound_embeddings_1
+       CROSS JOIN sounds s ON s.id = e.sound_id
+       WHERE e.sound_id > ? AND e.model_id = ? AND s.status = 'indexed' ORDER BY e.sound_id LIMIT ?`,
+    ).all(afterSoundId, modelId, maxWindows + 1) as Row[];
+    const windows = rows.map((r) => ({ soundId: r.sound_id as number, windowIndex: r.window_index as number, offsetSec: r.offset_sec as number, vector: floats(r.vector as Buffer) }))
+      .sort((a, b) => a.soundId - b.soundId || a.windowIndex - b.windowIndex);
+    if (windows.length <= maxWindows) return { windows, nextAfter: null };
+    const lastSound = windows[windows.length - 1].soundId;
+    const whole = windows.filter((w) => w.soundId !== lastSound);
+    // A single sound with more windows than a page: take it whole on its own.
+    if (whole.length === 0) {
+      const all = this.soundWindows(lastSound, modelId).map((w, i) => ({ soundId: lastSound, windowIndex: i, offsetSec: w.offsetSec, vector: w.vector }));
+      return { windows: all, nextAfter: lastSound };
     }
+    return { windows: whole, nextAfter: whole[whole.length - 1].soundId };
+  }
+
+  // ---------------------------------------------------------------- change stamps
+
+  /** This database's random identity (an index snapshot names the library it was written for). */
+  libraryId(): string {
+    const id = this.getSetting<string>('library_id');
+    if (!id) throw new EngineError('corrupt', 'the library has no identity (settings.library_id is missing)', { file: this.path });
+    return id;
+  }
+
+  /** The stamp of the latest write that changed what search sees (grows with every such write, by any process). */
+  changeStamp(): number {
+    return (this.sql('SELECT coalesce(max(stamp), 0) AS n FROM library_changes').get() as { n: number }).n;
+  }
+
+  /** Sounds whose vectors, status or existence changed after `stamp`, oldest change first, at most `limit`. */
+  changesSince(stamp: number, limit: number): { soundId: number; stamp: number }[] {
+    return this.sql('SELECT sound_id AS soundId, stamp FROM library_changes WHERE stamp > ? ORDER BY stamp LIMIT ?').all(stamp, limit) as { soundId: number; stamp: number }[];
+  }
+
+  /** Changes whenever another connection (the CLI, another app) commits to this database; not for this connection's own writes. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   soundTags(soundId: number): Tag[] {
@@ -335,13 +375,16 @@ export class LibraryStore {
 
   /** Ids of indexed sounds that satisfy every filter present. */
   soundIdsMatching(filter: SoundFilter): number[] {
-    const where: string[] = [`s.status = 'indexed'`];
+    // A folder is a range of the folder index (the folder and everything under "folder/", which
+    // sorts below "folder0"), so one folder of a million sounds reads only its own rows; the status
+    // test is then kept off its index, which would otherwise be picked and read every sound.
+    const where: string[] = [filter.folders?.length ? `+s.status = 'indexed'` : `s.status = 'indexed'`];
     const args: unknown[] = [];
     if (filter.folders?.length) {
-      where.push(`(${filter.folders.map(() => `(s.folder = ? OR s.folder LIKE ? ESCAPE '\\')`).join(' OR ')})`);
+      where.push(`(${filter.folders.map(() => '(s.folder = ? OR (s.folder >= ? AND s.folder < ?))').join(' OR ')})`);
       for (const f of filter.folders) {
         const folder = f.replace(/[\\/]+$/, '');
-        args.push(folder, `${escapeLike(folder)}/%`);
+        args.push(folder, `${folder}/`, `${folder}0`);
       }
     }
     if (filter.minDurationSec !== undefined) { where.push('s.duration_sec >= ?'); args.push(filter.minDurationSec); }
@@ -626,10 +669,6 @@ function floats(b: Buffer): Float32Array {
   const out = new Float32Array(b.byteLength / 4);
   new Uint8Array(out.buffer).set(b);
   return out;
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** Words typed by a user -> an FTS5 query where every word must match as a prefix. */

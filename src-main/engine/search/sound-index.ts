@@ -65,6 +65,18 @@ export interface SoundIndexOptions {
   fetchExact?: FetchExact;
 }
 
+/** An index's rows as they lie in memory: what a snapshot file holds. */
+export interface IndexRows {
+  count: number;
+  /** `count` rows of `rowBytes` each (int8 or float32 vectors padded to the kernel stride). */
+  vectors: Uint8Array;
+  scale: Float32Array;
+  sound: Int32Array;
+  offset: Float32Array;
+  window: Uint16Array;
+  next: Int32Array;
+}
+
 export interface IndexMemory {
   /** Bytes holding the current windows (vectors and per-window metadata). */
   used: number;
@@ -146,6 +158,74 @@ export class SoundIndex {
     };
   }
 
+  /** Bytes a row takes in `IndexRows.vectors`. */
+  get bytesPerRow(): number {
+    return this.rowBytes;
+  }
+
+  /** The rows as they lie in memory, as views that stay valid until the next change. */
+  rows(): IndexRows {
+    const n = this.count;
+    return {
+      count: n,
+      vectors: new Uint8Array(this.memory.buffer, this.matrixAt, n * this.rowBytes),
+      scale: this.rowScale.subarray(0, n), sound: this.rowSound.subarray(0, n), offset: this.rowOffset.subarray(0, n),
+      window: this.rowWindow.subarray(0, n), next: this.rowNext.subarray(0, n),
+    };
+  }
+
+  /**
+   * Empties the index and makes room for `count` rows, returned as views to fill (from a
+   * snapshot file); `adoptRows` then checks them and makes their sounds searchable.
+   */
+  restoreRows(count: number): IndexRows {
+    this.firstRow.clear();
+    this.count = 0;
+    this.reserve(count);
+    this.count = count;
+    return this.rows();
+  }
+
+  /**
+   * Checks rows filled through `restoreRows` and indexes their sounds, `pause`-ing between
+   * slices so a million rows never hold the thread long. Rows that do not form whole sounds
+   * (a window chain that breaks, loops, skips a window or mixes sounds) empty the index and
+   * throw 'corrupt'.
+   */
+  async adoptRows(pause: () => Promise<void> | undefined): Promise<void> {
+    const n = this.count;
+    const fail = (why: string): never => {
+      this.firstRow.clear();
+      this.count = 0;
+      throw new EngineError('corrupt', `the index rows are inconsistent: ${why}`);
+    };
+    const pointed = new Uint8Array(n);
+    for (let r = 0; r < n; r++) {
+      const next = this.rowNext[r];
+      if (next !== -1) {
+        if (next < 0 || next >= n || pointed[next]) fail(`row ${r} links to row ${next}`);
+        pointed[next] = 1;
+      }
+      if (this.rowSound[r] < 0 || !Number.isFinite(this.rowScale[r]) || !Number.isFinite(this.rowOffset[r])) fail(`row ${r} holds invalid values`);
+      if ((r & 0xffff) === 0xffff) await pause();
+    }
+    let seen = 0;
+    for (let r = 0; r < n; r++) {
+      if (pointed[r]) continue;
+      const sound = this.rowSound[r];
+      if (this.firstRow.has(sound)) fail(`sound ${sound} appears twice`);
+      this.firstRow.set(sound, r);
+      let w = 0;
+      for (let k = r; k >= 0; k = this.rowNext[k], w++) {
+        if (this.rowSound[k] !== sound || this.rowWindow[k] !== w || w >= MAX_WINDOWS_PER_SOUND) fail(`the windows of sound ${sound} are out of order`);
+        seen++;
+      }
+      if ((r & 0xffff) === 0xffff) await pause();
+    }
+    // Every row reached from a head exactly once: no loops, nothing left over.
+    if (seen !== n) fail(`${n - seen} rows belong to no sound`);
+  }
+
   /** Sets a sound's windows, replacing any it had. */
   upsert(soundId: number, windows: readonly SoundWindow[]): void {
     checkSoundId(soundId);
@@ -204,17 +284,21 @@ export class SoundIndex {
     if (!Number.isInteger(top) || top < 1) throw new EngineError('invalid-argument', `top must be a whole number of at least 1, not ${top}`);
     if (this.count === 0) return [];
     const allowed = allowCheck(options.allow, exclude);
+    // A narrow filter (a folder, a few hundred sounds) scores only its own rows, not the library.
+    const rows = this.rowsOfFew(options.allow, exclude);
+    const total = rows ? rows.length : this.count;
+    if (total === 0) return [];
     if (this.precision === 'float32') {
       new Float32Array(this.memory.buffer, this.queryAt, this.stride).set(query);
-      return this.bestSounds(this.scan(exactKeep(top), top, (best) => this.scanFloat32(best, allowed)), top, 1);
+      return this.bestSounds(this.scan(exactKeep(top), top, total, (best) => this.scanRows(best, allowed, rows, this.kernels.dotsF32, false)), top, 1);
     }
     if (options.exact) {
       const fetch = this.requireFetchExact();
-      return this.bestSounds(this.scan(exactKeep(top), top, (best) => this.scanExact(query, fetch, best, allowed)), top, 1);
+      return this.bestSounds(this.scan(exactKeep(top), top, total, (best) => this.scanExact(query, fetch, best, allowed, rows)), top, 1);
     }
     const queryScale = this.writeInt8Query(query);
     const keep = Math.max(options.candidates ?? Math.max(10 * top, 100), top);
-    const candidates = this.scan(keep, top, (best) => this.scanInt8(best, allowed));
+    const candidates = this.scan(keep, top, total, (best) => this.scanRows(best, allowed, rows, this.kernels.dotsInt8, true));
     if (!this.fetchExact) return this.bestSounds(candidates, top, queryScale);
     return this.bestSounds(this.rescore(query, this.fetchExact, candidates), top, 1);
   }
@@ -223,55 +307,79 @@ export class SoundIndex {
    * Keeps the best windows among allowed sounds, widening until they span `top` sounds (or hold
    * every allowed window): every sound outside them then scores below all of those sounds.
    */
-  private scan(keep: number, top: number, fill: (best: BestWindows) => void): ScoredWindow[] {
+  private scan(keep: number, top: number, total: number, fill: (best: BestWindows) => void): ScoredWindow[] {
     for (; ; keep *= 4) {
-      const best = new BestWindows(Math.min(keep, this.count));
+      const best = new BestWindows(Math.min(keep, total));
       fill(best);
       const entries = best.entries();
-      if (best.size < best.capacity || best.capacity === this.count || distinctSounds(entries, this.rowSound) >= top) return entries;
+      if (best.size < best.capacity || best.capacity === total || distinctSounds(entries, this.rowSound) >= top) return entries;
     }
   }
 
-  private scanInt8(best: BestWindows, allowed: Allowed): void {
-    const dots = new Int32Array(this.memory.buffer, this.outAt, BLOCK_ROWS);
+  /**
+   * The rows of the allowed sounds when they are few enough that visiting them one by one beats
+   * scanning every row (about 1 row in 16); null to scan everything.
+   */
+  private rowsOfFew(allow: AllowedSounds | undefined, exclude: number): Int32Array | null {
+    if (!(allow instanceof Set) || allow.size * 16 > this.firstRow.size) return null;
+    const rows: number[] = [];
+    for (const id of allow as ReadonlySet<number>) {
+      if (id === exclude) continue;
+      const head = this.firstRow.get(id);
+      if (head !== undefined) for (let r = head; r >= 0; r = this.rowNext[r]) rows.push(r);
+    }
+    // In memory order, so runs of a sound's neighbouring rows are scored in one kernel call.
+    return Int32Array.from(rows).sort();
+  }
+
+  /**
+   * Scores rows with a kernel a block at a time: every row, or only `rows` (sorted), gathered into
+   * runs of consecutive rows. `scaled`: int8 dots times each row's scale; else the dots are cosines.
+   */
+  private scanRows(best: BestWindows, allowed: Allowed, rows: Int32Array | null, kernel: (at: number, n: number, query: number, out: number) => void, scaled: boolean): void {
+    const intDots = new Int32Array(this.memory.buffer, this.outAt, BLOCK_ROWS);
+    const floatDots = new Float32Array(this.memory.buffer, this.outAt, BLOCK_ROWS);
     const scale = this.rowScale;
     const sound = this.rowSound;
-    for (let start = 0; start < this.count; start += BLOCK_ROWS) {
-      const n = Math.min(BLOCK_ROWS, this.count - start);
-      this.kernels.dotsInt8(this.matrixAt + start * this.rowBytes, n, this.queryAt, this.outAt);
+    const runs = rows ? rows.length : this.count;
+    for (let i = 0; i < runs;) {
+      // A run: consecutive rows, at most a block.
+      const start = rows ? rows[i] : i;
+      let n = 1;
+      if (rows) while (i + n < rows.length && n < BLOCK_ROWS && rows[i + n] === start + n) n++;
+      else n = Math.min(BLOCK_ROWS, this.count - start);
+      i += n;
+      kernel(this.matrixAt + start * this.rowBytes, n, this.queryAt, this.outAt);
       let threshold = best.threshold;
-      for (let i = 0; i < n; i++) {
-        const score = dots[i] * scale[start + i];
-        if (score > threshold && allowed(sound[start + i])) {
-          best.push(score, start + i);
-          threshold = best.threshold;
+      if (scaled) {
+        for (let k = 0; k < n; k++) {
+          const score = intDots[k] * scale[start + k];
+          if (score > threshold && allowed(sound[start + k])) {
+            best.push(score, start + k);
+            threshold = best.threshold;
+          }
+        }
+      } else {
+        for (let k = 0; k < n; k++) {
+          const score = floatDots[k];
+          if (score > threshold && allowed(sound[start + k])) {
+            best.push(score, start + k);
+            threshold = best.threshold;
+          }
         }
       }
     }
   }
 
-  private scanFloat32(best: BestWindows, allowed: Allowed): void {
-    const dots = new Float32Array(this.memory.buffer, this.outAt, BLOCK_ROWS);
-    const sound = this.rowSound;
-    for (let start = 0; start < this.count; start += BLOCK_ROWS) {
-      const n = Math.min(BLOCK_ROWS, this.count - start);
-      this.kernels.dotsF32(this.matrixAt + start * this.rowBytes, n, this.queryAt, this.outAt);
-      let threshold = best.threshold;
-      for (let i = 0; i < n; i++) {
-        const score = dots[i];
-        if (score > threshold && allowed(sound[start + i])) {
-          best.push(score, start + i);
-          threshold = best.threshold;
-        }
-      }
-    }
-  }
-
-  /** Every allowed window against the float32 embeddings from the store, a block at a time. */
-  private scanExact(query: Float32Array, fetch: FetchExact, best: BestWindows, allowed: Allowed): void {
-    for (let start = 0; start < this.count; start += BLOCK_ROWS) {
+  /** Every allowed window (or `rows`) against the float32 embeddings from the store, a block at a time. */
+  private scanExact(query: Float32Array, fetch: FetchExact, best: BestWindows, allowed: Allowed, only: Int32Array | null): void {
+    const total = only ? only.length : this.count;
+    for (let start = 0; start < total; start += BLOCK_ROWS) {
       const rows: number[] = [];
-      for (let row = start; row < Math.min(start + BLOCK_ROWS, this.count); row++) if (allowed(this.rowSound[row])) rows.push(row);
+      for (let i = start; i < Math.min(start + BLOCK_ROWS, total); i++) {
+        const row = only ? only[i] : i;
+        if (allowed(this.rowSound[row])) rows.push(row);
+      }
       const vectors = this.fetchChecked(fetch, rows);
       for (let i = 0; i < rows.length; i++) best.push(dot(query, vectors[i]), rows[i]);
     }

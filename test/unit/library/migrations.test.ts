@@ -74,6 +74,13 @@ describe('library migrations', () => {
         expect(store.schemaVersion).toBe(LATEST_VERSION);
         expect(store.integrityCheck()).toBe('ok');
         expectSeededDataReadable(store, from);
+        // Every library has an identity and stamps the changes search follows from then on.
+        expect(store.libraryId()).toMatch(/^[0-9a-f]{32}$/);
+        const stamp = store.changeStamp();
+        if (from >= 1) {
+          store.markChanged(7, 1, 1);
+          expect(store.changesSince(stamp, 10).map((c) => c.soundId)).toEqual([7]);
+        }
         store.close();
       } finally {
         rmSync(dir, { recursive: true, force: true });
