@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { EngineError, type SerializedError } from '../errors.ts';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
+import { decodeHalf, encodeHalf } from './half-float.ts';
 import { parseUcsName } from './ucs.ts';
 import type {
   AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersion,
@@ -186,7 +187,7 @@ export class LibraryStore {
       if (changed === 0) return; // the file was removed from the library while it was analysed
       this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').run(a.soundId, a.modelId);
       const putWindow = this.sql('INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      a.windows.forEach((w, i) => putWindow.run(a.soundId, a.modelId, i, w.offsetSec, blob(w.vector)));
+      a.windows.forEach((w, i) => putWindow.run(a.soundId, a.modelId, i, w.offsetSec, vectorBlob(w.vector)));
       if (a.features) this.putSoundFeatures(a.soundId, a.features.backbone, a.features.windows);
       this.sql('DELETE FROM sound_tags WHERE sound_id = ?').run(a.soundId);
       const putTag = this.sql('INSERT INTO sound_tags (sound_id, label, probability) VALUES (?, ?, ?)');
@@ -254,7 +255,7 @@ export class LibraryStore {
 
   soundWindows(soundId: number, modelId: string): WindowVector[] {
     return this.sql('SELECT offset_sec, vector FROM sound_embeddings WHERE sound_id = ? AND model_id = ? ORDER BY window_index')
-      .all(soundId, modelId).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
+      .all(soundId, modelId).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: vectorOf((r as Row).vector as Buffer) }));
   }
 
   /** The float32 vectors of the given windows, in order (the vector index's exact rescoring). */
@@ -263,7 +264,7 @@ export class LibraryStore {
     return keys.map((k) => {
       const r = s.get(k.soundId, modelId, k.window) as { vector: Buffer } | undefined;
       if (!r) throw new EngineError('not-found', `window ${k.window} of sound ${k.soundId} is not in the library`);
-      return floats(r.vector);
+      return vectorOf(r.vector);
     });
   }
 
@@ -286,7 +287,7 @@ export class LibraryStore {
        CROSS JOIN sounds s ON s.id = e.sound_id
        WHERE e.sound_id > ? AND e.model_id = ? AND s.status = 'indexed' ORDER BY e.sound_id LIMIT ?`,
     ).all(afterSoundId, modelId, maxWindows + 1) as Row[];
-    const windows = rows.map((r) => ({ soundId: r.sound_id as number, windowIndex: r.window_index as number, offsetSec: r.offset_sec as number, vector: floats(r.vector as Buffer) }))
+    const windows = rows.map((r) => ({ soundId: r.sound_id as number, windowIndex: r.window_index as number, offsetSec: r.offset_sec as number, vector: vectorOf(r.vector as Buffer) }))
       .sort((a, b) => a.soundId - b.soundId || a.windowIndex - b.windowIndex);
     if (windows.length <= maxWindows) return { windows, nextAfter: null };
     const lastSound = windows[windows.length - 1].soundId;
@@ -417,13 +418,13 @@ export class LibraryStore {
     this.transaction(() => {
       this.sql('DELETE FROM sound_features WHERE sound_id = ? AND backbone = ?').run(soundId, backbone);
       const put = this.sql('INSERT INTO sound_features (sound_id, backbone, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      windows.forEach((w, i) => put.run(soundId, backbone, i, w.offsetSec, blob(w.vector)));
+      windows.forEach((w, i) => put.run(soundId, backbone, i, w.offsetSec, vectorBlob(w.vector)));
     });
   }
 
   soundFeatures(soundId: number, backbone: string): WindowVector[] {
     return this.sql('SELECT offset_sec, vector FROM sound_features WHERE sound_id = ? AND backbone = ? ORDER BY window_index')
-      .all(soundId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
+      .all(soundId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: vectorOf((r as Row).vector as Buffer) }));
   }
 
   /** Sounds that have cached features for a recipe (what a new reference head can re-embed without decoding). */
@@ -437,7 +438,7 @@ export class LibraryStore {
     this.transaction(() => {
       this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').run(soundId, modelId);
       const put = this.sql('INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      windows.forEach((w, i) => put.run(soundId, modelId, i, w.offsetSec, blob(w.vector)));
+      windows.forEach((w, i) => put.run(soundId, modelId, i, w.offsetSec, vectorBlob(w.vector)));
       // The sound is current for this version: the next scan must not decode it again.
       this.sql('UPDATE sounds SET model_id = ? WHERE id = ?').run(modelId, soundId);
     });
@@ -487,13 +488,13 @@ export class LibraryStore {
     this.transaction(() => {
       this.sql('DELETE FROM take_features WHERE take_id = ? AND backbone = ?').run(takeId, backbone);
       const put = this.sql('INSERT INTO take_features (take_id, backbone, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      windows.forEach((w, i) => put.run(takeId, backbone, i, w.offsetSec, blob(w.vector)));
+      windows.forEach((w, i) => put.run(takeId, backbone, i, w.offsetSec, vectorBlob(w.vector)));
     });
   }
 
   takeFeatures(takeId: number, backbone: string): WindowVector[] {
     return this.sql('SELECT offset_sec, vector FROM take_features WHERE take_id = ? AND backbone = ? ORDER BY window_index')
-      .all(takeId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
+      .all(takeId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: vectorOf((r as Row).vector as Buffer) }));
   }
 
   /** Pairs a take with the sound it imitates; adding the same pair again returns the existing one. */
@@ -655,8 +656,9 @@ export class LibraryStore {
 
 // -------------------------------------------------------------------- row mapping
 
-function blob(v: Float32Array): Buffer {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+/** Window vectors and features are stored as float16 (migration 5): half the bytes, rankings unchanged. */
+function vectorBlob(v: Float32Array): Buffer {
+  return encodeHalf(v);
 }
 
 /** Peaks in 0..1 as one byte each, rounded up so a quiet but non-silent bucket stays visible. */
@@ -664,11 +666,8 @@ function peakBytes(peaks: Float32Array): Buffer {
   return Buffer.from(Uint8Array.from(peaks, (p) => Math.min(255, Math.ceil(Math.max(0, p) * 255))));
 }
 
-/** A copy, because SQLite's buffers need not be 4-byte aligned. */
-function floats(b: Buffer): Float32Array {
-  const out = new Float32Array(b.byteLength / 4);
-  new Uint8Array(out.buffer).set(b);
-  return out;
+function vectorOf(b: Buffer): Float32Array {
+  return decodeHalf(b);
 }
 
 /** Words typed by a user -> an FTS5 query where every word must match as a prefix. */

@@ -3,9 +3,10 @@ import { initial } from './001-initial.ts';
 import { fullText } from './002-full-text.ts';
 import { jobOwner } from './003-job-owner.ts';
 import { changeLog } from './004-change-log.ts';
+import { halfVectors } from './005-half-vectors.ts';
 
 /** Every migration in order; version n is at index n - 1 (checked by the migration tests). */
-export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, changeLog];
+export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, changeLog, halfVectors];
 
 export const LATEST_VERSION = MIGRATIONS.length;
 
