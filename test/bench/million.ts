@@ -34,7 +34,7 @@ function space(): EmbeddingSpace {
 }
 
 /** Writes (or reuses) a library of `size` sounds; sound k gets synthetic embedding k. */
-function library(size: number): LibraryStore {
+export function benchLibrary(size: number): LibraryStore {
   const dir = join(DATA, `bench-${label(size)}`);
   mkdirSync(dir, { recursive: true });
   const store = LibraryStore.open(join(dir, 'library.sqlite'));
@@ -99,7 +99,7 @@ function loadAllAtOnce(store: LibraryStore): SoundIndex {
 
 async function scenario(size: number): Promise<BenchRow[]> {
   const name = `million: ${label(size)} sounds`;
-  const store = library(size);
+  const store = benchLibrary(size);
   const out: BenchRow[] = [];
   const lagNote = (m: { lagP99: number; lagMax: number }) => `event-loop lag p99 ${m.lagP99.toFixed(0)} ms, max ${m.lagMax.toFixed(0)} ms`;
   try {
@@ -146,13 +146,13 @@ async function scenario(size: number): Promise<BenchRow[]> {
 
     // Search: the same int8 kernel as today, exact float32 rescoring from the store.
     const queries = Array.from({ length: 40 }, (_, q) => q % 5 === 4 ? randomUnit(DIMENSION, 50_000 + q) : perturbed(embeddingOf(sp, (q * 7_919_993) % size), 0.6, 90_000 + q));
-    for (const q of queries.slice(0, 8)) search.search(q, { top: 10 });
+    for (const q of queries.slice(0, 8)) await search.search(q, { top: 10 });
     const times: number[] = [];
     const searched = await measured(async () => {
       const found = [];
       for (const q of queries) {
         const t = performance.now();
-        found.push(search.search(q, { top: 10 }));
+        found.push(await search.search(q, { top: 10 }));
         times.push(performance.now() - t);
         await new Promise((r) => setImmediate(r));
       }
@@ -174,7 +174,7 @@ async function scenario(size: number): Promise<BenchRow[]> {
     const { soundBitset } = await import('../../src-main/engine/search/sound-index.ts');
     for (const q of queries.slice(0, 20)) {
       let t = performance.now();
-      search.search(q, { top: 10, filter: folder });
+      await search.search(q, { top: 10, filter: folder });
       narrowTimes.push(performance.now() - t);
       t = performance.now();
       // Today: the same filter as a bitset over the whole library (every row scanned).

@@ -54,7 +54,7 @@ export const command: CliCommand = {
       } finally {
         await pair.close();
       }
-      const results = search.searchWindows(queries, {
+      const results = await search.searchWindows(queries, {
         top, exact: values.exact,
         filter: {
           folders: values.folder, text: values.text, tags: values.tag, categories: values.category,

@@ -215,7 +215,10 @@ export class Library {
     const index = this.store.counts().indexed > 0 ? await LibrarySearch.open(this.store, { modelId: version.id }) : null;
     model.library = { ...model.library, version, versionId: version.id };
     this.modelInfo = this.modelInfo && { ...this.modelInfo, id: version.id, embeddingSize: searchDimension(version) };
+    const previous = this.index;
     this.index = index;
+    // Searches already queued on the old index finish first; then its helper thread stops.
+    void previous?.close();
     if (index?.source === 'database') void index.saveSnapshot().catch(() => undefined);
     this.events.emit('library.changed', { rootId: null });
   }
@@ -258,7 +261,7 @@ export class Library {
     const queries = await this.takeQueries(take, model);
     const options = { top, filter: toFilter(filters) };
     const modelId = model.library.versionId;
-    const matches = index ? index.searchWindows(queries, options) : await LibrarySearch.searchDatabase(this.store, modelId, queries, options);
+    const matches = index ? await index.searchWindows(queries, options) : await LibrarySearch.searchDatabase(this.store, modelId, queries, options);
     return { query: { kind: 'take', takeId: take.id }, matches: this.views(matches), latencyMs: performance.now() - started, searched: this.searched(index), model: index?.modelId ?? modelId };
   }
 
@@ -269,7 +272,7 @@ export class Library {
     const options = { top, filter: toFilter(filters) };
     const modelId = model.library.versionId;
     let matches: LibraryMatch[];
-    if (index) matches = index.moreLikeThis(soundId, options);
+    if (index) matches = await index.moreLikeThis(soundId, options);
     else {
       const first = this.store.soundWindows(soundId, modelId)[0];
       if (!first) throw new EngineError('not-found', `Sound ${soundId} is not indexed with the model in use.`);
@@ -307,6 +310,8 @@ export class Library {
     this.watcher.close();
     this.scan?.cancel();
     await this.scan?.result.catch(() => undefined);
+    await this.opening?.catch(() => undefined);
+    await this.index?.close();
     const model = await this.model.catch(() => null);
     await model?.pair.close();
   }

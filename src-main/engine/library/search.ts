@@ -58,7 +58,7 @@ export class LibrarySearch {
   private readonly store: LibraryStore;
   private stamp: number;
   private savedStamp: number;
-  /** Catching up and saving run one at a time, in order: a snapshot is never written while rows move. */
+  /** Searches, catching up and saving run one at a time, in order: nothing reads rows while they move. */
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(store: LibraryStore, modelId: string, index: SoundIndex, stamp: number, source: 'snapshot' | 'database') {
@@ -76,9 +76,10 @@ export class LibrarySearch {
     if (!modelId) throw new EngineError('not-found', 'the library has no model yet: index a folder first');
     const pause = timeSlicer();
     const fetchExact = exactFrom(store, modelId);
+    const threads = 2;
     const path = snapshotPath(store, modelId);
     if (path && options.snapshot !== false) {
-      const read = await readSnapshot(path, { libraryId: store.libraryId(), modelId, maxStamp: store.changeStamp() }, { fetchExact, pause });
+      const read = await readSnapshot(path, { libraryId: store.libraryId(), modelId, maxStamp: store.changeStamp() }, { fetchExact, threads, pause });
       if ('index' in read) {
         const search = new LibrarySearch(store, modelId, read.index, read.stamp, 'snapshot');
         await search.sync();
@@ -88,12 +89,12 @@ export class LibrarySearch {
     }
     // Changes committed while the pages are read are caught up from this stamp afterwards.
     const stamp = store.changeStamp();
-    let index: SoundIndex | undefined = options.dimension ? new SoundIndex(options.dimension, { precision: options.precision, fetchExact }) : undefined;
+    let index: SoundIndex | undefined = options.dimension ? new SoundIndex(options.dimension, { precision: options.precision, fetchExact, threads }) : undefined;
     for (let after: number | null = -1; after !== null;) {
       const page = store.embeddingPage(modelId, after, PAGE_WINDOWS);
       after = page.nextAfter;
       if (page.windows.length === 0) break;
-      index ??= new SoundIndex(page.windows[0].vector.length, { precision: options.precision, fetchExact });
+      index ??= new SoundIndex(page.windows[0].vector.length, { precision: options.precision, fetchExact, threads });
       for (const [soundId, windows] of bySound(page.windows)) index.upsert(soundId, windows);
       await pause();
     }
@@ -154,7 +155,7 @@ export class LibrarySearch {
    * re-read. Calls queue behind each other and behind a snapshot being written.
    */
   sync(): Promise<number> {
-    const run = this.queue.then(async () => {
+    return this.reading(async () => {
       const pause = timeSlicer();
       let applied = 0;
       for (;;) {
@@ -168,8 +169,6 @@ export class LibrarySearch {
         }
       }
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** Whether the index moved on since its snapshot was written (or was never written). */
@@ -181,13 +180,11 @@ export class LibrarySearch {
   saveSnapshot(): Promise<void> {
     const path = snapshotPath(this.store, this.modelId);
     if (!path) return Promise.resolve();
-    const run = this.queue.then(async () => {
+    return this.reading(async () => {
       const stamp = this.stamp;
       await writeSnapshot(path, this.index, { libraryId: this.store.libraryId(), modelId: this.modelId, stamp });
       this.savedStamp = stamp;
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** The allowed sounds for a filter; undefined when nothing is filtered. */
@@ -200,32 +197,47 @@ export class LibrarySearch {
   }
 
   /** Sounds closest to an imitation's embedding, best first. */
-  search(query: Float32Array, options: LibrarySearchOptions = {}): LibraryMatch[] {
-    const allow = this.allowed(options.filter);
-    return this.withSounds(this.index.search(query, { top: options.top ?? 20, allow, exact: options.exact }));
+  search(query: Float32Array, options: LibrarySearchOptions = {}): Promise<LibraryMatch[]> {
+    return this.searchWindows([query], options);
   }
 
   /**
    * Sounds closest to a query given as one vector per window (a take longer than 10 s
    * has several): each sound keeps its best score over every pair of windows.
    */
-  searchWindows(queries: readonly Float32Array[], options: LibrarySearchOptions = {}): LibraryMatch[] {
-    const allow = this.allowed(options.filter);
-    const top = options.top ?? 20;
-    const best = new Map<number, { soundId: number; score: number; offsetSec: number }>();
-    for (const q of queries) {
-      for (const m of this.index.search(q, { top, allow, exact: options.exact })) {
-        const prev = best.get(m.soundId);
-        if (!prev || m.score > prev.score) best.set(m.soundId, m);
+  searchWindows(queries: readonly Float32Array[], options: LibrarySearchOptions = {}): Promise<LibraryMatch[]> {
+    return this.reading(async () => {
+      const allow = this.allowed(options.filter);
+      const top = options.top ?? 20;
+      const best = new Map<number, { soundId: number; score: number; offsetSec: number }>();
+      for (const q of queries) {
+        for (const m of await this.index.searchParallel(q, { top, allow, exact: options.exact })) {
+          const prev = best.get(m.soundId);
+          if (!prev || m.score > prev.score) best.set(m.soundId, m);
+        }
       }
-    }
-    return this.withSounds([...best.values()].sort((a, b) => b.score - a.score).slice(0, top));
+      return this.withSounds([...best.values()].sort((a, b) => b.score - a.score).slice(0, top));
+    });
   }
 
   /** Sounds like a library sound (its first window), leaving the sound itself out. */
-  moreLikeThis(soundId: number, options: LibrarySearchOptions = {}): LibraryMatch[] {
-    const allow = this.allowed(options.filter);
-    return this.withSounds(this.index.moreLikeThis(soundId, { top: options.top ?? 20, allow, exact: options.exact }));
+  moreLikeThis(soundId: number, options: LibrarySearchOptions = {}): Promise<LibraryMatch[]> {
+    return this.reading(async () => {
+      const allow = this.allowed(options.filter);
+      return this.withSounds(this.index.moreLikeThis(soundId, { top: options.top ?? 20, allow, exact: options.exact }));
+    });
+  }
+
+  /** Stops the index's helper thread once what is queued is done. */
+  close(): Promise<void> {
+    return this.reading(() => this.index.close());
+  }
+
+  /** Runs `fn` in turn with catching up and saving: a search never sees rows move under it. */
+  private reading<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Brings one sound in line with the store after it was indexed, moved away or deleted. */

@@ -1,6 +1,8 @@
 import { EngineError } from '../errors.ts';
 import { BestWindows } from './best-windows.ts';
-import { instantiateKernels, paddedStride, type ScoringKernels } from './simd-kernels.ts';
+import { ScanHelper } from './scan-helper.ts';
+import { BLOCK_ROWS, bitsetCheck, scanRows, type Kernel, type ScanTarget } from './scan-rows.ts';
+import { instantiateKernels, kernelMemory, MAX_PAGES, paddedStride, type ScoringKernels } from './simd-kernels.ts';
 
 /**
  * The in-memory index that answers an imitation against every window of every library sound.
@@ -16,10 +18,11 @@ import { instantiateKernels, paddedStride, type ScoringKernels } from './simd-ke
  * metadata in growable typed arrays. A sound's rows form a linked list through `rowNext`, and
  * removal moves the last row into the hole, so memory never fragments.
  *
- * Search runs on the calling thread and is synchronous: a million 384-d windows scan in ~30 ms
- * on the 2-core target machine, bound by memory bandwidth; splitting the scan over two worker
- * threads measured slower there (75 ms against 57 ms with the cores busy) and would make every
- * caller asynchronous.
+ * `search` runs on the calling thread: a million 384-d windows scan in ~30 ms on the 2-core
+ * target machine, bound by memory bandwidth. `searchParallel` (with `threads: 2`) gives half the
+ * rows to a helper thread that shares the index's memory (the kernel memory and the row metadata
+ * are SharedArrayBuffers), so a large scan uses both cores and holds the engine's thread for half
+ * as long; it only helps when the second core is free, and answers exactly as `search` does.
  */
 
 export type Precision = 'int8' | 'float32';
@@ -63,7 +66,12 @@ export interface SoundMatch {
 export interface SoundIndexOptions {
   precision?: Precision;
   fetchExact?: FetchExact;
+  /** 2: `searchParallel` splits a large int8 scan with a helper thread (the second core). */
+  threads?: 1 | 2;
 }
+
+/** Below this many windows a scan takes a few milliseconds: not worth a message to another thread. */
+const PARALLEL_MIN_ROWS = 100_000;
 
 /** An index's rows as they lie in memory: what a snapshot file holds. */
 export interface IndexRows {
@@ -95,9 +103,6 @@ export function soundBitset(ids: Iterable<number>): Uint8Array {
 }
 
 const WASM_PAGE = 65536;
-const MAX_WASM_PAGES = 65536;
-/** Rows scored per kernel call: the int32 results stay in L1 and the rows in L2. */
-const BLOCK_ROWS = 2048;
 const MAX_WINDOWS_PER_SOUND = 65535;
 const MAX_SOUND_ID = 0x7fffffff;
 
@@ -109,7 +114,12 @@ export class SoundIndex {
   private readonly rowBytes: number;
   private readonly queryAt = 0;
   private readonly outAt: number;
+  private readonly helperOutAt: number;
   private readonly matrixAt: number;
+  private readonly threads: 1 | 2;
+  private helper: ScanHelper | null = null;
+  /** A split scan is reading the rows: nothing may move them until it is done. */
+  private scanning = false;
   private readonly memory: WebAssembly.Memory;
   private readonly kernels: ScoringKernels;
 
@@ -132,8 +142,10 @@ export class SoundIndex {
     this.stride = paddedStride(dimension);
     this.rowBytes = this.precision === 'int8' ? this.stride : this.stride * 4;
     this.outAt = this.stride * 4;
-    this.matrixAt = align(this.outAt + BLOCK_ROWS * 4, 64);
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.matrixAt / WASM_PAGE) });
+    this.helperOutAt = this.outAt + BLOCK_ROWS * 4;
+    this.matrixAt = align(this.helperOutAt + BLOCK_ROWS * 4, 64);
+    this.threads = options.threads ?? 1;
+    this.memory = kernelMemory(Math.ceil(this.matrixAt / WASM_PAGE));
     this.kernels = instantiateKernels(this.stride, this.memory);
   }
 
@@ -179,6 +191,7 @@ export class SoundIndex {
    * snapshot file); `adoptRows` then checks them and makes their sounds searchable.
    */
   restoreRows(count: number): IndexRows {
+    this.checkNotScanning();
     this.firstRow.clear();
     this.count = 0;
     this.reserve(count);
@@ -237,6 +250,7 @@ export class SoundIndex {
       this.checkVector(w.embedding, `sound ${soundId}`);
       if (!Number.isFinite(w.offsetSec)) throw new EngineError('invalid-argument', `sound ${soundId} has a window with offset ${w.offsetSec}`);
     }
+    this.checkNotScanning();
     this.remove(soundId);
     this.reserve(this.count + windows.length);
     let previous = -1;
@@ -257,6 +271,7 @@ export class SoundIndex {
   remove(soundId: number): boolean {
     const head = this.firstRow.get(soundId);
     if (head === undefined) return false;
+    this.checkNotScanning();
     const rows: number[] = [];
     for (let r = head; r >= 0; r = this.rowNext[r]) rows.push(r);
     // Highest first: every row above the one being filled is then already gone or belongs to
@@ -269,6 +284,57 @@ export class SoundIndex {
 
   search(query: Float32Array, options: SearchOptions): SoundMatch[] {
     return this.rank(query, options, -1);
+  }
+
+  /**
+   * `search` with a large int8 scan split between this thread and a helper thread (the second
+   * core), each scoring half the rows in the shared memory: the same answers in about half the
+   * time. Anything else (a small index, exact scoring, a filter that is not a bitset, no helper
+   * yet) is answered by `search`. The index must not change until the promise settles.
+   */
+  async searchParallel(query: Float32Array, options: SearchOptions): Promise<SoundMatch[]> {
+    const allow = options.allow;
+    if (this.threads < 2 || this.precision !== 'int8' || options.exact || this.count < PARALLEL_MIN_ROWS || !(allow === undefined || allow instanceof Uint8Array)) {
+      return this.search(query, options);
+    }
+    this.helper ??= new ScanHelper(this.memory, this.stride);
+    // Until its thread has started (the first large search), the helper cannot take work.
+    if (!this.helper.ready) return this.search(query, options);
+    this.checkVector(query, 'the query');
+    const top = options.top;
+    if (!Number.isInteger(top) || top < 1) throw new EngineError('invalid-argument', `top must be a whole number of at least 1, not ${top}`);
+    const queryScale = this.writeInt8Query(query);
+    const allowed = allowCheck(allow, -1);
+    const split = Math.ceil(this.count / 2 / BLOCK_ROWS) * BLOCK_ROWS;
+    const layout = { matrixAt: this.matrixAt, rowBytes: this.rowBytes, queryAt: this.queryAt, outAt: this.helperOutAt };
+    let candidates: ScoredWindow[];
+    this.scanning = true;
+    try {
+      for (let keep = Math.max(options.candidates ?? Math.max(10 * top, 100), top); ; keep *= 4) {
+        const k = Math.min(keep, this.count);
+        const far = this.helper.scan({ layout, scale: this.rowScale, sound: this.rowSound, start: split, end: this.count, keep: k, allow: allow ?? null, exclude: -1 });
+        const best = new BestWindows(k);
+        scanRows(this.target(this.kernels.dotsInt8), best, allowed, null, 0, split, true);
+        const theirs = await far;
+        for (let i = 0; i < theirs.rows.length; i++) best.push(theirs.scores[i], theirs.rows[i]);
+        candidates = best.entries();
+        if (best.size < best.capacity || best.capacity === this.count || distinctSounds(candidates, this.rowSound) >= top) break;
+      }
+    } catch {
+      // The helper thread died: this thread answers alone from now on.
+      this.scanning = false;
+      return this.search(query, options);
+    } finally {
+      this.scanning = false;
+    }
+    if (!this.fetchExact) return this.bestSounds(candidates, top, queryScale);
+    return this.bestSounds(this.rescore(query, this.fetchExact, candidates), top, 1);
+  }
+
+  /** Stops the helper thread, if one was started. */
+  async close(): Promise<void> {
+    await this.helper?.close();
+    this.helper = null;
   }
 
   /** Sounds like the first window of `soundId`, which is itself left out. */
@@ -290,7 +356,7 @@ export class SoundIndex {
     if (total === 0) return [];
     if (this.precision === 'float32') {
       new Float32Array(this.memory.buffer, this.queryAt, this.stride).set(query);
-      return this.bestSounds(this.scan(exactKeep(top), top, total, (best) => this.scanRows(best, allowed, rows, this.kernels.dotsF32, false)), top, 1);
+      return this.bestSounds(this.scan(exactKeep(top), top, total, (best) => scanRows(this.target(this.kernels.dotsF32), best, allowed, rows, 0, this.count, false)), top, 1);
     }
     if (options.exact) {
       const fetch = this.requireFetchExact();
@@ -298,7 +364,7 @@ export class SoundIndex {
     }
     const queryScale = this.writeInt8Query(query);
     const keep = Math.max(options.candidates ?? Math.max(10 * top, 100), top);
-    const candidates = this.scan(keep, top, total, (best) => this.scanRows(best, allowed, rows, this.kernels.dotsInt8, true));
+    const candidates = this.scan(keep, top, total, (best) => scanRows(this.target(this.kernels.dotsInt8), best, allowed, rows, 0, this.count, true));
     if (!this.fetchExact) return this.bestSounds(candidates, top, queryScale);
     return this.bestSounds(this.rescore(query, this.fetchExact, candidates), top, 1);
   }
@@ -332,43 +398,8 @@ export class SoundIndex {
     return Int32Array.from(rows).sort();
   }
 
-  /**
-   * Scores rows with a kernel a block at a time: every row, or only `rows` (sorted), gathered into
-   * runs of consecutive rows. `scaled`: int8 dots times each row's scale; else the dots are cosines.
-   */
-  private scanRows(best: BestWindows, allowed: Allowed, rows: Int32Array | null, kernel: (at: number, n: number, query: number, out: number) => void, scaled: boolean): void {
-    const intDots = new Int32Array(this.memory.buffer, this.outAt, BLOCK_ROWS);
-    const floatDots = new Float32Array(this.memory.buffer, this.outAt, BLOCK_ROWS);
-    const scale = this.rowScale;
-    const sound = this.rowSound;
-    const runs = rows ? rows.length : this.count;
-    for (let i = 0; i < runs;) {
-      // A run: consecutive rows, at most a block.
-      const start = rows ? rows[i] : i;
-      let n = 1;
-      if (rows) while (i + n < rows.length && n < BLOCK_ROWS && rows[i + n] === start + n) n++;
-      else n = Math.min(BLOCK_ROWS, this.count - start);
-      i += n;
-      kernel(this.matrixAt + start * this.rowBytes, n, this.queryAt, this.outAt);
-      let threshold = best.threshold;
-      if (scaled) {
-        for (let k = 0; k < n; k++) {
-          const score = intDots[k] * scale[start + k];
-          if (score > threshold && allowed(sound[start + k])) {
-            best.push(score, start + k);
-            threshold = best.threshold;
-          }
-        }
-      } else {
-        for (let k = 0; k < n; k++) {
-          const score = floatDots[k];
-          if (score > threshold && allowed(sound[start + k])) {
-            best.push(score, start + k);
-            threshold = best.threshold;
-          }
-        }
-      }
-    }
+  private target(kernel: Kernel, outAt = this.outAt): ScanTarget {
+    return { buffer: this.memory.buffer, kernel, matrixAt: this.matrixAt, rowBytes: this.rowBytes, queryAt: this.queryAt, outAt, scale: this.rowScale, sound: this.rowSound };
   }
 
   /** Every allowed window (or `rows`) against the float32 embeddings from the store, a block at a time. */
@@ -498,10 +529,14 @@ export class SoundIndex {
     const neededBytes = this.matrixAt + capacity * this.rowBytes;
     const pages = Math.ceil(neededBytes / WASM_PAGE);
     const havePages = this.memory.buffer.byteLength / WASM_PAGE;
-    if (pages > MAX_WASM_PAGES) {
+    if (pages > MAX_PAGES) {
       throw new EngineError('too-large', `${rows} windows of ${this.dimension} dimensions do not fit in the 4 GiB an index can hold`);
     }
     if (pages > havePages) this.memory.grow(pages - havePages);
+  }
+
+  private checkNotScanning(): void {
+    if (this.scanning) throw new EngineError('internal', 'the index was changed while a search was reading it');
   }
 
   private checkVector(vector: Float32Array, what: string): void {
@@ -524,7 +559,7 @@ interface ScoredWindow {
 function allowCheck(allow: AllowedSounds | undefined, exclude: number): Allowed {
   let check: Allowed;
   if (allow === undefined) check = () => true;
-  else if (allow instanceof Uint8Array) check = (id) => ((allow[id >> 3] >> (id & 7)) & 1) === 1;
+  else if (allow instanceof Uint8Array) return bitsetCheck(allow, exclude);
   else if (typeof allow === 'function') check = allow;
   else check = (id) => allow.has(id);
   if (exclude < 0) return check;
@@ -565,8 +600,10 @@ function checkSoundId(soundId: number): void {
   }
 }
 
+/** A larger copy, in shared memory so a scan helper thread reads the same rows. */
 function grown<T extends Float32Array | Int32Array | Uint16Array>(array: T, capacity: number): T {
-  const next = new (array.constructor as new (n: number) => T)(capacity);
+  const Type = array.constructor as (new (buffer: SharedArrayBuffer) => T) & { BYTES_PER_ELEMENT: number };
+  const next = new Type(new SharedArrayBuffer(capacity * Type.BYTES_PER_ELEMENT));
   next.set(array);
   return next;
 }

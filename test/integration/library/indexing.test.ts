@@ -112,7 +112,7 @@ describe('indexing a real SFX library', () => {
         // A file as a query ("find sounds like this one") takes the library's own reference path.
         const { samples } = await loadMono32k(sound!.path, { maxSeconds: 10 });
         const { queries } = await analyseQuery(samples, pair, model.version, 'reference');
-        const [first, second] = search.searchWindows(queries, { top: 3 });
+        const [first, second] = await search.searchWindows(queries, { top: 3 });
         expect(first.sound.id, sound!.path).toBe(sound!.id);
         expect(first.score).toBeGreaterThan(second.score);
         expect(first.offsetSec).toBe(0);

@@ -6,6 +6,7 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import type { FeatureRecipe } from '../../../src-main/engine/training/features.ts';
 import { applyHead, baseModelVersion } from '../../../src-main/engine/training/heads.ts';
+import { decodeHalf, encodeHalf } from '../../../src-main/engine/library/half-float.ts';
 import { seededRandom } from '../../../src-main/engine/training/random.ts';
 import { readRunCheckpoint, startTrainingRun } from '../../../src-main/engine/training/run-job.ts';
 import type { PairFeatures } from '../../../src-main/engine/training/trainer.ts';
@@ -79,7 +80,8 @@ describe('model versions in the library', () => {
       expect(await reembedLibrary(store, good, { onProgress: (done) => progress.push(done) })).toBe(1);
       const windows = store.soundWindows(soundId, 'good');
       expect(windows.map((w) => w.offsetSec)).toEqual([0, 5]);
-      expect(Array.from(windows[0].vector)).toEqual(Array.from(applyHead(good, 'reference', feature)));
+      // Stored as float16: exactly the head's output rounded to the nearest float16.
+      expect(Array.from(windows[0].vector)).toEqual(Array.from(decodeHalf(encodeHalf(applyHead(good, 'reference', feature)))));
       expect(progress).toEqual([1]);
     } finally {
       store.close();

@@ -25,8 +25,8 @@ function queries(n: number): Float32Array[] {
   return Array.from({ length: n }, (_, q) => perturbed(embeddingOf(space, 10_000 + q * 4), 0.5, 77 + q));
 }
 
-function ranking(search: LibrarySearch, q: Float32Array, filter?: { folders: string[] }): number[] {
-  return search.search(q, { top: 10, filter }).map((m) => m.sound.id);
+async function ranking(search: LibrarySearch, q: Float32Array, filter?: { folders: string[] }): Promise<number[]> {
+  return (await search.search(q, { top: 10, filter })).map((m) => m.sound.id);
 }
 
 describe('the search index snapshot and the change log', () => {
@@ -62,7 +62,7 @@ describe('the search index snapshot and the change log', () => {
     expect(refused).toEqual([]);
     expect(search.source).toBe('snapshot');
     expect(search.size).toBe(300);
-    for (const q of queries(8)) expect(ranking(search, q)).toEqual(ranking(built, q));
+    for (const q of queries(8)) expect(await ranking(search, q)).toEqual(await ranking(built, q));
   });
 
   it('catches a stale snapshot up with only the sounds changed since it was written', async () => {
@@ -76,11 +76,11 @@ describe('the search index snapshot and the change log', () => {
     expect(search.size).toBe(300 - 5 + 40);
     expect(search.currentStamp).toBe(store.changeStamp());
     const fresh = await LibrarySearch.open(store, { snapshot: false });
-    for (const q of queries(8)) expect(ranking(search, q)).toEqual(ranking(fresh, q));
+    for (const q of queries(8)) expect(await ranking(search, q)).toEqual(await ranking(fresh, q));
     // The query closest to an added sound finds it; deleted sounds are never returned.
-    const found = search.search(embeddingOf(space, 2 * 10_000 + 7 * 4), { top: 1 })[0];
+    const [found] = await search.search(embeddingOf(space, 2 * 10_000 + 7 * 4), { top: 1 });
     expect(found.sound.id).toBe(added[7]);
-    for (const q of queries(8)) expect(ranking(search, q).some((id) => gone.includes(id))).toBe(false);
+    for (const q of queries(8)) expect((await ranking(search, q)).some((id) => gone.includes(id))).toBe(false);
   });
 
   for (const [what, damage, reason] of [
@@ -99,7 +99,7 @@ describe('the search index snapshot and the change log', () => {
       expect(refused[0]).toMatch(reason);
       expect(refused[0]).toContain(snapshot);
       expect(search.source).toBe('database');
-      for (const q of queries(5)) expect(ranking(search, q)).toEqual(ranking(built, q));
+      for (const q of queries(5)) expect(await ranking(search, q)).toEqual(await ranking(built, q));
     });
   }
 
@@ -148,7 +148,7 @@ describe('the search index snapshot and the change log', () => {
       expect(store.dataVersion()).not.toBe(version);
       expect(await search.sync()).toBe(25);
       expect(search.size).toBe(300 + 20);
-      const found = search.search(embeddingOf(space, 3 * 10_000 + 9 * 4), { top: 1 })[0];
+      const [found] = await search.search(embeddingOf(space, 3 * 10_000 + 9 * 4), { top: 1 });
       expect(found.sound.id).toBe(added[9]);
       expect(await search.sync()).toBe(0);
     } finally {
@@ -161,10 +161,10 @@ describe('the search index snapshot and the change log', () => {
     const search = await LibrarySearch.open(store);
     expect(search.allowed({ folders: ['/sfx/wind'] })).toBeInstanceOf(Set);
     for (const q of queries(6)) {
-      const got = ranking(search, q, { folders: ['/sfx/wind'] });
+      const got = await ranking(search, q, { folders: ['/sfx/wind'] });
       expect(got.length).toBe(10);
       expect(got.every((id) => wind.includes(id))).toBe(true);
-      const exact = search.search(q, { top: 10, exact: true, filter: { folders: ['/sfx/wind'] } }).map((m) => m.sound.id);
+      const exact = (await search.search(q, { top: 10, exact: true, filter: { folders: ['/sfx/wind'] } })).map((m) => m.sound.id);
       expect(got).toEqual(exact);
     }
   });
@@ -173,7 +173,7 @@ describe('the search index snapshot and the change log', () => {
     const search = await LibrarySearch.open(store);
     for (const q of queries(5)) {
       const direct = await LibrarySearch.searchDatabase(store, 'm', [q], { top: 10 });
-      const exact = search.search(q, { top: 10, exact: true });
+      const exact = await search.search(q, { top: 10, exact: true });
       expect(direct.map((m) => m.sound.id)).toEqual(exact.map((m) => m.sound.id));
       expect(direct[0].score).toBeCloseTo(exact[0].score, 5);
       expect(direct[0].offsetSec).toBe(exact[0].offsetSec);
