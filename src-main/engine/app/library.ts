@@ -10,8 +10,8 @@ import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
 import type { LibraryStore } from '../library/store.ts';
 import type { Sound, SoundFilter, Take } from '../library/types.ts';
 import { analyseQuery } from '../library/analyse.ts';
-import { applyHead, searchDimension, type ModelVersion } from '../training/heads.ts';
-import { featureKey } from '../training/versions.ts';
+import { applyHead, searchDimension, type ModelVersion } from '../model-version/heads.ts';
+import { featureKey } from '../model-version/versions.ts';
 import { openModelPair, type ModelPair } from '../model/runtime.ts';
 import type { DataPaths } from '../paths.ts';
 import type { Jobs } from './jobs.ts';
@@ -156,7 +156,9 @@ export class Library {
     this.scan = job;
     // Each sound becomes searchable the moment its transaction commits.
     job.on('progress', (p) => {
-      if (p.lastSoundId !== null) void this.syncIndex();
+      // A listener must not throw inside the indexer's commit: catching up runs on its own, and a
+      // failure costs at most this sound's place in the index until the next catch-up.
+      if (p.lastSoundId !== null) void this.syncIndex().catch(() => undefined);
     });
     const finished = () => {
       void this.syncIndex().then(() => {
@@ -189,6 +191,8 @@ export class Library {
         if (!active || this.store.counts().indexed === 0) return null;
         const index = await LibrarySearch.open(this.store, { modelId: active.id });
         this.index = index;
+        // Rows an older version stored with NaN in them are left out of search and analysed again by the next scan.
+        if (index.unusable.length) this.store.markPending(index.unusable);
         if (index.source === 'database') void index.saveSnapshot().catch(() => undefined);
         return index;
       } finally {

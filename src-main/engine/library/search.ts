@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EngineError } from '../errors.ts';
 import { BestWindows } from '../search/best-windows.ts';
 import { readSnapshot, writeSnapshot } from '../search/snapshot.ts';
-import { SoundIndex, soundBitset, type AllowedSounds, type Precision, type SoundWindow } from '../search/sound-index.ts';
+import { allFinite, SoundIndex, soundBitset, type AllowedSounds, type Precision, type SoundWindow } from '../search/sound-index.ts';
 import { timeSlicer } from '../search/time-slice.ts';
 import type { LibraryStore } from './store.ts';
 import type { Sound, SoundFilter } from './types.ts';
@@ -55,6 +55,11 @@ export class LibrarySearch {
   readonly index: SoundIndex;
   /** Where the index came from when it was opened. */
   readonly source: 'snapshot' | 'database';
+  /**
+   * Sounds whose stored vectors hold NaN or infinity (written before the store refused them): left
+   * out of search, so one bad row cannot make every search fail; analyse them again to bring them back.
+   */
+  readonly unusable: number[] = [];
   private readonly store: LibraryStore;
   private stamp: number;
   private savedStamp: number;
@@ -90,16 +95,21 @@ export class LibrarySearch {
     // Changes committed while the pages are read are caught up from this stamp afterwards.
     const stamp = store.changeStamp();
     let index: SoundIndex | undefined = options.dimension ? new SoundIndex(options.dimension, { precision: options.precision, fetchExact, threads }) : undefined;
+    const unusable: number[] = [];
     for (let after: number | null = -1; after !== null;) {
       const page = store.embeddingPage(modelId, after, PAGE_WINDOWS);
       after = page.nextAfter;
       if (page.windows.length === 0) break;
       index ??= new SoundIndex(page.windows[0].vector.length, { precision: options.precision, fetchExact, threads });
-      for (const [soundId, windows] of bySound(page.windows)) index.upsert(soundId, windows);
+      for (const [soundId, windows] of bySound(page.windows)) {
+        if (usable(windows)) index.upsert(soundId, windows);
+        else unusable.push(soundId);
+      }
       await pause();
     }
     if (!index) throw new EngineError('not-found', `no sound is indexed with the model "${modelId}" yet: index a folder first`);
     const search = new LibrarySearch(store, modelId, index, stamp, 'database');
+    search.unusable.push(...unusable);
     await search.sync();
     return search;
   }
@@ -242,9 +252,11 @@ export class LibrarySearch {
 
   /** Brings one sound in line with the store after it was indexed, moved away or deleted. */
   private refresh(soundId: number): void {
-    const windows = this.store.soundWindows(soundId, this.modelId);
-    if (windows.length === 0 || this.store.sound(soundId)?.status !== 'indexed') this.index.remove(soundId);
-    else this.index.upsert(soundId, windows.map((w) => ({ offsetSec: w.offsetSec, embedding: w.vector })));
+    const windows = this.store.soundWindows(soundId, this.modelId).map((w) => ({ offsetSec: w.offsetSec, embedding: w.vector }));
+    const ok = usable(windows);
+    if (!ok) this.unusable.push(soundId);
+    if (windows.length === 0 || !ok || this.store.sound(soundId)?.status !== 'indexed') this.index.remove(soundId);
+    else this.index.upsert(soundId, windows);
   }
 
   private withSounds(matches: { soundId: number; score: number; offsetSec: number }[]): LibraryMatch[] {
@@ -274,6 +286,10 @@ function* bySound(windows: readonly { soundId: number; offsetSec: number; vector
     for (; i < windows.length && windows[i].soundId === soundId; i++) group.push({ offsetSec: windows[i].offsetSec, embedding: windows[i].vector });
     yield [soundId, group];
   }
+}
+
+function usable(windows: readonly SoundWindow[]): boolean {
+  return windows.every((w) => allFinite(w.embedding) && Number.isFinite(w.offsetSec));
 }
 
 function dot(a: Float32Array, b: Float32Array): number {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHalf, encodeHalf, toHalf } from '../../../src-main/engine/library/half-float.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
-import { applyHead, type ModelVersion } from '../../../src-main/engine/training/heads.ts';
-import { defaultModelVersion } from '../../../src-main/engine/training/versions.ts';
+import { applyHead, type ModelVersion } from '../../../src-main/engine/model-version/heads.ts';
+import { defaultModelVersion } from '../../../src-main/engine/model-version/versions.ts';
 import { embeddingOf, embeddingSpace, perturbed } from '../search/synthetic-embeddings.ts';
 
 describe('float16 vectors', () => {
