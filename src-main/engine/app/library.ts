@@ -188,7 +188,7 @@ export class Library {
       try {
         await this.model;
         const active = this.store.activeModelVersion();
-        if (!active || this.store.counts().indexed === 0) return null;
+        if (!active || !this.store.hasIndexedSounds()) return null;
         const index = await LibrarySearch.open(this.store, { modelId: active.id });
         this.index = index;
         // Rows an older version stored with NaN in them are left out of search and analysed again by the next scan.
@@ -216,7 +216,7 @@ export class Library {
   async useVersion(version: ModelVersion): Promise<void> {
     const model = await this.model;
     // The new index is built while the old one keeps answering; both switch in one step.
-    const index = this.store.counts().indexed > 0 ? await LibrarySearch.open(this.store, { modelId: version.id }) : null;
+    const index = this.store.hasIndexedSounds() ? await LibrarySearch.open(this.store, { modelId: version.id }) : null;
     model.library = { ...model.library, version, versionId: version.id };
     this.modelInfo = this.modelInfo && { ...this.modelInfo, id: version.id, embeddingSize: searchDimension(version) };
     const previous = this.index;

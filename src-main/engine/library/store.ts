@@ -368,6 +368,11 @@ export class LibraryStore {
     };
   }
 
+  /** Whether any sound is searchable: one index lookup, where counting a million sounds reads them all. */
+  hasIndexedSounds(): boolean {
+    return this.sql(`SELECT 1 FROM sounds WHERE status = 'indexed' LIMIT 1`).get() !== undefined;
+  }
+
   maxSoundId(): number {
     return (this.sql('SELECT coalesce(max(id), 0) AS n FROM sounds').get() as { n: number }).n;
   }

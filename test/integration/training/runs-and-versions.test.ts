@@ -80,8 +80,9 @@ describe('model versions in the library', () => {
       expect(await reembedLibrary(store, good, { onProgress: (done) => progress.push(done) })).toBe(1);
       const windows = store.soundWindows(soundId, 'good');
       expect(windows.map((w) => w.offsetSec)).toEqual([0, 5]);
-      // Stored as float16: exactly the head's output rounded to the nearest float16.
-      expect(Array.from(windows[0].vector)).toEqual(Array.from(decodeHalf(encodeHalf(applyHead(good, 'reference', feature)))));
+      // Features and embeddings are stored as float16: the head's output on the stored feature, rounded.
+      const half = (v: Float32Array) => decodeHalf(encodeHalf(v));
+      expect(Array.from(windows[0].vector)).toEqual(Array.from(half(applyHead(good, 'reference', half(feature)))));
       expect(progress).toEqual([1]);
     } finally {
       store.close();

@@ -210,7 +210,9 @@ describe('LibraryStore', () => {
   it('stamps every change search must see, in order, whoever writes it', () => {
     const [a, b] = addSounds('/sfx/a.wav', '/sfx/b.wav');
     const start = store.changeStamp();
+    expect(store.hasIndexedSounds()).toBe(false);
     store.commitAnalysed(analysed(a));
+    expect(store.hasIndexedSounds()).toBe(true);
     store.commitAnalysed(analysed(b));
     const afterIndexing = store.changeStamp();
     expect(afterIndexing).toBeGreaterThan(start);
@@ -222,5 +224,6 @@ describe('LibraryStore', () => {
     expect(store.changesSince(afterChange, 10).map((c) => c.soundId).sort()).toEqual([a, b].sort());
     expect(store.changesSince(0, 1)).toHaveLength(1);
     expect(store.libraryId()).toMatch(/^[0-9a-f]{32}$/);
+    expect(store.hasIndexedSounds()).toBe(false);
   });
 });

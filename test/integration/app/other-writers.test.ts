@@ -1,0 +1,79 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../../../src-main/contract/schema.ts';
+import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
+import { startIndexing } from '../../../src-main/engine/library/indexer.ts';
+import { prepareLibraryModel } from '../../../src-main/engine/library/library-model.ts';
+import { LibraryStore } from '../../../src-main/engine/library/store.ts';
+import { dataPaths } from '../../../src-main/engine/paths.ts';
+import { copySfxSubset } from '../../support/library-copy.ts';
+import { smallSfxLibrary } from '../../support/sfx.ts';
+
+/**
+ * The app and the CLI share one database. What the CLI commits while the app runs (a folder
+ * indexed, sounds added) is what the app's search answers with, and a folder the CLI added is
+ * watched by the app from then on.
+ */
+let dir: string;
+let engine: Engine;
+
+async function finished(job: Job): Promise<Job> {
+  for (let i = 0; i < 600; i++) {
+    const now = (await engine.handlers['jobs.list']({})).find((j) => j.id === job.id);
+    if (now && ['done', 'failed', 'cancelled'].includes(now.state)) return now;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`job ${job.id} did not finish`);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'onomato-app-others-'));
+  const sfx = await smallSfxLibrary();
+  copySfxSubset(sfx, join(dir, 'app-folder'), 4);
+  copySfxSubset(sfx, join(dir, 'cli-folder'), 8);
+  engine = await openEngine({ dataDir: join(dir, 'data'), mode: 'web' });
+  const { job } = await engine.handlers['library.addRoot']({ path: join(dir, 'app-folder') });
+  expect((await finished(job)).state).toBe('done');
+}, 600_000);
+
+afterAll(async () => {
+  await engine?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('another process writing to the library while the app runs', () => {
+  it('is what search answers with, and the folder it added is watched', async () => {
+    const before = await engine.handlers['search.similar']({ soundId: 1, top: 50 });
+    // The CLI indexes a folder of its own through its own connection.
+    const paths = dataPaths(join(dir, 'data'));
+    const cli = LibraryStore.open(paths.database);
+    try {
+      const model = await prepareLibraryModel(cli, paths.models);
+      const summary = await startIndexing({ store: cli, model, folders: [join(dir, 'cli-folder')], workers: 1 }).result;
+      expect(summary.indexed).toBeGreaterThan(0);
+      const cliSounds = cli.sounds({ status: 'indexed', limit: 100 }).filter((s) => s.path.includes('cli-folder')).map((s) => s.id);
+      expect(cliSounds.length).toBe(summary.indexed);
+
+      const after = await engine.handlers['search.similar']({ soundId: cliSounds[0], top: 50 });
+      expect(after.searched).toBe(before.searched + summary.indexed);
+      const found = after.matches.map((m) => m.sound.id);
+      for (const id of cliSounds.slice(1)) expect(found).toContain(id);
+
+      // Within the app's poll the CLI's folder is watched: a file dropped there is indexed by the app.
+      await new Promise((r) => setTimeout(r, 3000));
+      const source = cli.sounds({ status: 'indexed', limit: 1 })[0].path;
+      const dropped = join(dir, 'cli-folder', 'dropped later.wav');
+      cpSync(source, dropped.replace(/\.wav$/, source.slice(source.lastIndexOf('.'))));
+      let indexed = false;
+      for (let i = 0; i < 240 && !indexed; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        indexed = cli.sounds({ status: 'indexed', limit: 100 }).some((s) => s.name.startsWith('dropped later'));
+      }
+      expect(indexed).toBe(true);
+    } finally {
+      cli.close();
+    }
+  }, 300_000);
+});
