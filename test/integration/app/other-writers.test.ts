@@ -2,7 +2,6 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../../src-main/contract/schema.ts';
 import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
 import { startIndexing } from '../../../src-main/engine/library/indexer.ts';
 import { prepareLibraryModel } from '../../../src-main/engine/library/library-model.ts';
@@ -10,6 +9,7 @@ import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { dataPaths } from '../../../src-main/engine/paths.ts';
 import { copySfxSubset } from '../../support/library-copy.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
+import { finished } from '../../support/engine-jobs.ts';
 
 /**
  * The app and the CLI share one database. What the CLI commits while the app runs (a folder
@@ -19,15 +19,6 @@ import { smallSfxLibrary } from '../../support/sfx.ts';
 let dir: string;
 let engine: Engine;
 
-async function finished(job: Job): Promise<Job> {
-  for (let i = 0; i < 600; i++) {
-    const now = (await engine.handlers['jobs.list']({})).find((j) => j.id === job.id);
-    if (now && ['done', 'failed', 'cancelled'].includes(now.state)) return now;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`job ${job.id} did not finish`);
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'onomato-app-others-'));
   const sfx = await smallSfxLibrary();
@@ -35,7 +26,7 @@ beforeAll(async () => {
   copySfxSubset(sfx, join(dir, 'cli-folder'), 8);
   engine = await openEngine({ dataDir: join(dir, 'data'), mode: 'web' });
   const { job } = await engine.handlers['library.addRoot']({ path: join(dir, 'app-folder') });
-  expect((await finished(job)).state).toBe('done');
+  expect((await finished(engine, job)).state).toBe('done');
 }, 600_000);
 
 afterAll(async () => {
