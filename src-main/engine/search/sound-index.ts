@@ -1,6 +1,7 @@
 import { EngineError } from '../errors.ts';
 import { BestWindows } from './best-windows.ts';
 import { ScanHelper } from './scan-helper.ts';
+import { SoundHeads } from './sound-heads.ts';
 import { BLOCK_ROWS, bitsetCheck, scanRows, type Kernel, type ScanTarget } from './scan-rows.ts';
 import { instantiateKernels, kernelMemory, MAX_PAGES, paddedStride, type ScoringKernels } from './simd-kernels.ts';
 
@@ -130,7 +131,7 @@ export class SoundIndex {
   private rowOffset = new Float32Array(0);
   private rowWindow = new Uint16Array(0);
   private rowNext = new Int32Array(0);
-  private readonly firstRow = new Map<number, number>();
+  private readonly firstRow = new SoundHeads();
 
   constructor(dimension: number, options: SoundIndexOptions = {}) {
     if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16384) {

@@ -227,6 +227,18 @@ describe('SoundIndex windows and sounds', () => {
     expect(index.windowCount).toBe(0);
   });
 
+  it('keeps sounds with any valid id, from 0 to the largest, and forgets them again', () => {
+    const index = new SoundIndex(dimension);
+    const ids = [0, 1, 70_000, (1 << 26) - 1, 1 << 26, 0x7fffffff];
+    ids.forEach((id, i) => index.upsert(id, [{ offsetSec: 0, embedding: randomUnit(dimension, 40 + i) }]));
+    expect(index.size).toBe(ids.length);
+    for (const [i, id] of ids.entries()) expect(index.search(randomUnit(dimension, 40 + i), { top: 1 })[0].soundId).toBe(id);
+    for (const id of [1 << 26, 1, 0x7fffffff]) expect(index.remove(id)).toBe(true);
+    expect(index.remove(1 << 26)).toBe(false);
+    expect(ids.map((id) => index.has(id))).toEqual([true, false, true, true, false, false]);
+    expect(index.size).toBe(3);
+  });
+
   it('refuses embeddings of the wrong dimension and other invalid input', () => {
     const index = new SoundIndex(dimension);
     index.upsert(1, [{ offsetSec: 0, embedding: randomUnit(dimension, 1) }]);
