@@ -48,6 +48,11 @@ export class WorkerThread<Request, Reply> {
     });
   }
 
+  /** Lets the process exit while this worker still runs (a helper thread that only serves requests). */
+  unref(): void {
+    this.worker.unref();
+  }
+
   send(request: Request, transfer?: readonly Transferable[]): void {
     this.worker.postMessage(request, transfer);
   }

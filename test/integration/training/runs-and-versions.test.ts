@@ -6,6 +6,7 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import type { FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
 import { applyHead, baseModelVersion } from '../../../src-main/engine/model-version/heads.ts';
+import { decodeHalf, encodeHalf } from '../../../src-main/engine/library/half-float.ts';
 import { gaussian, mulberry32 } from '../../../src-main/engine/random.ts';
 import { readRunCheckpoint, startTrainingRun } from '../../../src-main/engine/training/run-job.ts';
 import type { PairFeatures } from '../../../src-main/engine/training/trainer.ts';
@@ -83,7 +84,9 @@ describe('model versions in the library', () => {
       expect(await reembedLibrary(store, good, { onProgress: (done) => progress.push(done) })).toBe(1);
       const windows = store.soundWindows(soundId, 'good');
       expect(windows.map((w) => w.offsetSec)).toEqual([0, 5]);
-      expect(Array.from(windows[0].vector)).toEqual(Array.from(applyHead(good, 'reference', feature)));
+      // Features and embeddings are stored as float16: the head's output on the stored feature, rounded.
+      const half = (v: Float32Array) => decodeHalf(encodeHalf(v));
+      expect(Array.from(windows[0].vector)).toEqual(Array.from(half(applyHead(good, 'reference', half(feature)))));
       expect(progress).toEqual([1]);
     } finally {
       store.close();
