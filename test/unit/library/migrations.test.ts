@@ -39,6 +39,10 @@ const seeds: Record<number, (db: Database.Database) => void> = {
   3: (db) => {
     db.exec(`INSERT INTO jobs (id, kind, state, created_at, updated_at, owner_pid) VALUES (5, 'index', 'done', 2, 3, 1)`);
   },
+  // From version 4 the store records scans as 'scan': a library at 4 or later holds no 'index' job.
+  4: (db) => {
+    db.exec(`UPDATE jobs SET kind = 'scan' WHERE kind = 'index'`);
+  },
 };
 
 function expectSeededDataReadable(store: LibraryStore, fromVersion: number): void {
