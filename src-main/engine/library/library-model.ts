@@ -1,7 +1,7 @@
 import { ensureModel, type BuiltModel, type EnsureOptions } from '../model/backbone.ts';
 import { EngineError } from '../errors.ts';
 import type { ModelVersion } from '../training/heads.ts';
-import { defaultModelVersion, loadModelVersion, saveModelVersion } from '../training/versions.ts';
+import { defaultModelVersion, loadModelVersion, saveModelVersion, searchModelVersionId } from '../training/versions.ts';
 import type { IndexModel } from './indexer.ts';
 import type { LibraryStore } from './store.ts';
 
@@ -29,13 +29,13 @@ export async function prepareLibraryModel(store: LibraryStore, modelsDir: string
       config: { checkpoint: built.checkpointPath, checkpointSha256: built.checkpointSha256, embeddingSize: built.embeddingSize, towers: built.towers },
     });
   }
-  const active = store.activeModelVersion();
-  if (!active || active.kind === 'pretrained') {
+  const searchId = searchModelVersionId(store);
+  if (store.activeModelVersion()?.id !== searchId) {
     const shipped = defaultModelVersion();
     if (!store.modelVersion(shipped.id)) saveModelVersion(store, shipped);
     store.setActiveModelVersion(shipped.id);
   }
-  const version = loadModelVersion(store, store.activeModelVersion()!.id);
+  const version = loadModelVersion(store, searchId);
   if (version.features.backbone !== built.id) {
     throw new EngineError('model', `the active model version "${version.id}" reads the ${version.features.backbone} backbone, but ${built.id} is installed`);
   }

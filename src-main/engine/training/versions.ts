@@ -27,6 +27,15 @@ export function defaultModelVersion(root: string = appRoot): ModelVersion {
   return decodeModelVersion(readFileSync(file), file);
 }
 
+/**
+ * The model version search uses: the library's active heads, else the shipped default, which is
+ * what preparing the library's model activates on first use (so a fresh data folder names it too).
+ */
+export function searchModelVersionId(store: LibraryStore): string {
+  const active = store.activeModelVersion();
+  return active && active.kind !== 'pretrained' ? active.id : defaultModelVersion().id;
+}
+
 export interface ModelVersionSummary {
   id: string;
   name: string;
