@@ -75,6 +75,15 @@ export async function datasetPairs(model: EmbeddingModel, recipe: FeatureRecipe,
   return pairs;
 }
 
+/** A reference sound's features window by window (10 s every 5 s, as the library cuts it), cached. */
+export async function itemWindowFeatures(model: EmbeddingModel, recipe: FeatureRecipe, path: string, opts: PairOptions = {}): Promise<Float32Array[]> {
+  const extractor = featureExtractor(recipe);
+  return cached(opts.cacheDir, `windows\n${extractor.id}\n${await fileKey(path)}`, async () => {
+    const { samples } = await loadMono32k(path, { signal: opts.signal });
+    return (await soundWindowFeatures(model, extractor, samples)).map((w) => w.vector);
+  });
+}
+
 /** A dataset as a quick retrieval set (items by windows, queries by their first 10 s) for validation. */
 export async function datasetRetrievalSet(model: EmbeddingModel, recipe: FeatureRecipe, dataset: Dataset, opts: PairOptions = {}): Promise<RetrievalSet> {
   const extractor = featureExtractor(recipe);
@@ -84,11 +93,7 @@ export async function datasetRetrievalSet(model: EmbeddingModel, recipe: Feature
   const itemIndex = new Map<string, number>();
   for (const [i, it] of dataset.items.entries()) {
     itemIndex.set(it.id, i);
-    const windows = await cached(opts.cacheDir, `windows\n${extractor.id}\n${await fileKey(it.path)}`, async () => {
-      const { samples } = await loadMono32k(it.path, { signal: opts.signal });
-      return (await soundWindowFeatures(model, extractor, samples)).map((w) => w.vector);
-    });
-    for (const w of windows) {
+    for (const w of await itemWindowFeatures(model, recipe, it.path, opts)) {
       itemRows.push(w);
       windowItem.push(i);
     }

@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { EngineError } from '../../errors.ts';
+import { DEFAULT_FEATURES } from '../../training/default-recipe.ts';
+import { BACKBONE_ONLY, reweightFeatures, type FeaturePartName, type FeatureRecipe } from '../../training/features.ts';
+import { baseModelVersion, type ModelVersion } from '../../training/heads.ts';
+import { matmulABt } from '../../training/matrix.ts';
+import { hashString } from '../../training/random.ts';
+import { DEFAULT_TRAIN_CONFIG, trainHeads, type TrainConfig } from '../../training/trainer.ts';
+import type { SimilarityMatrix } from '../metrics.ts';
+import { randomSystem, twoDftSystem, type EmbeddingCache, type RetrievalSystem } from '../systems.ts';
+import type { QualityBank } from './bank.ts';
+import { reweightPairs, versionScores, type QualityCandidate, type QualityFold } from './matrix.ts';
+
+/**
+ * The systems the quality matrix compares. Baselines are scored as `onomato eval` scores them;
+ * every trained candidate is trained afresh on each fold's training side only (other families,
+ * training references), and whatever it chooses (part weights) it chooses there too, never on
+ * the family or references it is scored on.
+ */
+
+/** A file-based system (random, 2DFT) scored once over all held-out references and sliced per family. */
+export function systemCandidate(system: RetrievalSystem, opts: { label?: string; cache?: EmbeddingCache } = {}): QualityCandidate {
+  const full = new Map<string, Promise<SimilarityMatrix>>();
+  const wholeTest = async (fold: QualityFold, bank: QualityBank): Promise<SimilarityMatrix> => {
+    const items = fold.test.dataset.items;
+    const ids = new Set(items.map((it) => it.id));
+    const dataset = { ...fold.test.dataset, queries: bank.dataset.queries.filter((q) => ids.has(q.itemId)) };
+    const hash = createHash('sha256').update(system.id);
+    for (const f of [...dataset.items, ...dataset.queries]) {
+      const s = await stat(f.path);
+      hash.update(`\n${f.id}\n${f.path}\n${s.size}\n${s.mtimeMs}`);
+    }
+    const key = `quality similarity\n${hash.digest('hex')}`;
+    const hit = await opts.cache?.get(key);
+    if (hit && hit.length === dataset.queries.length * items.length) {
+      return { queries: dataset.queries, items, data: hit };
+    }
+    const m = await system.similarity(dataset);
+    await opts.cache?.set(key, Float32Array.from(m.data));
+    return m;
+  };
+  return {
+    id: system.id,
+    label: opts.label ?? system.label,
+    async score(fold, bank) {
+      const key = fold.test.dataset.items.map((it) => it.id).join('\n');
+      if (!full.has(key)) full.set(key, wholeTest(fold, bank));
+      const m = await full.get(key)!;
+      const row = new Map(m.queries.map((q, i) => [q.id, i]));
+      const n = m.items.length;
+      const data = new Float64Array(fold.test.dataset.queries.length * n);
+      fold.test.dataset.queries.forEach((q, i) => data.set(m.data.subarray(row.get(q.id)! * n, (row.get(q.id)! + 1) * n), i * n));
+      return { matrix: { queries: fold.test.dataset.queries.map((q) => ({ id: q.id, class: q.class, itemId: q.itemId })), items: m.items, data } };
+    },
+  };
+}
+
+export function randomCandidate(): QualityCandidate {
+  return systemCandidate(randomSystem(1));
+}
+
+export function twoDftCandidate(cache?: EmbeddingCache): QualityCandidate {
+  return systemCandidate(twoDftSystem(), { label: '2DFT', cache });
+}
+
+/** A fixed model version (no training per fold): the zero-shot backbone, the untrained fusion, a shipped file. */
+export function versionCandidate(id: string, label: string, version: ModelVersion): QualityCandidate {
+  return { id, label, score: async (fold, bank) => ({ matrix: versionScores(version, fold, bank) }) };
+}
+
+export const zeroShotCandidate = (): QualityCandidate =>
+  versionCandidate('zero-shot', 'zero-shot mn04_as (pooled embedding, identity heads)', baseModelVersion(BACKBONE_ONLY));
+
+export const UNTRAINED_ID = 'untrained';
+export const untrainedCandidate = (): QualityCandidate =>
+  versionCandidate(UNTRAINED_ID, 'untrained fused features (712, identity heads)', baseModelVersion(DEFAULT_FEATURES));
+
+const PARTS: FeaturePartName[] = ['backbone', 'modulation', 'envelope', 'brightness'];
+const WEIGHT_STEPS = [0, 0.1, 0.25, 0.5, 1];
+
+/** A recipe from part weights (parts at 0 are left out; weights summing to 1). */
+export function weightedRecipe(weights: Partial<Record<FeaturePartName, number>>): FeatureRecipe {
+  const total = PARTS.reduce((s, p) => s + (weights[p] ?? 0), 0);
+  if (!(total > 0)) throw new EngineError('invalid-argument', 'at least one part needs a positive weight');
+  return { backbone: 'mn04_as', parts: PARTS.filter((p) => (weights[p] ?? 0) > 0).map((name) => ({ name, weight: +((weights[name] ?? 0) / total).toFixed(4) })) };
+}
+
+export const describeRecipe = (r: FeatureRecipe): string => r.parts.map((p) => `${p.name} ${p.weight}`).join(', ');
+
+/**
+ * Part weights chosen on a fold's training side: the identity heads' MRR, averaged over the
+ * training families (each once), on up to `references` training references ranked among
+ * themselves. The score of a weighting is the weighted sum of the parts' cosines, so every
+ * weighting on the grid is scored from four cosine matrices.
+ */
+export function selectPartWeights(fold: QualityFold, bank: QualityBank, opts: { references?: number; seed?: number } = {}): FeatureRecipe {
+  const refs = [...new Set(fold.train.map((p) => p.reference))].sort((a, b) => hashString(`${opts.seed ?? 1}:${a}`) - hashString(`${opts.seed ?? 1}:${b}`)).slice(0, opts.references ?? 200);
+  const index = new Map(refs.map((r, i) => [r, i]));
+  const picked = fold.train.map((p, i) => ({ p, family: fold.trainFamilies[i] })).filter((x) => index.has(x.p.reference));
+  const families = [...new Set(picked.map((x) => x.family))];
+  const nq = picked.length;
+  const ni = refs.length;
+  const cos = PARTS.map((name) => {
+    const one: FeatureRecipe = { backbone: bank.recipe.backbone, parts: [{ name, weight: 1 }] };
+    const d = reweightFeatures(picked[0].p.imitation[0], bank.recipe, one).length;
+    const q = new Float32Array(nq * d);
+    picked.forEach((x, i) => q.set(reweightFeatures(x.p.imitation[0], bank.recipe, one), i * d));
+    const items = new Float32Array(ni * d);
+    const clipOf = new Map(fold.train.map((p) => [p.reference, p.referenceCopies[0]]));
+    refs.forEach((r, i) => items.set(reweightFeatures(clipOf.get(r)!, bank.recipe, one), i * d));
+    const out = new Float32Array(nq * ni);
+    matmulABt(q, items, out, nq, ni, d);
+    return out;
+  });
+  const answer = Int32Array.from(picked, (x) => index.get(x.p.reference)!);
+  const familyIndex = Int32Array.from(picked, (x) => families.indexOf(x.family));
+  const score = new Float32Array(ni);
+  let best = { value: -1, weights: {} as Partial<Record<FeaturePartName, number>> };
+  const seen = new Set<string>();
+  const grid = (k: number, w: number[]): void => {
+    if (k < PARTS.length) {
+      for (const s of WEIGHT_STEPS) grid(k + 1, [...w, s]);
+      return;
+    }
+    const total = w.reduce((a, b) => a + b, 0);
+    if (total === 0) return;
+    const key = w.map((x) => (x / total).toFixed(4)).join(',');
+    if (seen.has(key)) return;
+    seen.add(key);
+    const rr = new Float64Array(families.length);
+    const count = new Float64Array(families.length);
+    for (let i = 0; i < nq; i++) {
+      score.fill(0);
+      for (let p = 0; p < PARTS.length; p++) {
+        if (w[p] === 0) continue;
+        const c = cos[p];
+        for (let j = 0; j < ni; j++) score[j] += w[p] * c[i * ni + j];
+      }
+      const own = score[answer[i]];
+      let higher = 0;
+      for (let j = 0; j < ni; j++) if (score[j] > own) higher++;
+      rr[familyIndex[i]] += 1 / (higher + 1);
+      count[familyIndex[i]]++;
+    }
+    let mean = 0;
+    for (let f = 0; f < families.length; f++) mean += rr[f] / count[f] / families.length;
+    if (mean > best.value) best = { value: mean, weights: Object.fromEntries(PARTS.map((name, p) => [name, w[p]])) };
+  };
+  grid(0, []);
+  return weightedRecipe(best.weights);
+}
+
+/** Identity heads over part weights chosen on each fold's training side. */
+export function selectedWeightsCandidate(): QualityCandidate {
+  return {
+    id: 'weights',
+    label: 'identity heads, part weights chosen on the training families',
+    async score(fold, bank) {
+      const recipe = selectPartWeights(fold, bank);
+      return { matrix: versionScores(baseModelVersion(recipe), fold, bank), note: `weights ${describeRecipe(recipe)}` };
+    },
+  };
+}
+
+export interface HeadsSpec {
+  /** 'default' (the shipped recipe), 'selected' (chosen per fold as above), or fixed weights. */
+  weights: 'default' | 'selected' | Partial<Record<FeaturePartName, number>>;
+  config: Partial<TrainConfig>;
+}
+
+/** Reads `heads:rank=8,reg=1,epochs=10,shared,weights=selected|default|b0.2m0.5e0.1r0.2` (every key optional). */
+export function parseHeadsSpec(text: string): HeadsSpec {
+  const [kind, rest = ''] = text.split(':');
+  if (kind !== 'heads') throw new EngineError('invalid-argument', `"${text}" is not a heads candidate (heads:rank=R,reg=L,epochs=E,shared,weights=...)`);
+  const spec: HeadsSpec = { weights: 'default', config: {} };
+  for (const part of rest.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [k, v] = part.split('=');
+    const num = (): number => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new EngineError('invalid-argument', `${k} needs a number, not "${v}" (in "${text}")`);
+      return n;
+    };
+    if (k === 'rank') spec.config.rank = num();
+    else if (k === 'reg') spec.config.regularisation = num();
+    else if (k === 'epochs') spec.config.epochs = num();
+    else if (k === 'temperature') spec.config.temperature = num();
+    else if (k === 'augmented') spec.config.augmentedShare = num();
+    else if (k === 'shared') spec.config.sharedHead = true;
+    else if (k === 'weights' && (v === 'default' || v === 'selected')) spec.weights = v;
+    else if (k === 'weights') {
+      const m = /^b([\d.]+)m([\d.]+)e([\d.]+)r([\d.]+)$/.exec(v ?? '');
+      if (!m) throw new EngineError('invalid-argument', `weights=${v} is not default, selected or b<w>m<w>e<w>r<w> (in "${text}")`);
+      spec.weights = { backbone: +m[1], modulation: +m[2], envelope: +m[3], brightness: +m[4] };
+    } else throw new EngineError('invalid-argument', `unknown heads option "${k}" (in "${text}")`);
+  }
+  return spec;
+}
+
+/** Heads trained with InfoNCE (training/trainer.ts) on each fold's training pairs. */
+export function headsCandidate(text: string): QualityCandidate {
+  const spec = parseHeadsSpec(text);
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 10, ...spec.config };
+  return {
+    id: text,
+    label: `trained heads (${text.slice('heads:'.length) || 'defaults'})`,
+    async score(fold, bank) {
+      const recipe = spec.weights === 'default' ? DEFAULT_FEATURES : spec.weights === 'selected' ? selectPartWeights(fold, bank) : weightedRecipe(spec.weights);
+      const start = baseModelVersion(recipe);
+      const heads = await trainHeads(start, reweightPairs(fold.train, bank.recipe, recipe), config);
+      const version = { ...start, imitation: heads.imitation, reference: heads.reference };
+      return { matrix: versionScores(version, fold, bank), note: spec.weights === 'selected' ? `weights ${describeRecipe(recipe)}` : undefined };
+    },
+  };
+}
+
+/** The trained version a model file holds, scored as it is (its training data may overlap the test). */
+export function shippedCandidate(version: ModelVersion): QualityCandidate {
+  return versionCandidate(version.id, `${version.id} (fixed file; not retrained per fold)`, version);
+}
