@@ -116,7 +116,8 @@ function medianFilter(x: Float32Array, width: number): Float32Array {
 
 /**
  * Peaks of the spectral flux above a moving median (+/-250 ms) that are audible (within 40 dB
- * of the take's peak) and at least 50 ms apart: the events a performer would mark. The sound's
+ * of the take's peak), where the level rises by 3 dB or more, and at least 50 ms apart: the
+ * events a performer would mark. The sound's
  * first audible frame always counts, so a sound that starts loud has an onset at its start.
  */
 function pickOnsets(flux: Float32Array, loudness: Float32Array): Onset[] {
@@ -133,7 +134,8 @@ function pickOnsets(flux: Float32Array, loudness: Float32Array): Onset[] {
   const riseDb = (i: number): number => {
     let top = 0;
     for (let j = i; j <= Math.min(frames - 1, i + 3); j++) top = Math.max(top, loudness[j]);
-    const before = loudness[Math.max(0, i - 3)];
+    // A sound that starts at the file's start rises from silence.
+    const before = i >= 3 ? loudness[i - 3] : 0;
     return 20 * Math.log10((top + peakLoud * 1e-3) / (before + peakLoud * 1e-3));
   };
   const half = 25;
@@ -143,6 +145,8 @@ function pickOnsets(flux: Float32Array, loudness: Float32Array): Onset[] {
     const median = around[Math.floor(around.length / 2)];
     if (flux[i] < median * 1.5 + peakFlux * 0.1) continue;
     const onset = { frame: i, riseDb: riseDb(i), strength: flux[i] / peakFlux };
+    // A stop also makes spectral flux (its click); only a rise in level is an event.
+    if (onset.riseDb < 3) continue;
     const last = onsets[onsets.length - 1];
     if (last && i - last.frame < 5) {
       if (onset.strength > last.strength) onsets[onsets.length - 1] = onset;

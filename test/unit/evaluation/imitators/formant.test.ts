@@ -8,42 +8,15 @@ import { analyseReference } from '../../../../src-main/engine/evaluation/imitato
 import { formantFamily, type FormantStyle } from '../../../../src-main/engine/evaluation/imitators/formant.ts';
 import { seededRandom } from '../../../../src-main/engine/evaluation/random.ts';
 import { smallSfxLibrary } from '../../../support/sfx.ts';
+import { correlation, gatedChirp } from './imitator-checks.ts';
 
 const drawImitationStyle = (rand: () => number): FormantStyle => formantFamily.draw(rand);
 const synthesiseImitation = formantFamily.synthesise;
 
-/** A rising whistle-like chirp (600 -> 1800 Hz) gated on and off four times a second. */
-function reference(): Float32Array {
-  const sr = 32000;
-  const x = new Float32Array(sr * 1.5);
-  let phase = 0;
-  for (let i = 0; i < x.length; i++) {
-    const t = i / sr;
-    phase += (600 * 3 ** (t / 1.5)) / sr;
-    x[i] = ((t * 4) % 1 < 0.6 ? 0.6 : 0) * Math.sin(2 * Math.PI * phase);
-  }
-  return x;
-}
-
 const style: FormantStyle = { semitones: 2, stretch: 1, onsetSec: 0.2, whistle: true, formantScale: 1, vibratoHz: 5, vibratoCents: 10, swayDepth: 0, swayPeriodSec: 1, driftCents: 0, snrDb: 30, peakDb: -3 };
 
-function correlation(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, x) => s + x, 0) / n;
-  const mb = b.reduce((s, x) => s + x, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
-
 describe('the formant imitator', () => {
-  const tracks = analyseReference(reference());
+  const tracks = analyseReference(gatedChirp());
 
   it('tracks the reference: rising pitch, gated loudness, tonal', () => {
     const loud = Array.from(tracks.loudness);
