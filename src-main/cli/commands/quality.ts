@@ -13,14 +13,15 @@ import { ProgressBar } from '../progress-bar.ts';
 
 export const command: CliCommand = {
   summary: 'the leave-one-family-out quality matrix: retrieval for imitators a model never heard',
-  usage: `usage: onomato quality --dataset <proxy dir> [--candidates LIST] [--test-references N]
+  usage: `usage: onomato quality --dataset <proxy dir>[,<proxy dir>...] [--candidates LIST] [--test-references N]
        [--train-references N] [--source-share S] [--seed N] [--classes] [--json] [--report <file>]
        [--db <path> | --data-dir <dir>]
 
   For each imitator family F of a proxy built with several (onomato proxy --imitators ...):
   candidates train on the other families' imitations of training references only, and are
   scored on F's imitations of held-out references (the same for every family). A second table
-  holds whole library packages out as well. Each cell: MRR with a 95% interval from resampling
+  holds whole library packages out as well. Several proxies of one library (same seed and
+  references, e.g. one family each) are read as one benchmark. Each cell: MRR with a 95% interval from resampling
   the held-out references. Features are cached in <data>/models/training-features, 2DFT's
   scores in <data>/models/eval-cache, so a rerun only trains.
   --candidates LIST     comma-separated; default ${DEFAULT_CANDIDATES.join(',')}
@@ -50,14 +51,15 @@ export const command: CliCommand = {
     const share = values['source-share'] === undefined ? undefined : Number(values['source-share']);
     if (share !== undefined && !(share >= 0 && share < 1)) throw new UsageError(`--source-share needs a share from 0 to below 1, not "${values['source-share']}"`);
     const location = libraryLocation(values);
-    const dataset = await loadDatasetForRun(resolve(values.dataset));
+    const datasets = [];
+    for (const d of values.dataset.split(',').filter(Boolean)) datasets.push(await loadDatasetForRun(resolve(d)));
     const built = await ensureModel(location.models);
     const model = await EmbeddingModel.open(built.onnxPath, { log: () => undefined });
     const controller = new AbortController();
     const release = cancelOnInterrupt(() => controller.abort());
     const bar = new ProgressBar(io.stderr);
     try {
-      const bank = await qualityBank(model, dataset, {
+      const bank = await qualityBank(model, datasets, {
         cacheDir: join(location.models, 'training-features'),
         signal: controller.signal,
         onProgress: (done, total) => bar.step(done, total, 'sounds with features'),

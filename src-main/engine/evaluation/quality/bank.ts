@@ -88,9 +88,34 @@ export async function readReferenceSources(dataset: Dataset): Promise<Map<string
   return new Map(dataset.items.map((it) => [it.id, byItem.get(it.id) ?? 'unknown']));
 }
 
-/** Computes (or reads from the cache) the features of every file of the benchmark. */
-export async function qualityBank(model: EmbeddingModel, dataset: Dataset, opts: BankOptions = {}): Promise<QualityBank> {
-  const familyOf = await readImitatorFamilies(dataset);
+/**
+ * Several proxies of one library built with the same seed and references, one per family
+ * (`onomato proxy --imitators F` into a folder each), read as one benchmark: adding a family
+ * then costs only its own imitations' features. Items come from the first; a reference missing
+ * from any of them is left out, with its imitations.
+ */
+export async function mergeProxies(datasets: readonly Dataset[]): Promise<{ dataset: Dataset; familyOf: Map<string, string> }> {
+  if (datasets.length === 0) throw new EngineError('invalid-argument', 'name at least one proxy benchmark');
+  const common = new Set(datasets[0].items.map((it) => it.id).filter((id) => datasets.every((d) => d.items.some((it) => it.id === id))));
+  const familyOf = new Map<string, string>();
+  const queries: Dataset['queries'] = [];
+  for (const d of datasets) {
+    const families = await readImitatorFamilies(d);
+    for (const q of d.queries) {
+      if (!common.has(q.itemId)) continue;
+      if (familyOf.has(q.id)) throw new EngineError('dataset', `imitation ${q.id} is in two of the proxies; build each family into its own folder`, { file: d.root });
+      familyOf.set(q.id, families.get(q.id)!);
+      queries.push(q);
+    }
+  }
+  const first = datasets[0];
+  const name = datasets.length === 1 ? first.name : `${first.name} x ${datasets.length} proxies`;
+  return { dataset: { ...first, name, items: first.items.filter((it) => common.has(it.id)), queries }, familyOf };
+}
+
+/** Computes (or reads from the cache) the features of every file of the benchmark (one proxy, or one per family). */
+export async function qualityBank(model: EmbeddingModel, proxies: Dataset | readonly Dataset[], opts: BankOptions = {}): Promise<QualityBank> {
+  const { dataset, familyOf } = await mergeProxies(Array.isArray(proxies) ? proxies : [proxies as Dataset]);
   const sourceOf = await readReferenceSources(dataset);
   const total = dataset.queries.length + dataset.items.length;
   const pairs = await datasetPairs(model, QUALITY_RECIPE, dataset, {

@@ -6,7 +6,8 @@ import { BACKBONE_ONLY, reweightFeatures, type FeaturePartName, type FeatureReci
 import { baseModelVersion, type ModelVersion } from '../../training/heads.ts';
 import { matmulABt } from '../../training/matrix.ts';
 import { hashString } from '../../training/random.ts';
-import { DEFAULT_TRAIN_CONFIG, trainHeads, type TrainConfig } from '../../training/trainer.ts';
+import { DEFAULT_TRAIN_CONFIG, trainHeads, type PairFeatures, type TrainConfig } from '../../training/trainer.ts';
+import { contourDistance, rerankRow, type Contours } from '../../search/contour-rerank.ts';
 import type { SimilarityMatrix } from '../metrics.ts';
 import { randomSystem, twoDftSystem, type EmbeddingCache, type RetrievalSystem } from '../systems.ts';
 import type { QualityBank } from './bank.ts';
@@ -88,6 +89,62 @@ export function weightedRecipe(weights: Partial<Record<FeaturePartName, number>>
 
 export const describeRecipe = (r: FeatureRecipe): string => r.parts.map((p) => `${p.name} ${p.weight}`).join(', ');
 
+/** The training side of a fold as per-part cosine matrices: up to `references` training references ranked among themselves. */
+export interface TrainingSide {
+  picked: Array<{ p: PairFeatures; family: string }>;
+  refs: string[];
+  cos: Float32Array[];
+  nq: number;
+  ni: number;
+  answer: Int32Array;
+  familyIndex: Int32Array;
+  families: string[];
+}
+
+export function trainingSide(fold: QualityFold, bank: QualityBank, opts: { references?: number; seed?: number } = {}): TrainingSide {
+  const refs = [...new Set(fold.train.map((p) => p.reference))].sort((a, b) => hashString(`${opts.seed ?? 1}:${a}`) - hashString(`${opts.seed ?? 1}:${b}`)).slice(0, opts.references ?? 200);
+  const index = new Map(refs.map((r, i) => [r, i]));
+  const picked = fold.train.map((p, i) => ({ p, family: fold.trainFamilies[i] })).filter((x) => index.has(x.p.reference));
+  const families = [...new Set(picked.map((x) => x.family))];
+  const nq = picked.length;
+  const ni = refs.length;
+  const clipOf = new Map(fold.train.map((p) => [p.reference, p.referenceCopies[0]]));
+  const cos = PARTS.map((name) => {
+    const one: FeatureRecipe = { backbone: bank.recipe.backbone, parts: [{ name, weight: 1 }] };
+    const d = reweightFeatures(picked[0].p.imitation[0], bank.recipe, one).length;
+    const q = new Float32Array(nq * d);
+    picked.forEach((x, i) => q.set(reweightFeatures(x.p.imitation[0], bank.recipe, one), i * d));
+    const items = new Float32Array(ni * d);
+    refs.forEach((r, i) => items.set(reweightFeatures(clipOf.get(r)!, bank.recipe, one), i * d));
+    const out = new Float32Array(nq * ni);
+    matmulABt(q, items, out, nq, ni, d);
+    return out;
+  });
+  return {
+    picked, refs, cos, nq, ni, families,
+    answer: Int32Array.from(picked, (x) => index.get(x.p.reference)!),
+    familyIndex: Int32Array.from(picked, (x) => families.indexOf(x.family)),
+  };
+}
+
+/** Mean over families (each once) of the MRR of `score(i, j)` (optimistic ties). */
+export function sideMrr(side: TrainingSide, score: (i: number, out: Float32Array) => void): number {
+  const row = new Float32Array(side.ni);
+  const rr = new Float64Array(side.families.length);
+  const count = new Float64Array(side.families.length);
+  for (let i = 0; i < side.nq; i++) {
+    score(i, row);
+    const own = row[side.answer[i]];
+    let higher = 0;
+    for (let j = 0; j < side.ni; j++) if (row[j] > own) higher++;
+    rr[side.familyIndex[i]] += 1 / (higher + 1);
+    count[side.familyIndex[i]]++;
+  }
+  let mean = 0;
+  for (let f = 0; f < side.families.length; f++) mean += rr[f] / count[f] / side.families.length;
+  return mean;
+}
+
 /**
  * Part weights chosen on a fold's training side: the identity heads' MRR, averaged over the
  * training families (each once), on up to `references` training references ranked among
@@ -95,27 +152,8 @@ export const describeRecipe = (r: FeatureRecipe): string => r.parts.map((p) => `
  * weighting on the grid is scored from four cosine matrices.
  */
 export function selectPartWeights(fold: QualityFold, bank: QualityBank, opts: { references?: number; seed?: number } = {}): FeatureRecipe {
-  const refs = [...new Set(fold.train.map((p) => p.reference))].sort((a, b) => hashString(`${opts.seed ?? 1}:${a}`) - hashString(`${opts.seed ?? 1}:${b}`)).slice(0, opts.references ?? 200);
-  const index = new Map(refs.map((r, i) => [r, i]));
-  const picked = fold.train.map((p, i) => ({ p, family: fold.trainFamilies[i] })).filter((x) => index.has(x.p.reference));
-  const families = [...new Set(picked.map((x) => x.family))];
-  const nq = picked.length;
-  const ni = refs.length;
-  const cos = PARTS.map((name) => {
-    const one: FeatureRecipe = { backbone: bank.recipe.backbone, parts: [{ name, weight: 1 }] };
-    const d = reweightFeatures(picked[0].p.imitation[0], bank.recipe, one).length;
-    const q = new Float32Array(nq * d);
-    picked.forEach((x, i) => q.set(reweightFeatures(x.p.imitation[0], bank.recipe, one), i * d));
-    const items = new Float32Array(ni * d);
-    const clipOf = new Map(fold.train.map((p) => [p.reference, p.referenceCopies[0]]));
-    refs.forEach((r, i) => items.set(reweightFeatures(clipOf.get(r)!, bank.recipe, one), i * d));
-    const out = new Float32Array(nq * ni);
-    matmulABt(q, items, out, nq, ni, d);
-    return out;
-  });
-  const answer = Int32Array.from(picked, (x) => index.get(x.p.reference)!);
-  const familyIndex = Int32Array.from(picked, (x) => families.indexOf(x.family));
-  const score = new Float32Array(ni);
+  const side = trainingSide(fold, bank, opts);
+  const { cos, ni } = side;
   let best = { value: -1, weights: {} as Partial<Record<FeaturePartName, number>> };
   const seen = new Set<string>();
   const grid = (k: number, w: number[]): void => {
@@ -128,23 +166,14 @@ export function selectPartWeights(fold: QualityFold, bank: QualityBank, opts: { 
     const key = w.map((x) => (x / total).toFixed(4)).join(',');
     if (seen.has(key)) return;
     seen.add(key);
-    const rr = new Float64Array(families.length);
-    const count = new Float64Array(families.length);
-    for (let i = 0; i < nq; i++) {
-      score.fill(0);
+    const mean = sideMrr(side, (i, row) => {
+      row.fill(0);
       for (let p = 0; p < PARTS.length; p++) {
         if (w[p] === 0) continue;
         const c = cos[p];
-        for (let j = 0; j < ni; j++) score[j] += w[p] * c[i * ni + j];
+        for (let j = 0; j < ni; j++) row[j] += w[p] * c[i * ni + j];
       }
-      const own = score[answer[i]];
-      let higher = 0;
-      for (let j = 0; j < ni; j++) if (score[j] > own) higher++;
-      rr[familyIndex[i]] += 1 / (higher + 1);
-      count[familyIndex[i]]++;
-    }
-    let mean = 0;
-    for (let f = 0; f < families.length; f++) mean += rr[f] / count[f] / families.length;
+    });
     if (mean > best.value) best = { value: mean, weights: Object.fromEntries(PARTS.map((name, p) => [name, w[p]])) };
   };
   grid(0, []);
@@ -217,4 +246,59 @@ export function headsCandidate(text: string): QualityCandidate {
 /** The trained version a model file holds, scored as it is (its training data may overlap the test). */
 export function shippedCandidate(version: ModelVersion): QualityCandidate {
   return versionCandidate(version.id, `${version.id} (fixed file; not retrained per fold)`, version);
+}
+
+const contoursOf = (bank: QualityBank) => {
+  const part = (name: FeaturePartName): FeatureRecipe => ({ backbone: bank.recipe.backbone, parts: [{ name, weight: 1 }] });
+  return (x: Float32Array): Contours => ({ envelope: reweightFeatures(x, bank.recipe, part('envelope')), brightness: reweightFeatures(x, bank.recipe, part('brightness')) });
+};
+
+const RERANK_ALPHAS = [0, 0.05, 0.1, 0.2, 0.4, 0.8];
+
+/** The re-ranking strength chosen on a fold's training side, over the untrained fusion's ranking. */
+export function selectRerankAlpha(fold: QualityFold, bank: QualityBank, k: number): number {
+  const side = trainingSide(fold, bank);
+  const contours = contoursOf(bank);
+  const clipOf = new Map(fold.train.map((p) => [p.reference, p.referenceCopies[0]]));
+  const items = side.refs.map((r) => [contours(clipOf.get(r)!)]);
+  const queries = side.picked.map((x) => contours(x.p.imitation[0]));
+  const weights = PARTS.map((name) => DEFAULT_FEATURES.parts.find((p) => p.name === name)?.weight ?? 0);
+  const memo = new Map<number, number>();
+  const distance = (i: number, j: number): number => {
+    const key = i * side.ni + j;
+    let d = memo.get(key);
+    if (d === undefined) memo.set(key, (d = contourDistance(queries[i], items[j])));
+    return d;
+  };
+  let best = { alpha: 0, value: -1 };
+  for (const alpha of RERANK_ALPHAS) {
+    const value = sideMrr(side, (i, row) => {
+      row.fill(0);
+      for (let p = 0; p < PARTS.length; p++) for (let j = 0; j < side.ni; j++) row[j] += weights[p] * side.cos[p][i * side.ni + j];
+      rerankRow(row, k, alpha, (j) => distance(i, j));
+    });
+    if (value > best.value) best = { alpha, value };
+  }
+  return best.alpha;
+}
+
+/** A candidate's ranking with its top K re-scored by DTW-aligned loudness and brightness contours. */
+export function rerankCandidate(base: QualityCandidate, k = 20): QualityCandidate {
+  return {
+    id: `rerank:${base.id}`,
+    label: `${base.label} + DTW contour re-rank of the top ${k}`,
+    async score(fold, bank) {
+      const alpha = selectRerankAlpha(fold, bank, k);
+      const { matrix, note } = await base.score(fold, bank);
+      const contours = contoursOf(bank);
+      const n = matrix.items.length;
+      const items = matrix.items.map((it) => bank.itemWindows.get(it.id)!.map(contours));
+      const data = Float64Array.from(matrix.data);
+      matrix.queries.forEach((q, i) => {
+        const query = contours(bank.query.get(q.id)![0]);
+        rerankRow(data.subarray(i * n, (i + 1) * n), k, alpha, (j) => contourDistance(query, items[j]));
+      });
+      return { matrix: { ...matrix, data }, note: [note, `alpha ${alpha}`].filter(Boolean).join('; ') };
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { ModelVersion } from '../../training/heads.ts';
 import type { EmbeddingCache } from '../systems.ts';
 import { heldOutReferences, heldOutSources, type QualityBank } from './bank.ts';
 import {
-  headsCandidate, randomCandidate, selectedWeightsCandidate, shippedCandidate, twoDftCandidate, untrainedCandidate, UNTRAINED_ID, zeroShotCandidate,
+  headsCandidate, randomCandidate, rerankCandidate, selectedWeightsCandidate, shippedCandidate, twoDftCandidate, untrainedCandidate, UNTRAINED_ID, zeroShotCandidate,
 } from './candidates.ts';
 import { formatQualityTable, qualityTable, type QualityCandidate, type QualityTable } from './matrix.ts';
 
@@ -11,7 +11,8 @@ import { formatQualityTable, qualityTable, type QualityCandidate, type QualityTa
 export const DEFAULT_CANDIDATES = ['random', '2dft', 'zero-shot', UNTRAINED_ID, 'weights', 'shipped', 'heads:rank=32,reg=0.01'] as const;
 
 export function qualityCandidates(names: readonly string[], ctx: { cache?: EmbeddingCache; shipped: ModelVersion }): QualityCandidate[] {
-  return names.map((name) => {
+  return names.map((name): QualityCandidate => {
+    if (name.startsWith('rerank:')) return rerankCandidate(qualityCandidates([name.slice('rerank:'.length)], ctx)[0]);
     if (name === 'random') return randomCandidate();
     if (name === '2dft') return twoDftCandidate(ctx.cache);
     if (name === 'zero-shot') return zeroShotCandidate();
@@ -19,7 +20,7 @@ export function qualityCandidates(names: readonly string[], ctx: { cache?: Embed
     if (name === 'weights') return selectedWeightsCandidate();
     if (name === 'shipped') return shippedCandidate(ctx.shipped);
     if (name.startsWith('heads')) return headsCandidate(name);
-    throw new EngineError('invalid-argument', `unknown candidate "${name}": choose from random, 2dft, zero-shot, ${UNTRAINED_ID}, weights, shipped, heads:<options>`);
+    throw new EngineError('invalid-argument', `unknown candidate "${name}": choose from random, 2dft, zero-shot, ${UNTRAINED_ID}, weights, shipped, heads:<options>, rerank:<any of them>`);
   });
 }
 
