@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { EngineError } from '../../engine/errors.ts';
 import { loadDatasetForRun } from '../../engine/evaluation/datasets.ts';
 import { qualityBank } from '../../engine/evaluation/quality/bank.ts';
+import { formatPersonalCheck, personalCheck } from '../../engine/evaluation/quality/personal.ts';
 import { DEFAULT_CANDIDATES, formatQualityReport, qualityCandidates, qualityReport } from '../../engine/evaluation/quality/run.ts';
 import { folderEmbeddingCache } from '../../engine/evaluation/systems.ts';
 import { ensureModel } from '../../engine/model/backbone.ts';
@@ -31,6 +32,9 @@ export const command: CliCommand = {
   --train-references N  at most N training references (default all the others)
   --source-share S      share of references whose packages are held out (default 0.25; 0 = none)
   --classes             add MRR per class (all left-out families pooled)
+  --personal F[,F...]   also fine-tune, as a user whose voice is family F would, the first candidate
+                        that is a model version (its version for the fold that never saw F)
+                        on 20 of F's imitations, and print personal and general MRR before and after
   --json                print the report as JSON`,
 
   async run(argv, io) {
@@ -45,6 +49,7 @@ export const command: CliCommand = {
       classes: { type: 'boolean' },
       json: { type: 'boolean' },
       report: { type: 'string' },
+      personal: { type: 'string' },
     }, false);
     if (!values.dataset) throw new UsageError('name the proxy benchmark with --dataset <dir>');
     const names = values.candidates ? values.candidates.split(',').map((s) => s.trim().replace(/\+/g, ',')).filter(Boolean) : [...DEFAULT_CANDIDATES];
@@ -74,6 +79,12 @@ export const command: CliCommand = {
         signal: controller.signal,
         onCell: (c, f) => io.stderr.write(`scored ${c} on ${f}\n`),
       });
+      const personal = [];
+      const tuned = candidates.find((c) => c.fit);
+      for (const family of values.personal?.split(',').filter(Boolean) ?? []) {
+        if (!tuned) throw new UsageError('--personal needs a candidate that is a model version (untrained, weights, heads:...)');
+        personal.push(await personalCheck(bank, report.family.split, tuned, { family }));
+      }
       if (values.report) {
         try {
           await writeFile(resolve(values.report), `${JSON.stringify(report, (_, v: unknown) => (v instanceof Set ? [...v] : v), 1)}\n`);
@@ -81,7 +92,9 @@ export const command: CliCommand = {
           throw EngineError.from(err, values.report);
         }
       }
-      io.stdout.write(values.json ? `${JSON.stringify(report, (_, v: unknown) => (v instanceof Set ? v.size : v), 1)}\n` : `${formatQualityReport(report, { classes: values.classes })}\n`);
+      const text = [formatQualityReport(report, { classes: values.classes }), ...personal.map((p) => `${tuned!.id}: ${formatPersonalCheck(p)}`)].join('\n\n');
+      const json = { ...report, personal: personal.map((p) => ({ family: p.family, pairs: p.pairs, metrics: p.result.metrics, decision: p.result.reason })) };
+      io.stdout.write(values.json ? `${JSON.stringify(json, (_, v: unknown) => (v instanceof Set ? v.size : v), 1)}\n` : `${text}\n`);
       return 0;
     } catch (err) {
       if (EngineError.from(err).kind === 'cancelled') {

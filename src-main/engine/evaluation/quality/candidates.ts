@@ -67,7 +67,20 @@ export function twoDftCandidate(cache?: EmbeddingCache): QualityCandidate {
 
 /** A fixed model version (no training per fold): the zero-shot backbone, the untrained fusion, a shipped file. */
 export function versionCandidate(id: string, label: string, version: ModelVersion): QualityCandidate {
-  return { id, label, score: async (fold, bank) => ({ matrix: versionScores(version, fold, bank) }) };
+  return fittedCandidate(id, label, async () => ({ version }));
+}
+
+/** A candidate that is a model version made for each fold (trained or chosen on its training side). */
+function fittedCandidate(id: string, label: string, fit: NonNullable<QualityCandidate['fit']>): QualityCandidate {
+  return {
+    id,
+    label,
+    fit,
+    async score(fold, bank) {
+      const { version, note } = await fit(fold, bank);
+      return { matrix: versionScores(version, fold, bank), note };
+    },
+  };
 }
 
 export const zeroShotCandidate = (): QualityCandidate =>
@@ -182,14 +195,10 @@ export function selectPartWeights(fold: QualityFold, bank: QualityBank, opts: { 
 
 /** Identity heads over part weights chosen on each fold's training side. */
 export function selectedWeightsCandidate(): QualityCandidate {
-  return {
-    id: 'weights',
-    label: 'identity heads, part weights chosen on the training families',
-    async score(fold, bank) {
-      const recipe = selectPartWeights(fold, bank);
-      return { matrix: versionScores(baseModelVersion(recipe), fold, bank), note: `weights ${describeRecipe(recipe)}` };
-    },
-  };
+  return fittedCandidate('weights', 'identity heads, part weights chosen on the training families', async (fold, bank) => {
+    const recipe = selectPartWeights(fold, bank);
+    return { version: baseModelVersion(recipe), note: `weights ${describeRecipe(recipe)}` };
+  });
 }
 
 export interface HeadsSpec {
@@ -230,17 +239,12 @@ export function parseHeadsSpec(text: string): HeadsSpec {
 export function headsCandidate(text: string): QualityCandidate {
   const spec = parseHeadsSpec(text);
   const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 10, ...spec.config };
-  return {
-    id: text,
-    label: `trained heads (${text.slice('heads:'.length) || 'defaults'})`,
-    async score(fold, bank) {
-      const recipe = spec.weights === 'default' ? DEFAULT_FEATURES : spec.weights === 'selected' ? selectPartWeights(fold, bank) : weightedRecipe(spec.weights);
-      const start = baseModelVersion(recipe);
-      const heads = await trainHeads(start, reweightPairs(fold.train, bank.recipe, recipe), config);
-      const version = { ...start, imitation: heads.imitation, reference: heads.reference };
-      return { matrix: versionScores(version, fold, bank), note: spec.weights === 'selected' ? `weights ${describeRecipe(recipe)}` : undefined };
-    },
-  };
+  return fittedCandidate(text, `trained heads (${text.slice('heads:'.length) || 'defaults'})`, async (fold, bank) => {
+    const recipe = spec.weights === 'default' ? DEFAULT_FEATURES : spec.weights === 'selected' ? selectPartWeights(fold, bank) : weightedRecipe(spec.weights);
+    const start = baseModelVersion(recipe);
+    const heads = await trainHeads(start, reweightPairs(fold.train, bank.recipe, recipe), config);
+    return { version: { ...start, imitation: heads.imitation, reference: heads.reference }, note: spec.weights === 'selected' ? `weights ${describeRecipe(recipe)}` : undefined };
+  });
 }
 
 /** The trained version a model file holds, scored as it is (its training data may overlap the test). */

@@ -36,6 +36,8 @@ export interface QualityCandidate {
   id: string;
   label: string;
   score(fold: QualityFold, bank: QualityBank): Promise<{ matrix: SimilarityMatrix; note?: string }>;
+  /** For candidates that are a model version: the version this fold gives (what score() scores). */
+  fit?(fold: QualityFold, bank: QualityBank): Promise<{ version: ModelVersion; note?: string }>;
 }
 
 export interface QualityCell {
