@@ -1,10 +1,12 @@
 import { EngineError } from '../../errors.ts';
 import type { ImitatorFamily } from './family.ts';
 import { formantFamily } from './formant.ts';
+import { percussiveFamily } from './percussive.ts';
+import { tonalFamily } from './tonal.ts';
 import { tubeFamily } from './tube.ts';
 
 /** Every imitator family, in the order `--imitators all` uses. */
-export const IMITATOR_FAMILIES: readonly ImitatorFamily[] = [formantFamily, tubeFamily];
+export const IMITATOR_FAMILIES: readonly ImitatorFamily[] = [formantFamily, tubeFamily, percussiveFamily, tonalFamily];
 
 /** The default: the proxy's original performer, so published proxy numbers stay reproducible. */
 export const DEFAULT_IMITATORS: readonly string[] = ['formant'];
