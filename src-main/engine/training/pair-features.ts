@@ -5,7 +5,7 @@ import { loadMono32k } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import type { Dataset } from '../evaluation/dataset-types.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
-import { augmentedCopies } from './augment.ts';
+import { AUGMENT_ID, augmentedCopies } from './augment.ts';
 import { featureExtractor, type FeatureRecipe } from './features.ts';
 import { decodeTensorFile, encodeTensorFile } from './model-file.ts';
 import { hashString } from './random.ts';
@@ -57,7 +57,7 @@ export async function datasetPairs(model: EmbeddingModel, recipe: FeatureRecipe,
   const id = featureExtractor(recipe).id;
   const features = async (path: string): Promise<Float32Array[]> => {
     if (opts.signal?.aborted) throw new EngineError('cancelled', 'preparing training pairs was cancelled');
-    return cached(opts.cacheDir, `${id}\n${copies}\n${await fileKey(path)}`, async () => {
+    return cached(opts.cacheDir, `${id}\n${copies}${copies ? `\n${AUGMENT_ID}` : ''}\n${await fileKey(path)}`, async () => {
       const { samples } = await loadMono32k(path, { maxSeconds: 10, signal: opts.signal });
       return clipWithCopies(model, recipe, samples, copies, hashString(path));
     });
