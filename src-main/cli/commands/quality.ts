@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EngineError } from '../../engine/errors.ts';
 import { loadDatasetForRun } from '../../engine/evaluation/datasets.ts';
-import { qualityBank } from '../../engine/evaluation/quality/bank.ts';
+import { augmentBank, heldOutReferences, qualityBank } from '../../engine/evaluation/quality/bank.ts';
 import { formatPersonalCheck, personalCheck } from '../../engine/evaluation/quality/personal.ts';
 import { DEFAULT_CANDIDATES, formatQualityReport, qualityCandidates, qualityReport } from '../../engine/evaluation/quality/run.ts';
 import { folderEmbeddingCache } from '../../engine/evaluation/systems.ts';
@@ -32,6 +32,8 @@ export const command: CliCommand = {
   --train-references N  at most N training references (default all the others)
   --source-share S      share of references whose packages are held out (default 0.25; 0 = none)
   --classes             add MRR per class (all left-out families pooled)
+  --augment K           K augmented copies (pitch, tempo, band, noise, room, partial) of every training
+                        reference and imitation of the family split, for heads:...+augmented=S candidates
   --personal F[,F...]   also fine-tune, as a user whose voice is family F would, the first candidate
                         that is a model version (its version for the fold that never saw F)
                         on 20 of F's imitations, and print personal and general MRR before and after
@@ -50,6 +52,7 @@ export const command: CliCommand = {
       json: { type: 'boolean' },
       report: { type: 'string' },
       personal: { type: 'string' },
+      augment: { type: 'string' },
     }, false);
     if (!values.dataset) throw new UsageError('name the proxy benchmark with --dataset <dir>');
     const names = values.candidates ? values.candidates.split(',').map((s) => s.trim().replace(/\+/g, ',')).filter(Boolean) : [...DEFAULT_CANDIDATES];
@@ -70,12 +73,25 @@ export const command: CliCommand = {
         onProgress: (done, total) => bar.step(done, total, 'sounds with features'),
       });
       bar.done();
+      const trainReferences = positiveInteger(values['train-references'], '--train-references');
+      const testReferences = positiveInteger(values['test-references'], '--test-references');
+      const seed = values.seed === undefined ? undefined : positiveInteger(values.seed, '--seed');
+      const augment = positiveInteger(values.augment, '--augment');
+      if (augment) {
+        const split = heldOutReferences(bank, { testReferences: testReferences ?? 120, trainReferences, seed: seed ?? 1 });
+        await augmentBank(model, bank, split.train, augment, {
+          cacheDir: join(location.models, 'training-features'),
+          signal: controller.signal,
+          onProgress: (done, total) => bar.step(done, total, 'training sounds augmented'),
+        });
+        bar.done();
+      }
       const candidates = qualityCandidates(names, { cache: folderEmbeddingCache(join(location.models, 'eval-cache')), shipped: defaultModelVersion() });
       const report = await qualityReport(bank, candidates, {
-        testReferences: positiveInteger(values['test-references'], '--test-references'),
-        trainReferences: positiveInteger(values['train-references'], '--train-references'),
+        testReferences,
+        trainReferences,
         sourceShare: share,
-        seed: values.seed === undefined ? undefined : positiveInteger(values.seed, '--seed'),
+        seed,
         signal: controller.signal,
         onCell: (c, f) => io.stderr.write(`scored ${c} on ${f}\n`),
       });

@@ -46,21 +46,23 @@ async function fileKey(path: string): Promise<string> {
   return `${resolve(path)}\n${s.size}\n${s.mtimeMs}`;
 }
 
-/** Clean features of a clip's first 10 s and of `copies` augmented versions of it. */
-async function clipWithCopies(model: EmbeddingModel, recipe: FeatureRecipe, clip: Float32Array, copies: number, seed: number): Promise<Float32Array[]> {
-  return clipFeatures(model, featureExtractor(recipe), [clip, ...augmentedCopies(clip.subarray(0, Math.min(clip.length, 320_000)), copies, seed)]);
-}
-
 /** Pairs from a dataset's rows: each query (imitation) with its item (reference). */
 export async function datasetPairs(model: EmbeddingModel, recipe: FeatureRecipe, dataset: Dataset, opts: PairOptions = {}): Promise<PairFeatures[]> {
   const copies = opts.augmentedCopies ?? 0;
-  const id = featureExtractor(recipe).id;
+  const extractor = featureExtractor(recipe);
+  // Clean features and augmented copies are cached apart, so asking for copies later reuses
+  // the clean ones (and a clean-only run never pays for copies).
   const features = async (path: string): Promise<Float32Array[]> => {
     if (opts.signal?.aborted) throw new EngineError('cancelled', 'preparing training pairs was cancelled');
-    return cached(opts.cacheDir, `${id}\n${copies}${copies ? `\n${AUGMENT_ID}` : ''}\n${await fileKey(path)}`, async () => {
-      const { samples } = await loadMono32k(path, { maxSeconds: 10, signal: opts.signal });
-      return clipWithCopies(model, recipe, samples, copies, hashString(path));
+    const file = await fileKey(path);
+    const load = async () => (await loadMono32k(path, { maxSeconds: 10, signal: opts.signal })).samples;
+    const clean = await cached(opts.cacheDir, `${extractor.id}\n0\n${file}`, async () => clipFeatures(model, extractor, [await load()]));
+    if (copies === 0) return clean;
+    const augmented = await cached(opts.cacheDir, `${extractor.id}\n${copies} copies\n${AUGMENT_ID}\n${file}`, async () => {
+      const clip = await load();
+      return clipFeatures(model, extractor, augmentedCopies(clip.subarray(0, Math.min(clip.length, 320_000)), copies, hashString(path)));
     });
+    return [...clean, ...augmented];
   };
   const items = new Map(dataset.items.map((it) => [it.id, it]));
   const refFeatures = new Map<string, Float32Array[]>();

@@ -191,3 +191,16 @@ export function heldOutSources(bank: QualityBank, opts: { share: number; seed: n
   const train = new Set(opts.trainReferences ? trainIds.slice(0, opts.trainReferences) : trainIds);
   return { kind: 'source', description: `test packages ${testSources.sort().join(', ')} (${test.size} references); ${train.size} training references from the others`, train, test };
 }
+
+/**
+ * Adds `copies` augmented copies (training/augment.ts) to the features of the given references
+ * and of their imitations, on both sides: only what training reads, so test sounds cost nothing.
+ */
+export async function augmentBank(model: EmbeddingModel, bank: QualityBank, references: ReadonlySet<string>, copies: number, opts: BankOptions = {}): Promise<void> {
+  const dataset = { ...bank.dataset, items: bank.dataset.items.filter((it) => references.has(it.id)), queries: bank.dataset.queries.filter((q) => references.has(q.itemId)) };
+  const pairs = await datasetPairs(model, QUALITY_RECIPE, dataset, { ...opts, augmentedCopies: copies });
+  dataset.queries.forEach((q, i) => {
+    bank.query.set(q.id, pairs[i].imitation);
+    bank.itemClip.set(q.itemId, pairs[i].referenceCopies);
+  });
+}
