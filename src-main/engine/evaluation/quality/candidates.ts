@@ -8,8 +8,7 @@ import { matmulABt } from '../../training/matrix.ts';
 import { hashString } from '../../training/random.ts';
 import { DEFAULT_TRAIN_CONFIG, trainHeads, type PairFeatures, type TrainConfig } from '../../training/trainer.ts';
 import { contourDistance, rerankRow, type Contours } from '../../search/contour-rerank.ts';
-import type { SimilarityMatrix } from '../metrics.ts';
-import { randomSystem, twoDftSystem, type EmbeddingCache, type RetrievalSystem } from '../systems.ts';
+import { randomSystem, similarityShape, twoDftSystem, type EmbeddingCache, type RetrievalSystem } from '../systems.ts';
 import type { QualityBank } from './bank.ts';
 import { reweightPairs, versionScores, type QualityCandidate, type QualityFold } from './matrix.ts';
 
@@ -20,39 +19,43 @@ import { reweightPairs, versionScores, type QualityCandidate, type QualityFold }
  * the family or references it is scored on.
  */
 
-/** A file-based system (random, 2DFT) scored once over all held-out references and sliced per family. */
+/**
+ * A file-based system (random, 2DFT) scored as `onomato eval` scores it, over all held-out
+ * references. Each query's row of scores is cached under the item set and the query file, so a
+ * new family (or a rerun) scores only the queries not seen before.
+ */
 export function systemCandidate(system: RetrievalSystem, opts: { label?: string; cache?: EmbeddingCache } = {}): QualityCandidate {
-  const full = new Map<string, Promise<SimilarityMatrix>>();
-  const wholeTest = async (fold: QualityFold, bank: QualityBank): Promise<SimilarityMatrix> => {
-    const items = fold.test.dataset.items;
-    const ids = new Set(items.map((it) => it.id));
-    const dataset = { ...fold.test.dataset, queries: bank.dataset.queries.filter((q) => ids.has(q.itemId)) };
-    const hash = createHash('sha256').update(system.id);
-    for (const f of [...dataset.items, ...dataset.queries]) {
-      const s = await stat(f.path);
-      hash.update(`\n${f.id}\n${f.path}\n${s.size}\n${s.mtimeMs}`);
-    }
-    const key = `quality similarity\n${hash.digest('hex')}`;
-    const hit = await opts.cache?.get(key);
-    if (hit && hit.length === dataset.queries.length * items.length) {
-      return { queries: dataset.queries, items, data: hit };
-    }
-    const m = await system.similarity(dataset);
-    await opts.cache?.set(key, Float32Array.from(m.data));
-    return m;
+  const fileKey = async (path: string): Promise<string> => {
+    const s = await stat(path);
+    return `${path}\n${s.size}\n${s.mtimeMs}`;
   };
   return {
     id: system.id,
     label: opts.label ?? system.label,
-    async score(fold, bank) {
-      const key = fold.test.dataset.items.map((it) => it.id).join('\n');
-      if (!full.has(key)) full.set(key, wholeTest(fold, bank));
-      const m = await full.get(key)!;
-      const row = new Map(m.queries.map((q, i) => [q.id, i]));
-      const n = m.items.length;
-      const data = new Float64Array(fold.test.dataset.queries.length * n);
-      fold.test.dataset.queries.forEach((q, i) => data.set(m.data.subarray(row.get(q.id)! * n, (row.get(q.id)! + 1) * n), i * n));
-      return { matrix: { queries: fold.test.dataset.queries.map((q) => ({ id: q.id, class: q.class, itemId: q.itemId })), items: m.items, data } };
+    async score(fold) {
+      const { items, queries } = fold.test.dataset;
+      const itemHash = createHash('sha256').update(system.id);
+      for (const it of items) itemHash.update(`\n${it.id}\n${await fileKey(it.path)}`);
+      const itemsKey = itemHash.digest('hex');
+      const n = items.length;
+      const data = new Float64Array(queries.length * n);
+      const missing: number[] = [];
+      const keys: string[] = [];
+      for (const [i, q] of queries.entries()) {
+        keys.push(`quality row\n${itemsKey}\n${q.itemId}\n${await fileKey(q.path)}`);
+        const hit = await opts.cache?.get(keys[i]);
+        if (hit?.length === n) data.set(hit, i * n);
+        else missing.push(i);
+      }
+      if (missing.length) {
+        const m = await system.similarity({ ...fold.test.dataset, queries: missing.map((i) => queries[i]) });
+        for (const [k, i] of missing.entries()) {
+          const row = m.data.subarray(k * n, (k + 1) * n);
+          data.set(row, i * n);
+          await opts.cache?.set(keys[i], Float32Array.from(row));
+        }
+      }
+      return { matrix: { ...similarityShape(fold.test.dataset), data } };
     },
   };
 }
