@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { EngineError } from '../../errors.ts';
+import { decodeModelVersion } from '../../training/model-file.ts';
 import type { ModelVersion } from '../../training/heads.ts';
 import type { EmbeddingCache } from '../systems.ts';
 import { heldOutReferences, heldOutSources, type QualityBank } from './bank.ts';
@@ -19,8 +21,12 @@ export function qualityCandidates(names: readonly string[], ctx: { cache?: Embed
     if (name === UNTRAINED_ID) return untrainedCandidate();
     if (name === 'weights') return selectedWeightsCandidate();
     if (name === 'shipped') return shippedCandidate(ctx.shipped);
+    if (name.startsWith('file:')) {
+      const file = name.slice('file:'.length);
+      return shippedCandidate(decodeModelVersion(readFileSync(file), file));
+    }
     if (name.startsWith('heads')) return headsCandidate(name);
-    throw new EngineError('invalid-argument', `unknown candidate "${name}": choose from random, 2dft, zero-shot, ${UNTRAINED_ID}, weights, shipped, heads:<options>, rerank:<any of them>`);
+    throw new EngineError('invalid-argument', `unknown candidate "${name}": choose from random, 2dft, zero-shot, ${UNTRAINED_ID}, weights, shipped, file:<model file>, heads:<options>, rerank:<any of them>`);
   });
 }
 
