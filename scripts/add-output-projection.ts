@@ -7,8 +7,8 @@
 //     [--weights backbone,modulation,envelope,brightness]
 //
 // `identity` starts from untrained heads over the default recipe. --weights re-weights the
-// feature parts inside the projection (each part's outputs scaled by sqrt(new / recipe weight)
-// before the directions are found), so the library's cached features stay valid: a different
+// feature parts through the version's input scale (sqrt(new / recipe weight) per part, before
+// both heads, in training too), so the library's cached features stay valid: a different
 // weighting needs no re-indexing, only re-embedding.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LibraryStore } from '../src-main/engine/library/store.ts';
@@ -28,7 +28,6 @@ if (!id) {
 }
 const k = Number(kText);
 const source = input === 'identity' ? { ...baseModelVersion(DEFAULT_FEATURES, 'identity'), name: 'Untrained fused features' } : decodeModelVersion(readFileSync(input), input);
-const plain: ModelVersion = { ...source, output: undefined };
 // Per feature value: sqrt(new weight / recipe weight) of its part (1 without --weights).
 const scale = new Float32Array(source.reference.dimension).fill(1);
 if (newWeights) {
@@ -40,12 +39,12 @@ if (newWeights) {
     at += size;
   });
 }
-const scaled = (h: Float32Array): Float32Array => h.map((x, i) => x * scale[i]);
+const plain: ModelVersion = { ...source, output: undefined, ...(newWeights ? { inputScale: scale } : {}) };
 const store = LibraryStore.open(database, { readonly: true });
 const key = featureKey(source.features);
 const rows: Float32Array[] = [];
 for (const soundId of store.soundIdsWithFeatures(key)) {
-  for (const w of store.soundFeatures(soundId, key)) rows.push(scaled(applyHead(plain, 'reference', w.vector)), scaled(applyHead(plain, 'imitation', w.vector)));
+  for (const w of store.soundFeatures(soundId, key)) rows.push(applyHead(plain, 'reference', w.vector), applyHead(plain, 'imitation', w.vector));
 }
 store.close();
 const d = rows[0].length;
@@ -88,11 +87,10 @@ for (const q of basis) {
   for (let i = 0; i < d; i++) kept += q[i] * mq[i];
 }
 const projection = new Float32Array(k * d);
-// The scaling is folded into the projection: search vectors are P (s * h), normalised.
-basis.forEach((q, r) => projection.set(q.map((x, c) => x * scale[c]), r * d));
+basis.forEach((q, r) => projection.set(q, r * d));
 const energy = kept / total;
 const result: ModelVersion = {
-  ...source,
+  ...plain,
   id,
   name: newName ?? `${source.name} + ${k}-value output projection`,
   parent: source.id,

@@ -139,6 +139,8 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
   const stepsPerEpoch = Math.ceil(pairs.length / batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
   const order = Array.from(pairs, (_, i) => i);
+  // A version that re-weights its parts trains on the features as its heads will read them.
+  const scale = start.inputScale;
 
   for (let epoch = hooks.resume ? hooks.resume.epoch + 1 : 0; epoch < config.epochs; epoch++) {
     // Seeded per epoch, so a resumed run draws what the uninterrupted one would have.
@@ -156,6 +158,12 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
         const pick = (copies: Float32Array[]) => (copies.length > 1 && random.next() < config.augmentedShare ? copies[1 + random.int(copies.length - 1)] : copies[0]);
         imitations.set(pick(p.imitation), k * d);
         references.set(pick(p.referenceCopies), k * d);
+        if (scale) {
+          for (let j = 0; j < d; j++) {
+            imitations[k * d + j] *= scale[j];
+            references[k * d + j] *= scale[j];
+          }
+        }
         batchGroups[k] = groups[i];
       }
       for (const g of gradList) g.fill(0);
