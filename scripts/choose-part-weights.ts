@@ -3,7 +3,7 @@
 // references (the held-out references stay unseen). Prints them in add-output-projection's
 // --weights order (backbone,modulation,envelope,brightness).
 //
-//   npx tsx scripts/choose-part-weights.ts <data dir> <proxy dir>[,<proxy dir>...]
+//   npx tsx scripts/choose-part-weights.ts <data dir> <proxy dir>[,<proxy dir>...] [mean|worst]
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../src-main/engine/evaluation/datasets.ts';
 import { heldOutReferences, qualityBank } from '../src-main/engine/evaluation/quality/bank.ts';
@@ -25,6 +25,6 @@ const split = heldOutReferences(bank, { testReferences: 120, seed: 1 });
 // Every family's training pairs: the union of two folds' training sides covers all families.
 const folds = qualityFolds(bank, split);
 const all = { ...folds[0], train: [...folds[0].train, ...folds[1].train.filter((_, i) => folds[1].trainFamilies[i] === folds[0].family)], trainFamilies: [...folds[0].trainFamilies, ...folds[1].trainFamilies.filter((f) => f === folds[0].family)] };
-const recipe = selectPartWeights(all, bank);
+const recipe = selectPartWeights(all, bank, { objective: process.argv[4] === 'worst' ? 'worst' : 'mean' });
 console.log(describeRecipe(recipe));
 console.log(['backbone', 'modulation', 'envelope', 'brightness'].map((n) => recipe.parts.find((p) => p.name === n)?.weight ?? 0).join(','));

@@ -143,8 +143,11 @@ export function trainingSide(fold: QualityFold, bank: QualityBank, opts: { refer
   };
 }
 
-/** Mean over families (each once) of the MRR of `score(i, j)` (optimistic ties). */
-export function sideMrr(side: TrainingSide, score: (i: number, out: Float32Array) => void): number {
+/** How a choice made on the training side weighs its families: their mean MRR, or the worst one's. */
+export type SideObjective = 'mean' | 'worst';
+
+/** Mean (or worst) over families (each once) of the MRR of `score(i, j)` (optimistic ties). */
+export function sideMrr(side: TrainingSide, score: (i: number, out: Float32Array) => void, objective: SideObjective = 'mean'): number {
   const row = new Float32Array(side.ni);
   const rr = new Float64Array(side.families.length);
   const count = new Float64Array(side.families.length);
@@ -156,9 +159,8 @@ export function sideMrr(side: TrainingSide, score: (i: number, out: Float32Array
     rr[side.familyIndex[i]] += 1 / (higher + 1);
     count[side.familyIndex[i]]++;
   }
-  let mean = 0;
-  for (let f = 0; f < side.families.length; f++) mean += rr[f] / count[f] / side.families.length;
-  return mean;
+  const perFamily = Array.from(rr, (x, f) => x / count[f]);
+  return objective === 'worst' ? Math.min(...perFamily) : perFamily.reduce((a, b) => a + b, 0) / perFamily.length;
 }
 
 /**
@@ -167,7 +169,7 @@ export function sideMrr(side: TrainingSide, score: (i: number, out: Float32Array
  * themselves. The score of a weighting is the weighted sum of the parts' cosines, so every
  * weighting on the grid is scored from four cosine matrices.
  */
-export function selectPartWeights(fold: QualityFold, bank: QualityBank, opts: { references?: number; seed?: number } = {}): FeatureRecipe {
+export function selectPartWeights(fold: QualityFold, bank: QualityBank, opts: { references?: number; seed?: number; objective?: SideObjective } = {}): FeatureRecipe {
   const side = trainingSide(fold, bank, opts);
   const { cos, ni } = side;
   let best = { value: -1, weights: {} as Partial<Record<FeaturePartName, number>> };
@@ -189,7 +191,7 @@ export function selectPartWeights(fold: QualityFold, bank: QualityBank, opts: { 
         const c = cos[p];
         for (let j = 0; j < ni; j++) row[j] += w[p] * c[i * ni + j];
       }
-    });
+    }, opts.objective);
     if (mean > best.value) best = { value: mean, weights: Object.fromEntries(PARTS.map((name, p) => [name, w[p]])) };
   };
   grid(0, []);
@@ -197,9 +199,11 @@ export function selectPartWeights(fold: QualityFold, bank: QualityBank, opts: { 
 }
 
 /** Identity heads over part weights chosen on each fold's training side. */
-export function selectedWeightsCandidate(): QualityCandidate {
-  return fittedCandidate('weights', 'identity heads, part weights chosen on the training families', async (fold, bank) => {
-    const recipe = selectPartWeights(fold, bank);
+export function selectedWeightsCandidate(objective: SideObjective = 'mean'): QualityCandidate {
+  const id = objective === 'mean' ? 'weights' : `weights:${objective}`;
+  const label = `identity heads, part weights chosen on the training families (${objective === 'mean' ? 'their mean' : 'the worst of them'})`;
+  return fittedCandidate(id, label, async (fold, bank) => {
+    const recipe = selectPartWeights(fold, bank, { objective });
     return { version: baseModelVersion(recipe), note: `weights ${describeRecipe(recipe)}` };
   });
 }

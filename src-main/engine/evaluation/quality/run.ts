@@ -20,6 +20,7 @@ export function qualityCandidates(names: readonly string[], ctx: { cache?: Embed
     if (name === 'zero-shot') return zeroShotCandidate();
     if (name === UNTRAINED_ID) return untrainedCandidate();
     if (name === 'weights') return selectedWeightsCandidate();
+    if (name === 'weights:worst') return selectedWeightsCandidate('worst');
     if (name === 'shipped') return shippedCandidate(ctx.shipped);
     if (name.startsWith('file:')) {
       const file = name.slice('file:'.length);
