@@ -4,7 +4,8 @@ import { EngineError } from '../../engine/errors.ts';
 import { loadDatasetForRun } from '../../engine/evaluation/datasets.ts';
 import { augmentBank, heldOutReferences, qualityBank } from '../../engine/evaluation/quality/bank.ts';
 import { formatPersonalCheck, personalCheck } from '../../engine/evaluation/quality/personal.ts';
-import { DEFAULT_CANDIDATES, formatQualityReport, qualityCandidates, qualityReport } from '../../engine/evaluation/quality/run.ts';
+import { formatQualityTable } from '../../engine/evaluation/quality/matrix.ts';
+import { DEFAULT_CANDIDATES, formatQualityReport, qualityCandidates, qualityReport, TABLE_REFERENCES } from '../../engine/evaluation/quality/run.ts';
 import { folderEmbeddingCache } from '../../engine/evaluation/systems.ts';
 import { ensureModel } from '../../engine/model/backbone.ts';
 import { EmbeddingModel } from '../../engine/model/runtime.ts';
@@ -94,6 +95,8 @@ export const command: CliCommand = {
         seed,
         signal: controller.signal,
         onCell: (c, f) => io.stderr.write(`scored ${c} on ${f}\n`),
+        // The full report comes at the end; each table goes to stderr as soon as it is done.
+        onTable: (t) => io.stderr.write(`\n${formatQualityTable(t, { ...TABLE_REFERENCES, classes: values.classes })}\n\n`),
       });
       const personal = [];
       const tuned = candidates.find((c) => c.fit);

@@ -32,7 +32,7 @@ export function systemCandidate(system: RetrievalSystem, opts: { label?: string;
   return {
     id: system.id,
     label: opts.label ?? system.label,
-    async score(fold) {
+    async score(fold, bank) {
       const { items, queries } = fold.test.dataset;
       const itemHash = createHash('sha256').update(system.id);
       for (const it of items) itemHash.update(`\n${it.id}\n${await fileKey(it.path)}`);
@@ -48,12 +48,15 @@ export function systemCandidate(system: RetrievalSystem, opts: { label?: string;
         else missing.push(i);
       }
       if (missing.length) {
-        const m = await system.similarity({ ...fold.test.dataset, queries: missing.map((i) => queries[i]) });
-        for (const [k, i] of missing.entries()) {
-          const row = m.data.subarray(k * n, (k + 1) * n);
-          data.set(row, i * n);
-          await opts.cache?.set(keys[i], Float32Array.from(row));
+        // Every family's imitations of these references at once: the items' features are made once.
+        const ids = new Set(items.map((it) => it.id));
+        const all = bank.dataset.queries.filter((q) => ids.has(q.itemId));
+        const m = await system.similarity({ ...fold.test.dataset, queries: all });
+        const at = new Map(all.map((q, k) => [q.id, k]));
+        for (const [k, q] of all.entries()) {
+          await opts.cache?.set(`quality row\n${itemsKey}\n${q.itemId}\n${await fileKey(q.path)}`, Float32Array.from(m.data.subarray(k * n, (k + 1) * n)));
         }
+        for (const i of missing) data.set(m.data.subarray(at.get(queries[i].id)! * n, (at.get(queries[i].id)! + 1) * n), i * n);
       }
       return { matrix: { ...similarityShape(fold.test.dataset), data } };
     },

@@ -41,6 +41,8 @@ export interface QualityOptions {
   seed?: number;
   signal?: AbortSignal;
   onCell?: (candidate: string, family: string) => void;
+  /** Each table as soon as it is complete (the source split takes as long again). */
+  onTable?: (table: QualityTable) => void;
 }
 
 export interface QualityReport {
@@ -53,13 +55,17 @@ export interface QualityReport {
 export async function qualityReport(bank: QualityBank, candidates: readonly QualityCandidate[], opts: QualityOptions = {}): Promise<QualityReport> {
   const seed = opts.seed ?? 1;
   const family = await qualityTable(bank, heldOutReferences(bank, { testReferences: opts.testReferences ?? 120, trainReferences: opts.trainReferences, seed }), candidates, opts);
+  opts.onTable?.(family);
   const share = opts.sourceShare ?? 0.25;
   const source = share > 0 ? await qualityTable(bank, heldOutSources(bank, { share, seed, trainReferences: opts.trainReferences }), candidates, opts) : undefined;
+  if (source) opts.onTable?.(source);
   return { dataset: bank.dataset.name, families: bank.families, family, source };
 }
 
+export const TABLE_REFERENCES = { untrained: UNTRAINED_ID, twoDft: '2dft' };
+
 export function formatQualityReport(report: QualityReport, opts: { classes?: boolean } = {}): string {
-  const refs = { untrained: UNTRAINED_ID, twoDft: '2dft', classes: opts.classes };
+  const refs = { ...TABLE_REFERENCES, classes: opts.classes };
   return [
     `${report.dataset}: imitator families ${report.families.join(', ')}`,
     '',
