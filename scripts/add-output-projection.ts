@@ -94,8 +94,8 @@ const result: ModelVersion = {
   id,
   name: newName ?? `${source.name} + ${k}-value output projection`,
   parent: source.id,
-  // Untrained heads become a shipped version like any trained one.
-  ...(input === 'identity' ? { status: 'accepted' as const, createdAt: Date.now() } : {}),
+  // Untrained heads become a shipped version like any trained one, with no parent.
+  ...(input === 'identity' ? { status: 'accepted' as const, createdAt: Date.now(), parent: null } : {}),
   output: projection,
   training: { ...source.training, outputProjection: { values: k, from: `${rows.length} head outputs of ${database}`, energyKept: energy, ...(newWeights ? { partWeights: Object.fromEntries(source.features.parts.map((p, i) => [p.name, newWeights[i]])) } : {}) } },
 };
