@@ -13,10 +13,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LibraryStore } from '../src-main/engine/library/store.ts';
 import { DEFAULT_FEATURES } from '../src-main/engine/training/default-recipe.ts';
-import { partSize } from '../src-main/engine/training/features.ts';
-import { applyHead, baseModelVersion, type ModelVersion } from '../src-main/engine/training/heads.ts';
-import { decodeModelVersion, encodeModelVersion } from '../src-main/engine/training/model-file.ts';
-import { featureKey } from '../src-main/engine/training/versions.ts';
+import { partSize } from '../src-main/engine/model-version/features.ts';
+import { applyHead, baseModelVersion, type ModelVersion } from '../src-main/engine/model-version/heads.ts';
+import { decodeModelVersion, encodeModelVersion } from '../src-main/engine/model-version/model-file.ts';
+import { featureKey } from '../src-main/engine/model-version/versions.ts';
 
 const args = process.argv.slice(2);
 const weightsAt = args.indexOf('--weights');

@@ -8,7 +8,7 @@ import { DEFAULT_CANDIDATES, formatQualityReport, qualityCandidates, qualityRepo
 import { folderEmbeddingCache } from '../../src-main/engine/evaluation/systems.ts';
 import { ensureModel } from '../../src-main/engine/model/backbone.ts';
 import { EmbeddingModel } from '../../src-main/engine/model/runtime.ts';
-import { defaultModelVersion } from '../../src-main/engine/training/versions.ts';
+import { defaultModelVersion } from '../../src-main/engine/model-version/versions.ts';
 import type { BenchRow } from './row.ts';
 
 /**

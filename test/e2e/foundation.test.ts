@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/contract/security.ts';
-import { DEFAULT_HEADS_ID } from '../../src-main/engine/training/versions.ts';
+import { DEFAULT_HEADS_ID } from '../../src-main/engine/model-version/versions.ts';
 import { copySfxSubset } from '../support/library-copy.ts';
 import { smallSfxLibrary } from '../support/sfx.ts';
 import { launchChromium, screenshot, startWebApp, type RunningApp } from '../support/web-app.ts';

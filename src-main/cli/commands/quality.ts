@@ -9,7 +9,7 @@ import { DEFAULT_CANDIDATES, formatQualityReport, qualityCandidates, qualityRepo
 import { folderEmbeddingCache } from '../../engine/evaluation/systems.ts';
 import { ensureModel } from '../../engine/model/backbone.ts';
 import { EmbeddingModel } from '../../engine/model/runtime.ts';
-import { defaultModelVersion } from '../../engine/training/versions.ts';
+import { defaultModelVersion } from '../../engine/model-version/versions.ts';
 import { LIBRARY_OPTIONS, UsageError, cancelOnInterrupt, libraryLocation, parse, positiveInteger, type CliCommand } from '../command.ts';
 import { ProgressBar } from '../progress-bar.ts';
 

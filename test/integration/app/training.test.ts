@@ -8,7 +8,7 @@ import { decodeAudio, downmix, writeWav } from '../../../src-main/engine/audio/d
 import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
 import { copySfxSubset } from '../../support/library-copy.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
-import { DEFAULT_HEADS_ID } from '../../../src-main/engine/training/versions.ts';
+import { DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 
 /**
  * The app's training flow through the real engine: a small real library, takes that stand in

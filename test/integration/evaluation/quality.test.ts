@@ -14,8 +14,8 @@ import { qualityFolds, qualityTable, referenceBootstrap } from '../../../src-mai
 import { ensureModel } from '../../../src-main/engine/model/backbone.ts';
 import { EmbeddingModel } from '../../../src-main/engine/model/runtime.ts';
 import { DEFAULT_FEATURES } from '../../../src-main/engine/training/default-recipe.ts';
-import { baseModelVersion } from '../../../src-main/engine/training/heads.ts';
-import { modelVersionSystem } from '../../../src-main/engine/training/system.ts';
+import { baseModelVersion } from '../../../src-main/engine/model-version/heads.ts';
+import { modelVersionSystem } from '../../../src-main/engine/evaluation/model-version-system.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));

@@ -3,9 +3,9 @@ import { basename, join } from 'node:path';
 import { EngineError } from '../../errors.ts';
 import type { EmbeddingModel } from '../../model/runtime.ts';
 import { DEFAULT_FEATURES } from '../../training/default-recipe.ts';
-import type { FeatureRecipe } from '../../training/features.ts';
+import type { FeatureRecipe } from '../../model-version/features.ts';
 import { datasetPairs, itemWindowFeatures } from '../../training/pair-features.ts';
-import { hashString } from '../../training/random.ts';
+import { hashString } from '../../random.ts';
 import { parseCsv } from '../csv.ts';
 import type { Dataset } from '../dataset-types.ts';
 
@@ -13,7 +13,7 @@ import type { Dataset } from '../dataset-types.ts';
  * The features of a multi-imitator proxy benchmark, computed once and cached, from which every
  * fold of the leave-one-family-out matrix and every candidate system is scored without touching
  * audio again. Features are kept with every part at weight 1; any recipe over the same parts is
- * an exact rescaling of them (training/features.ts reweightFeatures), so part weights can be
+ * an exact rescaling of them (model-version/features.ts reweightFeatures), so part weights can be
  * searched for free.
  */
 

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { EngineError } from '../../errors.ts';
 import { DEFAULT_FEATURES } from '../../training/default-recipe.ts';
-import { BACKBONE_ONLY, reweightFeatures, type FeaturePartName, type FeatureRecipe } from '../../training/features.ts';
-import { baseModelVersion, type ModelVersion } from '../../training/heads.ts';
-import { matmulABt } from '../../training/matrix.ts';
-import { hashString } from '../../training/random.ts';
+import { BACKBONE_ONLY, reweightFeatures, type FeaturePartName, type FeatureRecipe } from '../../model-version/features.ts';
+import { baseModelVersion, type ModelVersion } from '../../model-version/heads.ts';
+import { matmulABt } from '../../model-version/matrix.ts';
+import { hashString } from '../../random.ts';
 import { DEFAULT_TRAIN_CONFIG, trainHeads, type PairFeatures, type TrainConfig } from '../../training/trainer.ts';
 import { contourDistance, rerankRow, type Contours } from '../../search/contour-rerank.ts';
 import { randomSystem, similarityShape, twoDftSystem, type EmbeddingCache, type RetrievalSystem } from '../systems.ts';
@@ -48,14 +48,17 @@ export function systemCandidate(system: RetrievalSystem, opts: { label?: string;
         else missing.push(i);
       }
       if (missing.length) {
-        // Every family's imitations of these references at once: the items' features are made once.
+        // Every family's unscored imitations of these references at once: the items' features are made once.
         const ids = new Set(items.map((it) => it.id));
-        const all = bank.dataset.queries.filter((q) => ids.has(q.itemId));
-        const m = await system.similarity({ ...fold.test.dataset, queries: all });
-        const at = new Map(all.map((q, k) => [q.id, k]));
-        for (const [k, q] of all.entries()) {
-          await opts.cache?.set(`quality row\n${itemsKey}\n${q.itemId}\n${await fileKey(q.path)}`, Float32Array.from(m.data.subarray(k * n, (k + 1) * n)));
+        const all = [];
+        for (const q of bank.dataset.queries.filter((x) => ids.has(x.itemId))) {
+          const key = `quality row\n${itemsKey}\n${q.itemId}\n${await fileKey(q.path)}`;
+          if ((await opts.cache?.get(key))?.length === n) continue;
+          all.push({ q, key });
         }
+        const m = await system.similarity({ ...fold.test.dataset, queries: all.map((x) => x.q) });
+        const at = new Map(all.map((x, k) => [x.q.id, k]));
+        for (const [k, { key }] of all.entries()) await opts.cache?.set(key, Float32Array.from(m.data.subarray(k * n, (k + 1) * n)));
         for (const i of missing) data.set(m.data.subarray(at.get(queries[i].id)! * n, (at.get(queries[i].id)! + 1) * n), i * n);
       }
       return { matrix: { ...similarityShape(fold.test.dataset), data } };

@@ -1,7 +1,7 @@
 import { EngineError } from '../../errors.ts';
-import { reweightFeatures, type FeatureRecipe } from '../../training/features.ts';
-import type { ModelVersion } from '../../training/heads.ts';
-import { seededRandom } from '../../training/random.ts';
+import { reweightFeatures, type FeatureRecipe } from '../../model-version/features.ts';
+import type { ModelVersion } from '../../model-version/heads.ts';
+import { seededRandom } from '../../random.ts';
 import { similarity, type RetrievalSet } from '../../training/retrieval.ts';
 import type { PairFeatures } from '../../training/trainer.ts';
 import type { Dataset } from '../dataset-types.ts';

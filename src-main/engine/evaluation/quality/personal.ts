@@ -1,6 +1,6 @@
 import { EngineError } from '../../errors.ts';
 import { runTraining, type RunResult } from '../../training/run.ts';
-import { reweightFeatures } from '../../training/features.ts';
+import { reweightFeatures } from '../../model-version/features.ts';
 import type { QualityBank, ReferenceSplit } from './bank.ts';
 import { bankSet, qualityFolds, reweightPairs, reweightSet, type QualityCandidate } from './matrix.ts';
 

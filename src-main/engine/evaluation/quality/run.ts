@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { EngineError } from '../../errors.ts';
-import { decodeModelVersion } from '../../training/model-file.ts';
-import type { ModelVersion } from '../../training/heads.ts';
+import { decodeModelVersion } from '../../model-version/model-file.ts';
+import type { ModelVersion } from '../../model-version/heads.ts';
 import type { EmbeddingCache } from '../systems.ts';
 import { heldOutReferences, heldOutSources, type QualityBank } from './bank.ts';
 import {
