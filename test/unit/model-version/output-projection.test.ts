@@ -3,7 +3,7 @@ import { applyHead, applyHeadBatch, baseModelVersion, searchDimension, type Mode
 import { BACKBONE_ONLY, partSize, reweightFeatures } from '../../../src-main/engine/model-version/features.ts';
 import { DEFAULT_FEATURES } from '../../../src-main/engine/training/default-recipe.ts';
 import { decodeModelVersion, encodeModelVersion } from '../../../src-main/engine/model-version/model-file.ts';
-import { defaultModelVersion } from '../../../src-main/engine/model-version/versions.ts';
+import { defaultModelVersion, DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 
 /** A version over the 384-d backbone whose output keeps the first `k` coordinates (an orthonormal projection). */
 function truncating(k: number): ModelVersion {
@@ -71,11 +71,19 @@ describe('output projection of a model version', () => {
     expect(() => decodeModelVersion(encodeModelVersion({ ...scaled, inputScale: new Float32Array(d).fill(-1) }))).toThrow(/input scale/);
   });
 
-  it('the shipped default searches with 384 values and keeps its parent heads', () => {
+  it('the shipped default searches with 384 values, re-weights its parts and keeps its parent heads', () => {
     const shipped = defaultModelVersion();
-    expect(shipped.id).toBe('proxy-fusion-v2');
-    expect(shipped.parent).toBe('proxy-fusion-v1');
+    expect(shipped.id).toBe(DEFAULT_HEADS_ID);
+    expect(shipped.parent).toBe(`${DEFAULT_HEADS_ID}-heads`);
     expect(searchDimension(shipped)).toBe(384);
+    // Part weights chosen leaving families out (models/heads/<id>.md): one scale per part.
+    let at = 0;
+    for (const p of DEFAULT_FEATURES.parts) {
+      const size = partSize(p.name, DEFAULT_FEATURES.backbone);
+      const part = shipped.inputScale!.subarray(at, at + size);
+      expect(part.every((x) => x === part[0])).toBe(true);
+      at += size;
+    }
     // Rows of the projection are orthonormal, so dot products inside its span are kept.
     const d = shipped.reference.dimension;
     const p = shipped.output!;
