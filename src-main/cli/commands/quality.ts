@@ -4,6 +4,7 @@ import { EngineError } from '../../engine/errors.ts';
 import { loadDatasetForRun } from '../../engine/evaluation/datasets.ts';
 import { augmentBank, heldOutReferences, qualityBank } from '../../engine/evaluation/quality/bank.ts';
 import { formatPersonalCheck, personalCheck } from '../../engine/evaluation/quality/personal.ts';
+import { parseHeadsSpec } from '../../engine/evaluation/quality/candidates.ts';
 import { formatQualityTable } from '../../engine/evaluation/quality/matrix.ts';
 import { DEFAULT_CANDIDATES, formatQualityReport, qualityCandidates, qualityReport, TABLE_REFERENCES } from '../../engine/evaluation/quality/run.ts';
 import { folderEmbeddingCache } from '../../engine/evaluation/systems.ts';
@@ -38,6 +39,8 @@ export const command: CliCommand = {
   --personal F[,F...]   also fine-tune, as a user whose voice is family F would, the first candidate
                         that is a model version (its version for the fold that never saw F)
                         on 20 of F's imitations, and print personal and general MRR before and after
+  --personal-options L  other fine-tuning settings to measure as well, ";" between them, each like
+                        reg=100,epochs=10,lr=5e-4,rank=8 (default: imitation head only, reg=10)
   --json                print the report as JSON`,
 
   async run(argv, io) {
@@ -54,6 +57,7 @@ export const command: CliCommand = {
       report: { type: 'string' },
       personal: { type: 'string' },
       augment: { type: 'string' },
+      'personal-options': { type: 'string' },
     }, false);
     if (!values.dataset) throw new UsageError('name the proxy benchmark with --dataset <dir>');
     const names = values.candidates ? values.candidates.split(',').map((s) => s.trim().replace(/\+/g, ',')).filter(Boolean) : [...DEFAULT_CANDIDATES];
@@ -102,7 +106,10 @@ export const command: CliCommand = {
       const tuned = candidates.find((c) => c.fit);
       for (const family of values.personal?.split(',').filter(Boolean) ?? []) {
         if (!tuned) throw new UsageError('--personal needs a candidate that is a model version (untrained, weights, heads:...)');
-        personal.push(await personalCheck(bank, report.family.split, tuned, { family }));
+        for (const options of (values['personal-options'] ?? '').split(';')) {
+          const config = options.trim() ? parseHeadsSpec(`heads:${options.trim()}`).config : undefined;
+          personal.push(await personalCheck(bank, report.family.split, tuned, { family, config }));
+        }
       }
       if (values.report) {
         try {

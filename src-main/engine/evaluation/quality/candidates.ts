@@ -80,7 +80,14 @@ export function versionCandidate(id: string, label: string, version: ModelVersio
 }
 
 /** A candidate that is a model version made for each fold (trained or chosen on its training side). */
-function fittedCandidate(id: string, label: string, fit: NonNullable<QualityCandidate['fit']>): QualityCandidate {
+function fittedCandidate(id: string, label: string, make: NonNullable<QualityCandidate['fit']>): QualityCandidate {
+  // One version per fold, however often it is asked for (scoring, then fine-tuning from it).
+  const made = new Map<string, ReturnType<typeof make>>();
+  const fit: typeof make = (fold, bank) => {
+    const key = `${fold.split.kind}\n${fold.split.description}\n${fold.family}`;
+    if (!made.has(key)) made.set(key, make(fold, bank));
+    return made.get(key)!;
+  };
   return {
     id,
     label,
@@ -236,6 +243,7 @@ export function parseHeadsSpec(text: string): HeadsSpec {
     else if (k === 'reg') spec.config.regularisation = num();
     else if (k === 'epochs') spec.config.epochs = num();
     else if (k === 'temperature') spec.config.temperature = num();
+    else if (k === 'lr') spec.config.learningRate = num();
     else if (k === 'augmented') spec.config.augmentedShare = num();
     else if (k === 'shared') spec.config.sharedHead = true;
     else if (k === 'weights' && (v === 'default' || v === 'selected')) spec.weights = v;

@@ -1,5 +1,6 @@
 import { EngineError } from '../../errors.ts';
 import { runTraining, type RunResult } from '../../training/run.ts';
+import type { TrainConfig } from '../../training/trainer.ts';
 import { reweightFeatures } from '../../model-version/features.ts';
 import type { QualityBank, ReferenceSplit } from './bank.ts';
 import { bankSet, qualityFolds, reweightPairs, reweightSet, type QualityCandidate } from './matrix.ts';
@@ -15,6 +16,7 @@ import { bankSet, qualityFolds, reweightPairs, reweightSet, type QualityCandidat
  */
 export interface PersonalCheck {
   family: string;
+  config: Partial<TrainConfig>;
   pairs: number;
   distractors: number;
   result: RunResult;
@@ -24,7 +26,7 @@ export async function personalCheck(
   bank: QualityBank,
   split: ReferenceSplit,
   candidate: QualityCandidate,
-  opts: { family: string; pairs?: number; distractors?: number; seed?: number },
+  opts: { family: string; pairs?: number; distractors?: number; seed?: number; config?: Partial<TrainConfig> },
 ): Promise<PersonalCheck> {
   if (!candidate.fit) throw new EngineError('invalid-argument', `${candidate.id} is not a model version, so it cannot be fine-tuned`);
   const fold = qualityFolds(bank, split).find((f) => f.family === opts.family);
@@ -52,9 +54,9 @@ export async function personalCheck(
     pairs,
     distractors,
     general,
-    config: { trainReference: false, regularisation: 10, seed: opts.seed ?? 1 },
+    config: { trainReference: false, regularisation: 10, seed: opts.seed ?? 1, ...opts.config },
   });
-  return { family: opts.family, pairs: pairs.length, distractors: distractors.length, result };
+  return { family: opts.family, config: opts.config ?? {}, pairs: pairs.length, distractors: distractors.length, result };
 }
 
 export function formatPersonalCheck(c: PersonalCheck): string {
@@ -62,7 +64,7 @@ export function formatPersonalCheck(c: PersonalCheck): string {
   const g = c.result.metrics.general!;
   const rise = (h.after - h.before) / h.before;
   return [
-    `Personal fine-tuning, family ${c.family} (never seen by the general model): ${c.pairs} pairs, ${h.scheme}, among ${c.pairs} + ${c.distractors} library sounds`,
+    `Personal fine-tuning, family ${c.family} (never seen by the general model): ${c.pairs} pairs, ${h.scheme}, among ${c.pairs} + ${c.distractors} library sounds${Object.keys(c.config).length ? `, ${JSON.stringify(c.config)}` : ''}`,
     '',
     '| measure | before | after | change | rule |',
     '|---|---|---|---|---|',
