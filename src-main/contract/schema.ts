@@ -179,7 +179,7 @@ export const TrainConfig = z
 
 export const CurvePoint = z.object({ epoch: z.number(), loss: z.number(), validationMrr: z.number().nullable() });
 
-export const ModelVersion = z.object({
+export const ModelVersionView = z.object({
   id: z.string(),
   createdAt: z.string(),
   name: z.string(),
@@ -198,6 +198,7 @@ export const Level = z.object({
   elapsedSec: z.number(),
 });
 
+export type JobState = z.infer<typeof JobState>;
 export type Job = z.infer<typeof Job>;
 export type Root = z.infer<typeof Root>;
 export type Sound = z.infer<typeof Sound>;
@@ -215,5 +216,5 @@ export type DragItem = z.infer<typeof DragItem>;
 export type EvalSystem = z.infer<typeof EvalSystem>;
 export type EvalRun = z.infer<typeof EvalRun>;
 export type TrainConfig = z.infer<typeof TrainConfig>;
-export type ModelVersion = z.infer<typeof ModelVersion>;
+export type ModelVersionView = z.infer<typeof ModelVersionView>;
 export type Level = z.infer<typeof Level>;

@@ -120,7 +120,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     'train.start': async (config) => training.train(config),
   };
   return {
-    handlers,
+    handlers: failingAsEngineErrors(handlers),
     events,
     paths,
     resolveMedia: (kind, id) => media.resolve(kind, id),
@@ -133,4 +133,22 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       store.close();
     },
   };
+}
+
+/**
+ * Every failure leaves the engine as an EngineError, which the contract serialises as it is: a
+ * stray Node error becomes its kind here (ENOENT is not-found), not 'internal' at the contract.
+ */
+function failingAsEngineErrors(handlers: EngineHandlers): EngineHandlers {
+  const wrapped: Record<string, (args: unknown) => Promise<unknown>> = {};
+  for (const [name, handler] of Object.entries(handlers) as [string, (args: unknown) => Promise<unknown>][]) {
+    wrapped[name] = async (args) => {
+      try {
+        return await handler(args);
+      } catch (err) {
+        throw EngineError.from(err);
+      }
+    };
+  }
+  return wrapped as EngineHandlers;
 }

@@ -1,12 +1,12 @@
 import { statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { EngineError, type SerializedError } from '../errors.ts';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
 import { allFinite } from '../search/sound-index.ts';
 import { parseUcsName } from './ucs.ts';
 import type {
-  AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersion,
+  AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersionRow,
   NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundStatus, Tag, Take,
   TrainingPair, WindowVector,
 } from './types.ts';
@@ -36,6 +36,14 @@ export class LibraryStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * The folder the database lives in: Onomato's data folder (takes, exports, models, the WAL).
+   * Scans skip it and the watcher ignores it, so what Onomato writes never becomes a sound.
+   */
+  get dataFolder(): string | null {
+    return this.path === ':memory:' ? null : dirname(resolve(this.path));
   }
 
   get schemaVersion(): number {
@@ -530,6 +538,37 @@ export class LibraryStore {
     return rows.map((r) => toJob(r as Row));
   }
 
+  /**
+   * Starts an index job's record only if no other live process owns a scan of this library: the
+   * check and the insert are one IMMEDIATE transaction, so of two processes starting at once
+   * exactly one wins. A scan left 'running' by a process that died holds nothing (its owner is
+   * gone) and is taken over. Scans of this same process are the caller's to serialise.
+   */
+  claimScan(config: Record<string, unknown> = {}, now = Date.now()): JobRecord {
+    return this.db.transaction(() => {
+      const open = this.sql(`SELECT id, owner_pid FROM jobs WHERE kind = 'scan' AND state IN ('running', 'paused', 'queued')`).all() as { id: number; owner_pid: number | null }[];
+      const owner = open.find((j) => j.owner_pid !== process.pid && processAlive(j.owner_pid));
+      if (owner) {
+        throw new EngineError('busy', `another Onomato process (pid ${owner.owner_pid}) is scanning this library right now; this scan was not started. Let that one finish (or stop it) and scan again`);
+      }
+      return this.createJob('scan', config, now);
+    }).immediate();
+  }
+
+  /**
+   * Changes another connection committed show as a new value here (SQLite's data_version; this
+   * connection's own writes never change it), so a process can notice a CLI run's sounds and folders.
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** Sounds indexed or failed at or after `since` (ms), and the latest such time. */
+  soundsIndexedSince(since: number): { ids: number[]; latest: number } {
+    const rows = this.sql('SELECT id, indexed_at FROM sounds WHERE indexed_at >= ? ORDER BY indexed_at').all(since) as { id: number; indexed_at: number }[];
+    return { ids: rows.map((r) => r.id), latest: rows.length ? rows[rows.length - 1].indexed_at : since };
+  }
+
   /** Jobs left running or paused by a process that died; called once at start-up. */
   markInterruptedJobs(now = Date.now()): number {
     const open = this.sql(`SELECT id, owner_pid FROM jobs WHERE state IN ('running', 'paused', 'queued')`).all() as { id: number; owner_pid: number | null }[];
@@ -560,7 +599,7 @@ export class LibraryStore {
   // ---------------------------------------------------------------- model versions
 
   /** Adds or updates a model version (weights untouched when `weights` is undefined). */
-  putModelVersion(v: { id: string; kind: ModelKind; name?: string | null; config?: Record<string, unknown>; metrics?: Record<string, unknown>; weights?: Uint8Array | null; createdAt?: number }): ModelVersion {
+  putModelVersion(v: { id: string; kind: ModelKind; name?: string | null; config?: Record<string, unknown>; metrics?: Record<string, unknown>; weights?: Uint8Array | null; createdAt?: number }): ModelVersionRow {
     this.sql(
       `INSERT INTO model_versions (id, created_at, kind, name, config, metrics, weights) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, config = excluded.config,
@@ -570,7 +609,7 @@ export class LibraryStore {
     return this.modelVersion(v.id)!;
   }
 
-  modelVersion(id: string): ModelVersion | undefined {
+  modelVersion(id: string): ModelVersionRow | undefined {
     const r = this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE id = ?').get(id) as Row | undefined;
     return r && toModel(r);
   }
@@ -580,12 +619,12 @@ export class LibraryStore {
     return r?.weights ? new Uint8Array(r.weights) : undefined;
   }
 
-  modelVersions(): ModelVersion[] {
+  modelVersions(): ModelVersionRow[] {
     return this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions ORDER BY created_at, id')
       .all().map((r) => toModel(r as Row));
   }
 
-  activeModelVersion(): ModelVersion | undefined {
+  activeModelVersion(): ModelVersionRow | undefined {
     const r = this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE active = 1').get() as Row | undefined;
     return r && toModel(r);
   }
@@ -717,7 +756,7 @@ function toEvaluation(r: Row): EvaluationRun {
   };
 }
 
-function toModel(r: Row): ModelVersion {
+function toModel(r: Row): ModelVersionRow {
   return {
     id: r.id as string, createdAt: r.created_at as number, kind: r.kind as ModelKind, name: r.name as string | null,
     config: json(r.config, {}), metrics: json(r.metrics, {}), active: r.active === 1,

@@ -1,6 +1,7 @@
 import { EngineError } from '../errors.ts';
 import { BestWindows } from './best-windows.ts';
 import { instantiateKernels, paddedStride, type ScoringKernels } from './simd-kernels.ts';
+import { dot } from '../vectors.ts';
 
 /**
  * The in-memory index that answers an imitation against every window of every library sound.
@@ -436,23 +437,6 @@ function distinctSounds(windows: Array<{ row: number }>, rowSound: Int32Array): 
   const sounds = new Set<number>();
   for (const w of windows) sounds.add(rowSound[w.row]);
   return sounds.size;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n = a.length;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < n; i++) s0 += a[i] * b[i];
-  return s0 + s1 + s2 + s3;
 }
 
 function checkSoundId(soundId: number): void {

@@ -1,6 +1,6 @@
 import { resample } from '../audio/resample.ts';
 import { SAMPLE_RATE } from '../features/log-mel.ts';
-import { seededRandom, type Random } from '../random.ts';
+import { mulberry32, randomInt, uniform, type Random } from '../random.ts';
 
 /**
  * Waveform augmentation in the style of the QVIM challenge's listening-test winner (gain,
@@ -97,7 +97,7 @@ function corruptFrames(x: Float32Array, chance: number, random: Random): Float32
   const parts: Float32Array[] = [];
   for (let at = 0; at < x.length; at += frame) {
     const f = x.subarray(at, Math.min(x.length, at + frame));
-    const r = random.next();
+    const r = random();
     if (r < chance / 3) parts.push(f, f);
     else if (r < (2 * chance) / 3) continue;
     else if (r < chance) parts.push(new Float32Array(f.length));
@@ -133,11 +133,11 @@ function bandLimit(x: Float32Array, highPassHz: number, lowPassHz: number): Floa
 
 /** A small room: three parallel combs and an all-pass (Schroeder), mixed under the dry sound. */
 function smallRoom(x: Float32Array, random: Random): Float32Array {
-  const decaySec = random.uniform(0.1, 0.4);
-  const wet = random.uniform(0.1, 0.35);
+  const decaySec = uniform(random, 0.1, 0.4);
+  const wet = uniform(random, 0.1, 0.35);
   const y = Float32Array.from(x);
   for (const ms of [29.7, 37.1, 41.1]) {
-    const d = Math.round((ms * random.uniform(0.7, 1.3) * SAMPLE_RATE) / 1000);
+    const d = Math.round((ms * uniform(random, 0.7, 1.3) * SAMPLE_RATE) / 1000);
     const g = Math.pow(10, (-3 * d) / (decaySec * SAMPLE_RATE));
     const line = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) line[i] = x[i] + (i >= d ? g * line[i - d] : 0);
@@ -157,38 +157,38 @@ function addNoise(x: Float32Array, snrDb: number, random: Random): void {
   let brown = 0;
   for (let i = 0; i < x.length; i++) {
     // Half white, half integrated (darker) noise: the hum and hiss of a room and a preamp.
-    brown = 0.98 * brown + 0.2 * (random.next() - 0.5);
-    x[i] += level * (0.5 * (random.next() - 0.5) + brown);
+    brown = 0.98 * brown + 0.2 * (random() - 0.5);
+    x[i] += level * (0.5 * (random() - 0.5) + brown);
   }
 }
 
 /** One augmented copy of a mono 32 kHz sound (the length may change; windows pad or cut it). */
 export function augmentWaveform(x: Float32Array, random: Random, o: AugmentOptions = DEFAULT_AUGMENT): Float32Array {
-  if (random.next() < o.partial && x.length > SAMPLE_RATE / 2) {
+  if (random() < o.partial && x.length > SAMPLE_RATE / 2) {
     // Imitating only part of it: a contiguous half or more, from anywhere.
-    const keep = Math.round(x.length * random.uniform(0.5, 0.9));
-    const from = random.int(x.length - keep + 1);
+    const keep = Math.round(x.length * uniform(random, 0.5, 0.9));
+    const from = randomInt(random, x.length - keep + 1);
     x = x.subarray(from, from + keep);
   }
-  let y = pitchShift(x, random.uniform(-o.semitones, o.semitones));
-  y = timeStretch(y, Math.exp(random.uniform(Math.log(o.stretch[0]), Math.log(o.stretch[1]))));
+  let y = pitchShift(x, uniform(random, -o.semitones, o.semitones));
+  y = timeStretch(y, Math.exp(uniform(random, Math.log(o.stretch[0]), Math.log(o.stretch[1]))));
   y = corruptFrames(y, o.frameCorruption, random);
-  const shift = Math.round(random.uniform(-o.shiftSec, o.shiftSec) * SAMPLE_RATE);
+  const shift = Math.round(uniform(random, -o.shiftSec, o.shiftSec) * SAMPLE_RATE);
   if (shift > 0) {
     const delayed = new Float32Array(y.length + shift);
     delayed.set(y, shift);
     y = delayed;
   } else if (shift < 0) y = y.slice(Math.min(-shift, Math.max(0, y.length - 1)));
-  if (random.next() < o.room) y = smallRoom(y, random);
-  y = bandLimit(y, random.uniform(o.highPassHz[0], o.highPassHz[1]), random.uniform(o.lowPassHz[0], o.lowPassHz[1]));
-  addNoise(y, random.uniform(o.noiseSnrDb[0], o.noiseSnrDb[1]), random);
-  const gain = Math.pow(10, random.uniform(-o.gainDb, o.gainDb) / 20);
+  if (random() < o.room) y = smallRoom(y, random);
+  y = bandLimit(y, uniform(random, o.highPassHz[0], o.highPassHz[1]), uniform(random, o.lowPassHz[0], o.lowPassHz[1]));
+  addNoise(y, uniform(random, o.noiseSnrDb[0], o.noiseSnrDb[1]), random);
+  const gain = Math.pow(10, uniform(random, -o.gainDb, o.gainDb) / 20);
   for (let i = 0; i < y.length; i++) y[i] *= gain;
   return y;
 }
 
 /** `count` augmented copies, deterministic for a seed (cached features stay valid across runs). */
 export function augmentedCopies(x: Float32Array, count: number, seed: number, o: AugmentOptions = DEFAULT_AUGMENT): Float32Array[] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   return Array.from({ length: count }, () => augmentWaveform(x, random, o));
 }

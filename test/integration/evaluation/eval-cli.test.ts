@@ -12,6 +12,7 @@ import { baseModelVersion } from '../../../src-main/engine/model-version/heads.t
 import { DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 import { saveModelVersion } from '../../../src-main/engine/library/model-versions.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
+import { DEV_CSV } from '../../../src-main/engine/evaluation/qvim-dev-layout.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
@@ -194,7 +195,7 @@ describe('onomato eval', () => {
     expect(unknown?.code).toBe(1);
     expect(unknown?.stderr).toContain('unknown system "nonsense": choose from random, 2dft, zero-shot');
 
-    const firstClass = readFileSync(join(dataset, 'DEV Dataset.csv'), 'utf8').split('\n')[2].split(',')[1];
+    const firstClass = readFileSync(join(dataset, DEV_CSV), 'utf8').split('\n')[2].split(',')[1];
     rmSync(join(dataset, 'Items', firstClass), { recursive: true });
     const broken = await failure(['eval', '--dataset', dataset, '--data-dir', dataDir]);
     expect(broken?.code).toBe(1);

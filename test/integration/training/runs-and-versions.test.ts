@@ -6,7 +6,7 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import type { FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
 import { applyHead, baseModelVersion } from '../../../src-main/engine/model-version/heads.ts';
-import { seededRandom } from '../../../src-main/engine/random.ts';
+import { gaussian, mulberry32 } from '../../../src-main/engine/random.ts';
 import { readRunCheckpoint, startTrainingRun } from '../../../src-main/engine/training/run-job.ts';
 import type { PairFeatures } from '../../../src-main/engine/training/trainer.ts';
 import {
@@ -20,11 +20,11 @@ const dir = mkdtempSync(join(tmpdir(), 'onomato-training-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function pairs(n: number, seed: number): PairFeatures[] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
   return Array.from({ length: n }, (_, i) => {
-    const ref = unit(Float32Array.from({ length: D }, () => random.normal()));
-    const imitation = unit(Float32Array.from({ length: D }, (_, k) => ref[(k + 5) % D] + 0.2 * random.normal()));
+    const ref = unit(Float32Array.from({ length: D }, () => gaussian(random)));
+    const imitation = unit(Float32Array.from({ length: D }, (_, k) => ref[(k + 5) % D] + 0.2 * gaussian(random)));
     return { reference: `s${i}`, imitation: [imitation], referenceCopies: [ref] };
   });
 }

@@ -33,6 +33,10 @@ const seeds: Record<number, (db: Database.Database) => void> = {
     db.exec(`INSERT INTO sounds_fts (rowid, name, folder, description, category, tags)
       VALUES (7, 'FOLYClth_Jacket Rustle.wav', '/sfx/foley', 'leather jacket rustle', 'FOLEY CLOTH FOLYClth', 'Rustle')`);
   },
+  // From version 3 jobs name their owner process; the scan was still recorded as 'index'.
+  3: (db) => {
+    db.exec(`INSERT INTO jobs (id, kind, state, created_at, updated_at, owner_pid) VALUES (5, 'index', 'done', 2, 3, 1)`);
+  },
 };
 
 function expectSeededDataReadable(store: LibraryStore, fromVersion: number): void {
@@ -53,6 +57,10 @@ function expectSeededDataReadable(store: LibraryStore, fromVersion: number): voi
   expect(store.job(4)?.state).toBe('running');
   expect(store.markInterruptedJobs()).toBe(1);
   expect(store.job(4)?.state).toBe('interrupted');
+  // Scans recorded as 'index' before version 4 read as the 'scan' jobs they are.
+  expect(store.job(4)?.kind).toBe('scan');
+  if (fromVersion >= 3) expect(store.job(5)).toMatchObject({ kind: 'scan', state: 'done' });
+  expect(store.jobs({ kind: 'index' })).toEqual([]);
 }
 
 describe('library migrations', () => {

@@ -154,16 +154,16 @@ describe('LibraryStore', () => {
     try {
       const file = join(dir, 'library.sqlite');
       const mine = LibraryStore.open(file);
-      const job = mine.createJob('index', { roots: ['/sfx'] });
+      const job = mine.createJob('scan', { roots: ['/sfx'] });
       mine.updateJob(job.id, { progress: { done: 3, total: 10 } });
       expect(mine.job(job.id)).toMatchObject({ state: 'running', progress: { done: 3, total: 10 }, config: { roots: ['/sfx'] } });
       // Another process records a job and dies without finishing it (as a killed CLI would).
       const storeModule = new URL('../../../src-main/engine/library/store.ts', import.meta.url).href;
       execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
-        `const { LibraryStore } = await import(${JSON.stringify(storeModule)}); LibraryStore.open(${JSON.stringify(file)}).createJob('index', {});`]);
-      expect(mine.jobs({ kind: 'index' })).toHaveLength(2);
+        `const { LibraryStore } = await import(${JSON.stringify(storeModule)}); LibraryStore.open(${JSON.stringify(file)}).createJob('scan', {});`]);
+      expect(mine.jobs({ kind: 'scan' })).toHaveLength(2);
       expect(mine.markInterruptedJobs()).toBe(1);
-      const [dead, alive] = mine.jobs({ kind: 'index' });
+      const [dead, alive] = mine.jobs({ kind: 'scan' });
       expect(dead.state).toBe('interrupted');
       expect(alive.id).toBe(job.id);
       expect(alive.state).toBe('running');

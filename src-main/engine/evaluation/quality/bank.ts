@@ -6,7 +6,7 @@ import { DEFAULT_FEATURES } from '../../training/default-recipe.ts';
 import type { FeatureRecipe } from '../../model-version/features.ts';
 import { datasetPairs, itemWindowFeatures } from '../../training/pair-features.ts';
 import { hashString } from '../../random.ts';
-import { parseCsv } from '../csv.ts';
+import { parseCsv } from '../../csv.ts';
 import type { Dataset } from '../dataset-types.ts';
 
 /**

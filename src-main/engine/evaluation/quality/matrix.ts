@@ -1,7 +1,7 @@
 import { EngineError } from '../../errors.ts';
 import { reweightFeatures, type FeatureRecipe } from '../../model-version/features.ts';
 import type { ModelVersion } from '../../model-version/heads.ts';
-import { seededRandom } from '../../random.ts';
+import { mulberry32, randomInt } from '../../random.ts';
 import { similarity, type RetrievalSet } from '../../training/retrieval.ts';
 import type { PairFeatures } from '../../training/trainer.ts';
 import type { Dataset } from '../dataset-types.ts';
@@ -138,14 +138,14 @@ export function referenceBootstrap(ranks: Int32Array, references: readonly strin
   const groups = new Map<string, number[]>();
   references.forEach((r, i) => groups.set(r, [...(groups.get(r) ?? []), 1 / ranks[i]]));
   const sums = [...groups.values()].map((g) => [g.reduce((a, b) => a + b, 0), g.length]);
-  const random = seededRandom(opts.seed ?? 1);
+  const random = mulberry32(opts.seed ?? 1);
   const draws = opts.draws ?? 1000;
   const means = new Float64Array(draws);
   for (let b = 0; b < draws; b++) {
     let rr = 0;
     let n = 0;
     for (let k = 0; k < sums.length; k++) {
-      const [s, c] = sums[random.int(sums.length)];
+      const [s, c] = sums[randomInt(random, sums.length)];
       rr += s;
       n += c;
     }

@@ -2,9 +2,10 @@ import type { Migration } from './migration.ts';
 import { initial } from './001-initial.ts';
 import { fullText } from './002-full-text.ts';
 import { jobOwner } from './003-job-owner.ts';
+import { scanJobs } from './004-scan-jobs.ts';
 
 /** Every migration in order; version n is at index n - 1 (checked by the migration tests). */
-export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner];
+export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, scanJobs];
 
 export const LATEST_VERSION = MIGRATIONS.length;
 
