@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   index: () => import('./commands/index.ts'),
   eval: () => import('./commands/eval.ts'),
   proxy: () => import('./commands/proxy.ts'),
+  quality: () => import('./commands/quality.ts'),
   search: () => import('./commands/search.ts'),
   stats: () => import('./commands/stats.ts'),
   train: () => import('./commands/train.ts'),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/contract/security.ts';
+import { DEFAULT_HEADS_ID } from '../../src-main/engine/model-version/versions.ts';
 import { copySfxSubset } from '../support/library-copy.ts';
 import { smallSfxLibrary } from '../support/sfx.ts';
 import { launchChromium, screenshot, startWebApp, type RunningApp } from '../support/web-app.ts';
@@ -67,8 +68,8 @@ describe('the app shell in a browser', () => {
     await expect.poll(() => page.getByTestId('settings-data-dir').textContent()).toBe(app.dataDir);
     // The model is built on first use; once ready the app says which one and on what provider.
     await expect.poll(() => page.getByTestId('settings-provider').textContent(), { timeout: 60_000 }).toBe('cpu');
-    expect(await page.getByTestId('settings-model').textContent()).toMatch(/^proxy-fusion-v2 \(384-d\)$/);
-    expect(await page.getByTestId('status-model').textContent()).toMatch(/proxy-fusion-v2 · cpu/);
+    expect(await page.getByTestId('settings-model').textContent()).toBe(`${DEFAULT_HEADS_ID} (384-d)`);
+    expect(await page.getByTestId('status-model').textContent()).toContain(`${DEFAULT_HEADS_ID} · cpu`);
     await screenshot(page, 'foundation-settings');
   });
 

@@ -4,8 +4,8 @@ import { backboneVersionId, prepareLibraryModel } from '../library/library-model
 import type { LibraryStore } from '../library/store.ts';
 import { ensureModel, listBackbones } from '../model/backbone.ts';
 import { decodeModelVersion } from '../model-version/model-file.ts';
-import { defaultHeadsFile, DEFAULT_HEADS_ID } from '../model-version/versions.ts';
-import { listModelVersions } from '../library/model-versions.ts';
+import { defaultHeadsFile, DEFAULT_HEADS_ID, defaultModelVersion } from '../model-version/versions.ts';
+import { listModelVersions, saveModelVersion, searchModelVersionId } from '../library/model-versions.ts';
 import { BASELINE_SYSTEMS, type ModelFiles, type SystemChoice, type SystemSpec } from './system-registry.ts';
 
 /**
@@ -72,13 +72,21 @@ export async function availableSystems(store: LibraryStore, modelsDir: string): 
   return [...BASELINE_SYSTEMS, ...(await backboneSystems(modelsDir)), ...versionSources(store).map((s) => s.choice)];
 }
 
+/** What `active` stands for among a run's systems: the model version search uses. */
+export const ACTIVE_SYSTEM = 'active';
+
 /**
- * Specs for the chosen systems, in the order given. Building the backbone (the first time) is
+ * Specs for the chosen systems, in the order given (`active` is the model version search uses). Building the backbone (the first time) is
  * done here, before the worker starts. `modelVersion` is the library's model version the run
  * is recorded against.
  */
-export async function resolveSystems(ids: readonly string[], ctx: SystemContext): Promise<{ specs: SystemSpec[]; modelVersion: string | null }> {
-  if (ids.length === 0) throw new EngineError('invalid-argument', 'choose at least one system to evaluate');
+export async function resolveSystems(asked: readonly string[], ctx: SystemContext): Promise<{ specs: SystemSpec[]; modelVersion: string }> {
+  if (asked.length === 0) throw new EngineError('invalid-argument', 'choose at least one system to evaluate');
+  const searchId = searchModelVersionId(ctx.store);
+  // A fresh data folder has not registered the shipped default yet (its first index does); the
+  // run is recorded against it, so it is registered now, as that index would.
+  if (!ctx.store.modelVersion(searchId)) saveModelVersion(ctx.store, defaultModelVersion());
+  const ids = asked.map((id) => (id === ACTIVE_SYSTEM ? searchId : id));
   const versions = new Map(versionSources(ctx.store).map((s) => [s.choice.id, s]));
   const unknown = ids.filter((id) => !BASELINE_IDS.has(id) && !versions.has(id) && !id.startsWith(BACKBONE_PREFIX));
   if (unknown.length) {
@@ -86,7 +94,10 @@ export async function resolveSystems(ids: readonly string[], ctx: SystemContext)
     throw new EngineError('invalid-argument', `unknown system${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}: choose from ${known}`);
   }
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (duplicate) throw new EngineError('invalid-argument', `system "${duplicate}" is named twice`);
+  if (duplicate) {
+    const alias = asked.includes(ACTIVE_SYSTEM) && duplicate === searchId ? ` ("${ACTIVE_SYSTEM}" is ${searchId})` : '';
+    throw new EngineError('invalid-argument', `system "${duplicate}" is named twice${alias}`);
+  }
 
   let library: ModelFiles | undefined;
   const libraryModel = async (): Promise<ModelFiles> => {
@@ -117,8 +128,9 @@ export async function resolveSystems(ids: readonly string[], ctx: SystemContext)
       const source = versions.get(id)!;
       const weights = source.weights();
       const version = decodeModelVersion(weights, id);
-      specs.push({ kind: 'model-version', id, label: source.choice.label, weights, model: await backbone(version.features.backbone) });
+      const label = id === searchId ? `${version.name} (${id}, used by search)` : source.choice.label;
+      specs.push({ kind: 'model-version', id, label, weights, model: await backbone(version.features.backbone) });
     }
   }
-  return { specs, modelVersion: ctx.store.activeModelVersion()?.id ?? library?.versionId ?? null };
+  return { specs, modelVersion: searchId };
 }

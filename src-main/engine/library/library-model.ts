@@ -2,7 +2,7 @@ import { ensureModel, type BuiltModel, type EnsureOptions } from '../model/backb
 import { EngineError } from '../errors.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { defaultModelVersion } from '../model-version/versions.ts';
-import { loadModelVersion, saveModelVersion } from './model-versions.ts';
+import { loadModelVersion, saveModelVersion, searchModelVersionId } from './model-versions.ts';
 import type { IndexModel } from './indexer.ts';
 import type { LibraryStore } from './store.ts';
 
@@ -30,13 +30,13 @@ export async function prepareLibraryModel(store: LibraryStore, modelsDir: string
       config: { checkpoint: built.checkpointPath, checkpointSha256: built.checkpointSha256, embeddingSize: built.embeddingSize, towers: built.towers },
     });
   }
-  const active = store.activeModelVersion();
-  if (!active || active.kind === 'pretrained') {
+  const searchId = searchModelVersionId(store);
+  if (store.activeModelVersion()?.id !== searchId) {
     const shipped = defaultModelVersion();
     if (!store.modelVersion(shipped.id)) saveModelVersion(store, shipped);
     store.setActiveModelVersion(shipped.id);
   }
-  const version = loadModelVersion(store, store.activeModelVersion()!.id);
+  const version = loadModelVersion(store, searchId);
   if (version.features.backbone !== built.id) {
     throw new EngineError('model', `the active model version "${version.id}" reads the ${version.features.backbone} backbone, but ${built.id} is installed`);
   }

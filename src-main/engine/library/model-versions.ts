@@ -3,7 +3,7 @@ import { EngineError } from '../errors.ts';
 import { featureExtractor } from '../model-version/features.ts';
 import { applyHeadBatch, searchDimension, type ModelVersion, type VersionStatus } from '../model-version/heads.ts';
 import { decodeModelVersion, encodeModelVersion } from '../model-version/model-file.ts';
-import { featureKey } from '../model-version/versions.ts';
+import { defaultModelVersion, featureKey } from '../model-version/versions.ts';
 import { readRegularFile } from '../regular-file.ts';
 import type { LibraryStore } from './store.ts';
 
@@ -11,6 +11,15 @@ import type { LibraryStore } from './store.ts';
  * Model versions in the library's store (weights as one blob in the model-file format) and as
  * files: save, load, list, activate, export, import, and re-embed the library for one.
  */
+
+/**
+ * The model version search uses: the library's active heads, else the shipped default, which is
+ * what preparing the library's model activates on first use (so a fresh data folder names it too).
+ */
+export function searchModelVersionId(store: LibraryStore): string {
+  const active = store.activeModelVersion();
+  return active && active.kind !== 'pretrained' ? active.id : defaultModelVersion().id;
+}
 
 export interface ModelVersionSummary {
   id: string;

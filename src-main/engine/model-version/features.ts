@@ -82,6 +82,38 @@ export function fuseParts(recipe: FeatureRecipe, values: Partial<Record<FeatureP
   return out;
 }
 
+/**
+ * Rows of features made with `from` as `to` would have made them, without recomputing anything:
+ * each part of `to` is taken from `from` (so it must be one of its parts, over the same backbone)
+ * and rescaled from sqrt(from's weight) to sqrt(to's weight). Parts are normalised one by one, so
+ * this is exact; it is what lets part weights be searched over one cached set of features.
+ */
+export function reweightFeatures(rows: Float32Array, from: FeatureRecipe, to: FeatureRecipe): Float32Array {
+  if (from.backbone !== to.backbone) throw new EngineError('invalid-argument', `features of ${from.backbone} cannot be read as ${to.backbone}'s`);
+  const inD = featureExtractor(from).dimension;
+  const outD = featureExtractor(to).dimension;
+  const offsets = new Map<FeaturePartName, { at: number; weight: number }>();
+  let at = 0;
+  for (const p of from.parts) {
+    offsets.set(p.name, { at, weight: p.weight });
+    at += partSize(p.name, from.backbone);
+  }
+  const n = rows.length / inD;
+  const out = new Float32Array(n * outD);
+  let to0 = 0;
+  for (const p of to.parts) {
+    const source = offsets.get(p.name);
+    if (!source) throw new EngineError('invalid-argument', `features ${recipeId(from)} have no ${p.name} part`);
+    const size = partSize(p.name, to.backbone);
+    const scale = Math.sqrt(p.weight / source.weight);
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < size; k++) out[r * outD + to0 + k] = rows[r * inD + source.at + k] * scale;
+    }
+    to0 += size;
+  }
+  return out;
+}
+
 /** The descriptor parts a recipe needs, from the coarse log-mel grid (see window-descriptors.ts). */
 export function descriptorParts(recipe: FeatureRecipe, coarse: Float32Array): Partial<Record<FeaturePartName, Float32Array>> {
   const out: Partial<Record<FeaturePartName, Float32Array>> = {};

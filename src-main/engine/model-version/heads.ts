@@ -49,6 +49,23 @@ export interface ModelVersion {
    * index's memory and scan time those of a k-value model while cosines barely move.
    */
   output?: Float32Array;
+  /**
+   * Optional per-value scale of the features before both heads ([dimension]): re-weights the
+   * recipe's parts (sqrt(new weight / recipe weight) per part) without a new recipe, so the
+   * library's cached features stay valid and a re-weighted version needs no re-indexing.
+   * Training sees the scaled features too.
+   */
+  inputScale?: Float32Array;
+}
+
+/** Features as the version's heads read them (scaled when the version re-weights its parts). */
+export function scaledInput(version: ModelVersion, features: Float32Array): Float32Array {
+  const s = version.inputScale;
+  if (!s) return features;
+  const d = s.length;
+  const out = new Float32Array(features.length);
+  for (let i = 0; i < features.length; i++) out[i] = features[i] * s[i % d];
+  return out;
 }
 
 /** How many values a search vector of this version has. */
@@ -128,7 +145,7 @@ export function applyHead(version: ModelVersion, tower: Tower, features: Float32
     throw new EngineError('invalid-argument', `model ${version.id} expects ${head.dimension} feature values, got ${features.length}`);
   }
   const h = new Float32Array(head.dimension);
-  headForward(head, features, 1, h, new Float32Array(head.rank));
+  headForward(head, scaledInput(version, features), 1, h, new Float32Array(head.rank));
   const out = new Float32Array(searchDimension(version));
   finish(version, h, 0, head.dimension, out, 0);
   return out;
@@ -141,7 +158,7 @@ export function applyHeadBatch(version: ModelVersion, tower: Tower, features: Fl
     throw new EngineError('invalid-argument', `model ${version.id} expects ${n} x ${head.dimension} feature values, got ${features.length}`);
   }
   const h = new Float32Array(n * head.dimension);
-  headForward(head, features, n, h, new Float32Array(n * head.rank));
+  headForward(head, scaledInput(version, features), n, h, new Float32Array(n * head.rank));
   const k = searchDimension(version);
   const out = new Float32Array(n * k);
   for (let i = 0; i < n; i++) finish(version, h, i * head.dimension, head.dimension, out, i * k);

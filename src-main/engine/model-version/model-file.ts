@@ -110,8 +110,14 @@ export function encodeModelVersion(v: ModelVersion): Uint8Array {
       training: v.training,
       metrics: v.metrics,
       ...(v.output ? { output: { values: v.output.length / v.reference.dimension } } : {}),
+      ...(v.inputScale ? { inputScale: true } : {}),
     },
-    { ...headTensors('imitation', v.imitation), ...headTensors('reference', v.reference), ...(v.output ? { output: v.output } : {}) },
+    {
+      ...headTensors('imitation', v.imitation),
+      ...headTensors('reference', v.reference),
+      ...(v.output ? { output: v.output } : {}),
+      ...(v.inputScale ? { inputScale: v.inputScale } : {}),
+    },
   );
 }
 
@@ -135,7 +141,16 @@ export function decodeModelVersion(bytes: Uint8Array, file?: string): ModelVersi
     training: (header.training as Record<string, unknown> | undefined) ?? {},
     metrics: (header.metrics as Record<string, unknown> | undefined) ?? {},
     ...(header.output ? { output: outputProjection(header.output as { values: number }, heads.reference.dimension, tensors, file) } : {}),
+    ...(header.inputScale ? { inputScale: inputScale(heads.reference.dimension, tensors, file) } : {}),
   };
+}
+
+function inputScale(dimension: number, tensors: Map<string, Float32Array>, file?: string): Float32Array {
+  const s = tensors.get('inputScale');
+  if (!s || s.length !== dimension || !s.every((x) => Number.isFinite(x) && x >= 0)) {
+    throw new EngineError('corrupt', `the input scale should hold ${dimension} finite values of 0 or more`, { file });
+  }
+  return s;
 }
 
 function outputProjection(shape: { values: number }, dimension: number, tensors: Map<string, Float32Array>, file?: string): Float32Array {

@@ -12,7 +12,7 @@ import { decodeModelVersion } from './model-file.ts';
  */
 
 /** The shipped default: models/heads/<id>.onomato-model (see its .md for the recipe and numbers). */
-export const DEFAULT_HEADS_ID = 'proxy-fusion-v2';
+export const DEFAULT_HEADS_ID = 'fusion-lofo-v3';
 
 export function defaultHeadsFile(root: string = appRoot): string {
   return join(root, 'models', 'heads', `${DEFAULT_HEADS_ID}.onomato-model`);

@@ -1,12 +1,14 @@
 import { resample } from '../audio/resample.ts';
 import { SAMPLE_RATE } from '../features/log-mel.ts';
-import { mulberry32, uniform, type Random } from '../random.ts';
+import { mulberry32, randomInt, uniform, type Random } from '../random.ts';
 
 /**
  * Waveform augmentation in the style of the QVIM challenge's listening-test winner (gain,
- * pitch, time stretch, shift, and frame duplicate/remove/silence). Each augmented copy goes
- * through the backbone once and its features are cached beside the clean ones (store rows under
- * `<recipe id>#aug<k>`), so augmentation costs nothing per epoch.
+ * pitch, time stretch, shift, and frame duplicate/remove/silence), widened to what separates
+ * one imitator from another (issue 10): pitch +/-6 semitones, tempo 0.67-1.5, a phone's or a
+ * laptop's band limits, room noise, a small room, and imitating only part of the sound. Each
+ * augmented copy goes through the backbone once and its features are cached beside the clean
+ * ones (keyed by AUGMENT_ID too), so augmentation costs nothing per epoch.
  */
 
 export interface AugmentOptions {
@@ -16,9 +18,31 @@ export interface AugmentOptions {
   shiftSec: number;
   /** Chance that a 100 ms frame is duplicated, removed or silenced. */
   frameCorruption: number;
+  /** High-pass corner drawn in [lo, hi] Hz and low-pass corner in [lo, hi] Hz. */
+  highPassHz: [number, number];
+  lowPassHz: [number, number];
+  /** Background noise at a signal-to-noise ratio drawn in [lo, hi] dB. */
+  noiseSnrDb: [number, number];
+  /** Chance of a small room (a short Schroeder reverb, 0.1-0.4 s), and of keeping only part of the sound. */
+  room: number;
+  partial: number;
 }
 
-export const DEFAULT_AUGMENT: AugmentOptions = { gainDb: 10, semitones: 4, stretch: [0.8, 1.25], shiftSec: 0.25, frameCorruption: 0.1 };
+export const DEFAULT_AUGMENT: AugmentOptions = {
+  gainDb: 10,
+  semitones: 6,
+  stretch: [0.67, 1.5],
+  shiftSec: 0.25,
+  frameCorruption: 0.1,
+  highPassHz: [60, 400],
+  lowPassHz: [3000, 12000],
+  noiseSnrDb: [15, 40],
+  room: 0.5,
+  partial: 0.3,
+};
+
+/** Names the augmentation, so cached copies made with other settings are never reused. */
+export const AUGMENT_ID = `aug2:${JSON.stringify(DEFAULT_AUGMENT)}`;
 
 /**
  * WSOLA time stretch (factor > 1 = longer), pitch unchanged: each frame is taken near its
@@ -88,8 +112,64 @@ function corruptFrames(x: Float32Array, chance: number, random: Random): Float32
   return out;
 }
 
+/** One-pole high-pass then two one-pole low-passes: the slopes of a cheap microphone. */
+function bandLimit(x: Float32Array, highPassHz: number, lowPassHz: number): Float32Array {
+  const hp = Math.exp((-2 * Math.PI * highPassHz) / SAMPLE_RATE);
+  const lp = Math.exp((-2 * Math.PI * lowPassHz) / SAMPLE_RATE);
+  const y = new Float32Array(x.length);
+  let prevX = 0;
+  let h = 0;
+  let l1 = 0;
+  let l2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    h = hp * (h + x[i] - prevX);
+    prevX = x[i];
+    l1 = (1 - lp) * h + lp * l1;
+    l2 = (1 - lp) * l1 + lp * l2;
+    y[i] = l2;
+  }
+  return y;
+}
+
+/** A small room: three parallel combs and an all-pass (Schroeder), mixed under the dry sound. */
+function smallRoom(x: Float32Array, random: Random): Float32Array {
+  const decaySec = uniform(random, 0.1, 0.4);
+  const wet = uniform(random, 0.1, 0.35);
+  const y = Float32Array.from(x);
+  for (const ms of [29.7, 37.1, 41.1]) {
+    const d = Math.round((ms * uniform(random, 0.7, 1.3) * SAMPLE_RATE) / 1000);
+    const g = Math.pow(10, (-3 * d) / (decaySec * SAMPLE_RATE));
+    const line = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) line[i] = x[i] + (i >= d ? g * line[i - d] : 0);
+    for (let i = 0; i < x.length; i++) y[i] += (wet / 3) * line[i];
+  }
+  const d = Math.round(0.005 * SAMPLE_RATE);
+  const out = new Float32Array(y.length);
+  for (let i = 0; i < y.length; i++) out[i] = -0.7 * y[i] + (i >= d ? y[i - d] + 0.7 * out[i - d] : 0);
+  return out;
+}
+
+function addNoise(x: Float32Array, snrDb: number, random: Random): void {
+  let power = 0;
+  for (const v of x) power += v * v;
+  const rms = Math.sqrt(power / Math.max(1, x.length));
+  const level = (rms / Math.pow(10, snrDb / 20)) * Math.sqrt(12);
+  let brown = 0;
+  for (let i = 0; i < x.length; i++) {
+    // Half white, half integrated (darker) noise: the hum and hiss of a room and a preamp.
+    brown = 0.98 * brown + 0.2 * (random() - 0.5);
+    x[i] += level * (0.5 * (random() - 0.5) + brown);
+  }
+}
+
 /** One augmented copy of a mono 32 kHz sound (the length may change; windows pad or cut it). */
 export function augmentWaveform(x: Float32Array, random: Random, o: AugmentOptions = DEFAULT_AUGMENT): Float32Array {
+  if (random() < o.partial && x.length > SAMPLE_RATE / 2) {
+    // Imitating only part of it: a contiguous half or more, from anywhere.
+    const keep = Math.round(x.length * uniform(random, 0.5, 0.9));
+    const from = randomInt(random, x.length - keep + 1);
+    x = x.subarray(from, from + keep);
+  }
   let y = pitchShift(x, uniform(random, -o.semitones, o.semitones));
   y = timeStretch(y, Math.exp(uniform(random, Math.log(o.stretch[0]), Math.log(o.stretch[1]))));
   y = corruptFrames(y, o.frameCorruption, random);
@@ -99,6 +179,9 @@ export function augmentWaveform(x: Float32Array, random: Random, o: AugmentOptio
     delayed.set(y, shift);
     y = delayed;
   } else if (shift < 0) y = y.slice(Math.min(-shift, Math.max(0, y.length - 1)));
+  if (random() < o.room) y = smallRoom(y, random);
+  y = bandLimit(y, uniform(random, o.highPassHz[0], o.highPassHz[1]), uniform(random, o.lowPassHz[0], o.lowPassHz[1]));
+  addNoise(y, uniform(random, o.noiseSnrDb[0], o.noiseSnrDb[1]), random);
   const gain = Math.pow(10, uniform(random, -o.gainDb, o.gainDb) / 20);
   for (let i = 0; i < y.length; i++) y[i] *= gain;
   return y;

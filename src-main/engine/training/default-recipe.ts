@@ -8,7 +8,10 @@ import type { FeatureRecipe } from '../model-version/features.ts';
  * The feature recipe the shipped default heads read, chosen by measurement on the QVIM-proxy
  * benchmark (synthetic imitations of the small SFX library; see models/heads/<id>.md): the
  * pooled backbone says what a sound is, the modulation spectrum how it moves in time and pitch
- * (the part that lets search beat 2DFT), the two contours its envelope and brightness.
+ * (the part that lets search beat 2DFT), the two contours its envelope and brightness. The
+ * shipped version re-weights these parts with its own input scale (fusion-lofo-v3: modulation
+ * 0.91, backbone 0.09, chosen leaving imitator families out), so libraries indexed with these
+ * weights keep their cached features.
  */
 export const DEFAULT_FEATURES: FeatureRecipe = {
   backbone: 'mn04_as',

@@ -5,7 +5,7 @@ import { loadMono32k } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import type { Dataset } from '../evaluation/dataset-types.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
-import { augmentedCopies } from './augment.ts';
+import { AUGMENT_ID, augmentedCopies } from './augment.ts';
 import { featureExtractor, type FeatureRecipe } from '../model-version/features.ts';
 import { decodeTensorFile, encodeTensorFile } from '../model-version/model-file.ts';
 import { hashString } from '../random.ts';
@@ -46,21 +46,23 @@ async function fileKey(path: string): Promise<string> {
   return `${resolve(path)}\n${s.size}\n${s.mtimeMs}`;
 }
 
-/** Clean features of a clip's first 10 s and of `copies` augmented versions of it. */
-async function clipWithCopies(model: EmbeddingModel, recipe: FeatureRecipe, clip: Float32Array, copies: number, seed: number): Promise<Float32Array[]> {
-  return clipFeatures(model, featureExtractor(recipe), [clip, ...augmentedCopies(clip.subarray(0, Math.min(clip.length, 320_000)), copies, seed)]);
-}
-
 /** Pairs from a dataset's rows: each query (imitation) with its item (reference). */
 export async function datasetPairs(model: EmbeddingModel, recipe: FeatureRecipe, dataset: Dataset, opts: PairOptions = {}): Promise<PairFeatures[]> {
   const copies = opts.augmentedCopies ?? 0;
-  const id = featureExtractor(recipe).id;
+  const extractor = featureExtractor(recipe);
+  // Clean features and augmented copies are cached apart, so asking for copies later reuses
+  // the clean ones (and a clean-only run never pays for copies).
   const features = async (path: string): Promise<Float32Array[]> => {
     if (opts.signal?.aborted) throw new EngineError('cancelled', 'preparing training pairs was cancelled');
-    return cached(opts.cacheDir, `${id}\n${copies}\n${await fileKey(path)}`, async () => {
-      const { samples } = await loadMono32k(path, { maxSeconds: 10, signal: opts.signal });
-      return clipWithCopies(model, recipe, samples, copies, hashString(path));
+    const file = await fileKey(path);
+    const load = async () => (await loadMono32k(path, { maxSeconds: 10, signal: opts.signal })).samples;
+    const clean = await cached(opts.cacheDir, `${extractor.id}\n0\n${file}`, async () => clipFeatures(model, extractor, [await load()]));
+    if (copies === 0) return clean;
+    const augmented = await cached(opts.cacheDir, `${extractor.id}\n${copies} copies\n${AUGMENT_ID}\n${file}`, async () => {
+      const clip = await load();
+      return clipFeatures(model, extractor, augmentedCopies(clip.subarray(0, Math.min(clip.length, 320_000)), copies, hashString(path)));
     });
+    return [...clean, ...augmented];
   };
   const items = new Map(dataset.items.map((it) => [it.id, it]));
   const refFeatures = new Map<string, Float32Array[]>();
@@ -75,6 +77,15 @@ export async function datasetPairs(model: EmbeddingModel, recipe: FeatureRecipe,
   return pairs;
 }
 
+/** A reference sound's features window by window (10 s every 5 s, as the library cuts it), cached. */
+export async function itemWindowFeatures(model: EmbeddingModel, recipe: FeatureRecipe, path: string, opts: PairOptions = {}): Promise<Float32Array[]> {
+  const extractor = featureExtractor(recipe);
+  return cached(opts.cacheDir, `windows\n${extractor.id}\n${await fileKey(path)}`, async () => {
+    const { samples } = await loadMono32k(path, { signal: opts.signal });
+    return (await soundWindowFeatures(model, extractor, samples)).map((w) => w.vector);
+  });
+}
+
 /** A dataset as a quick retrieval set (items by windows, queries by their first 10 s) for validation. */
 export async function datasetRetrievalSet(model: EmbeddingModel, recipe: FeatureRecipe, dataset: Dataset, opts: PairOptions = {}): Promise<RetrievalSet> {
   const extractor = featureExtractor(recipe);
@@ -84,11 +95,7 @@ export async function datasetRetrievalSet(model: EmbeddingModel, recipe: Feature
   const itemIndex = new Map<string, number>();
   for (const [i, it] of dataset.items.entries()) {
     itemIndex.set(it.id, i);
-    const windows = await cached(opts.cacheDir, `windows\n${extractor.id}\n${await fileKey(it.path)}`, async () => {
-      const { samples } = await loadMono32k(it.path, { signal: opts.signal });
-      return (await soundWindowFeatures(model, extractor, samples)).map((w) => w.vector);
-    });
-    for (const w of windows) {
+    for (const w of await itemWindowFeatures(model, recipe, it.path, opts)) {
       itemRows.push(w);
       windowItem.push(i);
     }

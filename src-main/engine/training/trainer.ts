@@ -30,6 +30,12 @@ export interface TrainConfig {
    * style is on the imitation side, and an unchanged reference head needs no re-embedding.
    */
   trainReference: boolean;
+  /**
+   * One head for both sides (imitations and references through the same map), as the 2025
+   * challenge winner's shared encoder: half the parameters, and nothing can learn one side's
+   * synthesiser alone. Needs starting heads that are equal (the identity is).
+   */
+  sharedHead: boolean;
   seed: number;
 }
 
@@ -44,6 +50,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   maskSameReference: true,
   augmentedShare: 0.5,
   trainReference: true,
+  sharedHead: false,
   seed: 1,
 };
 
@@ -77,6 +84,11 @@ export function startingHeads(start: ModelVersion, rank: number, seed: number): 
   return { imitation: widen(start.imitation), reference: widen(start.reference) };
 }
 
+function sameHead(a: Head, b: Head): boolean {
+  const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return a.rank === b.rank && same(a.u, b.u) && same(a.v, b.v) && same(a.bias, b.bias);
+}
+
 function parameters(h: HeadPair): Float32Array[] {
   return [h.imitation.u, h.imitation.v, h.imitation.bias, h.reference.u, h.reference.v, h.reference.bias];
 }
@@ -102,13 +114,20 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
   }
   const base: HeadPair = { imitation: start.imitation, reference: start.reference };
   const heads = hooks.resume ? { imitation: cloneHead(hooks.resume.heads.imitation), reference: cloneHead(hooks.resume.heads.reference) } : startingHeads(start, config.rank, config.seed);
+  if (config.sharedHead) {
+    const from = hooks.resume ? hooks.resume.heads : start;
+    if (!sameHead(from.imitation, from.reference)) throw new EngineError('invalid-argument', 'one shared head needs equal starting heads for imitations and references');
+    heads.reference = heads.imitation;
+  }
   const rank = heads.imitation.rank;
-  const optimiser = hooks.resume ? structuredClone(hooks.resume.optimiser) : adamWState(parameters(heads));
+  // A shared head's parameters are stepped once, with both sides' gradients summed.
+  const unique = (xs: Float32Array[]): Float32Array[] => (config.sharedHead ? xs.slice(0, 3) : xs);
+  const optimiser = hooks.resume ? structuredClone(hooks.resume.optimiser) : adamWState(unique(parameters(heads)));
   const batchSize = Math.min(config.batchSize, pairs.length);
   const scratch = new LossScratch(batchSize, d, rank);
   const grads = { imitation: zeroGradients(heads.imitation), reference: zeroGradients(heads.reference) };
   const gradList = gradientList(grads);
-  const params = parameters(heads);
+  const params = unique(parameters(heads));
   const groupOf = new Map<string, number>();
   const groups = Int32Array.from(pairs, (p) => {
     if (!groupOf.has(p.reference)) groupOf.set(p.reference, groupOf.size);
@@ -120,6 +139,8 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
   const stepsPerEpoch = Math.ceil(pairs.length / batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
   const order = Array.from(pairs, (_, i) => i);
+  // A version that re-weights its parts trains on the features as its heads will read them.
+  const scale = start.inputScale;
 
   for (let epoch = hooks.resume ? hooks.resume.epoch + 1 : 0; epoch < config.epochs; epoch++) {
     // Seeded per epoch, so a resumed run draws what the uninterrupted one would have.
@@ -137,6 +158,12 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
         const pick = (copies: Float32Array[]) => (copies.length > 1 && random() < config.augmentedShare ? copies[1 + randomInt(random, copies.length - 1)] : copies[0]);
         imitations.set(pick(p.imitation), k * d);
         references.set(pick(p.referenceCopies), k * d);
+        if (scale) {
+          for (let j = 0; j < d; j++) {
+            imitations[k * d + j] *= scale[j];
+            references[k * d + j] *= scale[j];
+          }
+        }
         batchGroups[k] = groups[i];
       }
       for (const g of gradList) g.fill(0);
@@ -145,8 +172,9 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
       lossCount++;
       const progress = (epoch * stepsPerEpoch + step) / totalSteps;
       const learningRate = config.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
-      if (!config.trainReference) for (let k = 3; k < 6; k++) gradList[k].fill(0);
-      adamWStep(params, gradList, optimiser, { learningRate, weightDecay: config.weightDecay });
+      if (config.sharedHead) for (let k = 0; k < 3; k++) for (let i = 0; i < gradList[k].length; i++) gradList[k][i] += gradList[k + 3][i];
+      else if (!config.trainReference) for (let k = 3; k < 6; k++) gradList[k].fill(0);
+      adamWStep(params, unique(gradList), optimiser, { learningRate, weightDecay: config.weightDecay });
     }
     const report: EpochReport = { epoch, epochs: config.epochs, loss: lossSum / lossCount };
     if (hooks.validate) report.validationMrr = hooks.validate(heads);

@@ -9,6 +9,7 @@ import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
 import { copySfxSubset } from '../../support/library-copy.ts';
 import { jobEnded } from '../../support/jobs.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
+import { DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 
 /**
  * The app's training flow through the real engine: a small real library, takes that stand in
@@ -58,7 +59,7 @@ describe('training in the app', () => {
     expect(await engine.handlers['pairs.list']({})).toHaveLength(12);
 
     const before = await engine.handlers['models.list']({});
-    expect(before.find((v) => v.active)?.id).toBe('proxy-fusion-v2');
+    expect(before.find((v) => v.active)?.id).toBe(DEFAULT_HEADS_ID);
 
     const job = await engine.handlers['train.start']({ epochs: 4, temperature: 0.07, learningRate: 1e-3, weightDecay: 0, towardBase: 10, head: 'linear', augmentCopies: 0, pairs: 'personal' });
     const end = await jobEnded(engine, job);
@@ -83,7 +84,7 @@ describe('training in the app', () => {
     expect(made!.metrics.personalMrrBefore).toBeGreaterThan(0);
     // An accepted run becomes the active version; a rejected one leaves the default active.
     const active = after.find((v) => v.active)!;
-    expect(active.id).toBe(made!.state === 'trained' ? made!.id : 'proxy-fusion-v2');
+    expect(active.id).toBe(made!.state === 'trained' ? made!.id : DEFAULT_HEADS_ID);
 
     // Export and import through one file give the same version back.
     const { path } = await engine.handlers['models.export']({ versionId: made!.id });
@@ -94,7 +95,7 @@ describe('training in the app', () => {
 
   it('activating a version re-embeds the library from cached features and search still answers', async () => {
     const versions = await engine.handlers['models.list']({});
-    const target = versions.find((v) => v.state === 'trained' && !v.active) ?? versions.find((v) => v.id === 'proxy-fusion-v2')!;
+    const target = versions.find((v) => v.state === 'trained' && !v.active) ?? versions.find((v) => v.id === DEFAULT_HEADS_ID)!;
     const job = await engine.handlers['models.activate']({ versionId: target.id });
     const end = await jobEnded(engine, job);
     expect(end.state).toBe('done');

@@ -9,6 +9,7 @@ import { expectedRandomMrr } from '../../../src-main/engine/evaluation/metrics.t
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { BACKBONE_ONLY } from '../../../src-main/engine/model-version/features.ts';
 import { baseModelVersion } from '../../../src-main/engine/model-version/heads.ts';
+import { DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 import { saveModelVersion } from '../../../src-main/engine/library/model-versions.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { DEV_CSV } from '../../../src-main/engine/evaluation/qvim-dev-layout.ts';
@@ -93,7 +94,7 @@ describe('onomato eval', () => {
     expect(random.expectedMrr).toBeCloseTo(expectedRandomMrr(REFERENCES), 9);
     expect(twoDft.metrics.mrr).toBeGreaterThan(random.metrics.mrr + 0.15);
     expect(zeroShot.metrics.mrr).toBeGreaterThan(expectedRandomMrr(REFERENCES));
-    expect(first.modelVersion).toBe('proxy-fusion-v2');
+    expect(first.modelVersion).toBe(DEFAULT_HEADS_ID);
     // A fresh data folder: every zero-shot sound was embedded (2DFT never uses the cache).
     expect(first.cache).toEqual({ hits: 0, misses: REFERENCES * (1 + PER_REFERENCE) });
 
@@ -164,6 +165,28 @@ describe('onomato eval', () => {
     expect(heads.metrics.mrr).toBeCloseTo(zeroShot.metrics.mrr, 6);
     expect(heads.metrics.ndcg).toBeCloseTo(zeroShot.metrics.ndcg, 6);
     expect(recordedRuns()).toBe(3);
+  });
+
+  it('"active" is the model version search uses: the shipped default in a fresh data folder, the activated one after', async () => {
+    const fresh = join(tmp, 'fresh-data');
+    const shipped = JSON.parse((await onomato(['eval', '--dataset', dataset, '--systems', 'active', '--data-dir', fresh, '--json'])).stdout) as ReportJson;
+    expect(shipped.systems.map((s) => s.id)).toEqual([DEFAULT_HEADS_ID]);
+    expect(shipped.systems[0].label).toContain(`${DEFAULT_HEADS_ID}, used by search`);
+    expect(shipped.modelVersion).toBe(DEFAULT_HEADS_ID);
+    expect(shipped.systems[0].metrics.mrr).toBeGreaterThan(expectedRandomMrr(REFERENCES));
+
+    const store = LibraryStore.open(join(fresh, 'library.sqlite'));
+    try {
+      saveModelVersion(store, { ...baseModelVersion(BACKBONE_ONLY, 'my-heads'), createdAt: Date.now() });
+      store.setActiveModelVersion('my-heads');
+    } finally {
+      store.close();
+    }
+    const { stdout } = await onomato(['eval', '--dataset', dataset, '--systems', 'active', '--data-dir', fresh]);
+    expect(stdout).toMatch(/^\| .*\(my-heads, used by search\) \| 0\.\d{4} /m);
+    expect(stdout).toContain('model version search uses: my-heads;');
+    const twice = await onomato(['eval', '--dataset', dataset, '--systems', 'active,my-heads', '--data-dir', fresh]).then(() => null, (e: { stderr: string }) => e);
+    expect(twice?.stderr).toContain('system "my-heads" is named twice ("active" is my-heads)');
   });
 
   it('refuses an unknown system with the choices, and a dataset with problems listing each', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { logMel, SAMPLE_RATE } from '../../../src-main/engine/features/log-mel.ts';
 import { DEFAULT_FEATURES } from '../../../src-main/engine/training/default-recipe.ts';
-import { featureExtractor, partSize, type FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
+import { featureExtractor, partSize, reweightFeatures, type FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
 import { gaussian, mulberry32 } from '../../../src-main/engine/random.ts';
 import { defaultModelVersion, DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 
@@ -56,6 +56,29 @@ describe('window features', () => {
     const down = f(chirp(900, 300, 0));
     const cos = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i], 0) / (Math.hypot(...x) * Math.hypot(...y));
     expect(cos(up, upLate)).toBeGreaterThan(cos(up, down));
+  });
+
+  it('are re-read under other part weights (or fewer parts) exactly as that recipe would extract them', () => {
+    const unitWeights: FeatureRecipe = { backbone: 'mn04_as', parts: DEFAULT_FEATURES.parts.map((p) => ({ ...p, weight: 1 })) };
+    const fewer: FeatureRecipe = { backbone: 'mn04_as', parts: [{ name: 'brightness', weight: 0.7 }, { name: 'modulation', weight: 0.3 }] };
+    const a = chirp(300, 900, 0);
+    const b = chirp(900, 200, 0.5);
+    const backbone = (seed: number) => ({ embedding: unitVector(384, seed), logits: new Float32Array(527) });
+    const rows = (r: FeatureRecipe) => {
+      const e = featureExtractor(r);
+      const out = new Float32Array(2 * e.dimension);
+      out.set(e.extract(a, logMel(a), backbone(1)), 0);
+      out.set(e.extract(b, logMel(b), backbone(2)), e.dimension);
+      return out;
+    };
+    const cached = rows(unitWeights);
+    for (const target of [DEFAULT_FEATURES, fewer]) {
+      const direct = rows(target);
+      const reread = reweightFeatures(cached, unitWeights, target);
+      expect(reread.length).toBe(direct.length);
+      for (let i = 0; i < direct.length; i++) expect(reread[i]).toBeCloseTo(direct[i], 6);
+    }
+    expect(() => reweightFeatures(rows(fewer), fewer, DEFAULT_FEATURES)).toThrow(/have no backbone part/);
   });
 
   it('ship default heads that read the default recipe', () => {

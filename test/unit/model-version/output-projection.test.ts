@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { applyHead, applyHeadBatch, baseModelVersion, searchDimension, type ModelVersion } from '../../../src-main/engine/model-version/heads.ts';
-import { BACKBONE_ONLY } from '../../../src-main/engine/model-version/features.ts';
+import { BACKBONE_ONLY, partSize, reweightFeatures } from '../../../src-main/engine/model-version/features.ts';
+import { DEFAULT_FEATURES } from '../../../src-main/engine/training/default-recipe.ts';
 import { decodeModelVersion, encodeModelVersion } from '../../../src-main/engine/model-version/model-file.ts';
-import { defaultModelVersion } from '../../../src-main/engine/model-version/versions.ts';
+import { defaultModelVersion, DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 
 /** A version over the 384-d backbone whose output keeps the first `k` coordinates (an orthonormal projection). */
 function truncating(k: number): ModelVersion {
@@ -47,11 +48,42 @@ describe('output projection of a model version', () => {
     expect(searchDimension(plain)).toBe(384);
   });
 
-  it('the shipped default searches with 384 values and keeps its parent heads', () => {
+  it('re-weights its parts through an input scale exactly as a re-weighted recipe would, and keeps it in the file', () => {
+    const from = DEFAULT_FEATURES;
+    const to = { ...from, parts: from.parts.map((p, i) => ({ ...p, weight: [0.1, 0.9, 0.2, 0][i] })).filter((p) => p.weight > 0) };
+    const d = baseModelVersion(from).reference.dimension;
+    const inputScale = new Float32Array(d);
+    let at = 0;
+    from.parts.forEach((p, i) => {
+      const size = partSize(p.name, from.backbone);
+      inputScale.fill(Math.sqrt([0.1, 0.9, 0.2, 0][i] / p.weight), at, at + size);
+      at += size;
+    });
+    const scaled = { ...baseModelVersion(from, 'scaled'), inputScale };
+    const x = seeded(d, 3);
+    const viaScale = applyHead(decodeModelVersion(encodeModelVersion(scaled)), 'imitation', x);
+    const viaRecipe = applyHead(baseModelVersion(to), 'imitation', reweightFeatures(x, from, to));
+    // The dropped part is zero in one and absent in the other: compare the parts both keep.
+    let k = 0;
+    let dot = 0;
+    for (let i = 0; i < d; i++) if (inputScale[i] > 0) dot += viaScale[i] * viaRecipe[k++];
+    expect(dot).toBeCloseTo(1, 5);
+    expect(() => decodeModelVersion(encodeModelVersion({ ...scaled, inputScale: new Float32Array(d).fill(-1) }))).toThrow(/input scale/);
+  });
+
+  it('the shipped default searches with 384 values, re-weights its parts and keeps its parent heads', () => {
     const shipped = defaultModelVersion();
-    expect(shipped.id).toBe('proxy-fusion-v2');
-    expect(shipped.parent).toBe('proxy-fusion-v1');
+    expect(shipped.id).toBe(DEFAULT_HEADS_ID);
+    expect(shipped.parent).toBe(`${DEFAULT_HEADS_ID}-heads`);
     expect(searchDimension(shipped)).toBe(384);
+    // Part weights chosen leaving families out (models/heads/<id>.md): one scale per part.
+    let at = 0;
+    for (const p of DEFAULT_FEATURES.parts) {
+      const size = partSize(p.name, DEFAULT_FEATURES.backbone);
+      const part = shipped.inputScale!.subarray(at, at + size);
+      expect(part.every((x) => x === part[0])).toBe(true);
+      at += size;
+    }
     // Rows of the projection are orthonormal, so dot products inside its span are kept.
     const d = shipped.reference.dimension;
     const p = shipped.output!;

@@ -3,7 +3,9 @@ import type { FeatureRecipe } from '../../../src-main/engine/model-version/featu
 import { applyHead, baseModelVersion, identityHead, type ModelVersion } from '../../../src-main/engine/model-version/heads.ts';
 import { decodeRunCheckpoint, encodeRunCheckpoint, runTraining, type RunCheckpoint } from '../../../src-main/engine/training/run.ts';
 import { gaussian, mulberry32, randomInt } from '../../../src-main/engine/random.ts';
-import type { PairFeatures } from '../../../src-main/engine/training/trainer.ts';
+import { DEFAULT_TRAIN_CONFIG, trainHeads, type PairFeatures } from '../../../src-main/engine/training/trainer.ts';
+import { heldOutSet } from '../../../src-main/engine/training/run.ts';
+import { meanReciprocalRank } from '../../../src-main/engine/training/retrieval.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 
 // A 32-d feature space: the envelope part alone has 32 values, so a real recipe gives the shape.
@@ -52,6 +54,26 @@ describe('training run', () => {
     expect(progress.at(-1)!).toBeLessThan(progress[0]);
     expect(result.accepted).toBe(true);
     expect(result.version.status).toBe('accepted');
+  });
+
+  it('trains one shared head for both sides: one set of weights, learning what both sides need', async () => {
+    // Both sides carry the sound in the first half and loud, unrelated noise in the second:
+    // the identity is swamped by the noise; one map that drops the second half solves it.
+    const random = mulberry32(11);
+    const side = (sound: Float32Array) => unit(Float32Array.from({ length: D }, (_, i) => (i < D / 2 ? sound[i] : 1.5 * gaussian(random))));
+    const task = (refs: number, prefix: string): PairFeatures[] => Array.from({ length: refs * 2 }, (_, i) => {
+      const sound = Float32Array.from({ length: D / 2 }, () => gaussian(random));
+      return { reference: `${prefix}${Math.floor(i / 2)}`, imitation: [side(sound)], referenceCopies: [side(sound)] };
+    });
+    const train = task(120, 'train-');
+    const test = task(40, 'test-');
+    const start = baseModelVersion(RECIPE);
+    const heads = await trainHeads(start, train, { ...DEFAULT_TRAIN_CONFIG, sharedHead: true, epochs: 25, rank: D, batchSize: 32, learningRate: 1e-2, temperature: 0.1, regularisation: 0 });
+    expect(heads.reference).toBe(heads.imitation);
+    const set = heldOutSet(test, () => true);
+    expect(meanReciprocalRank({ ...start, ...heads }, set)).toBeGreaterThan(meanReciprocalRank(start, set) + 0.2);
+    const unequal = { ...start, reference: { ...identityHead(D, 2, mulberry32(1)), u: new Float32Array(2 * D).fill(0.1) } };
+    await expect(trainHeads(unequal, train, { ...DEFAULT_TRAIN_CONFIG, sharedHead: true, epochs: 1 })).rejects.toThrow(/equal starting heads/);
   });
 
   it('uses k-fold by reference sound with few pairs, and rejects a run that makes things worse', async () => {
