@@ -53,6 +53,11 @@ export const methods = {
   ),
 
   'search.take': method(z.object({ takeId: id, filters: SearchFilters.optional(), top }).strict(), SearchResult, 'Find the sounds that match a take'),
+  'search.text': method(
+    z.object({ text: z.string().min(1).max(500), filters: SearchFilters.optional(), top, offset: z.number().int().min(0).max(10_000_000).optional() }).strict(),
+    SearchResult,
+    'Sounds ranked by how well their name, folder, description, UCS category and tags match typed words ("phrases" and -exclusions work)',
+  ),
   'search.similar': method(z.object({ soundId: id, filters: SearchFilters.optional(), top }).strict(), SearchResult, 'More like this library sound'),
 
   'media.url': method(MediaRef, z.object({ url: z.string() }), 'A URL the preview player may load for a sound or take'),

@@ -72,8 +72,14 @@ export const SearchResult = z.object({
   query: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('take'), takeId: id }),
     z.object({ kind: z.literal('sound'), soundId: id }),
+    z.object({ kind: z.literal('text'), text: z.string() }),
   ]),
   matches: z.array(Match),
+  /** How many sounds this ranking holds in all (matches is one page of them, from `offset`). */
+  total: z.number().int(),
+  offset: z.number().int(),
+  /** How many sounds the typed words (with the other filters) let through; null when no words were typed. */
+  textMatched: z.number().int().nullable(),
   latencyMs: z.number(),
   searched: z.number().int(),
   model: z.string(),

@@ -97,6 +97,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
 
     'search.take': ({ takeId, filters, top }) => library.searchTake(takes.get(takeId), filters, top),
     'search.similar': ({ soundId, filters, top }) => library.similar(soundId, filters, top),
+    'search.text': ({ text, filters, top, offset }) => library.searchText(text, filters, top, offset),
 
     'eval.systems': async () => evaluation.systems(),
     'eval.start': ({ datasetDir, systems }) => evaluation.start(datasetDir, systems),

@@ -18,6 +18,14 @@ const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 
 export type SelectMode = 'only' | 'toggle' | 'range';
 
+/** Whether typed text holds a word to search for (a lone "-" or quote does not). */
+export function hasWords(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
+}
+
+/** How the list is ordered: by the voice, by the typed words, or by the voice among the sounds the words let through. */
+export type Ranking = 'voice' | 'words' | 'voice-among-words';
+
 /** How much of a sound the model heard for one match (the QVIM window length). */
 export const MATCH_WINDOW_SEC = 10;
 
@@ -58,6 +66,9 @@ class SearchSession {
   readonly focused: Match | null = $derived(this.matches[this.cursor] ?? null);
   readonly take: Take | null = $derived(this.takes.find((t) => t.id === this.takeId) ?? null);
   readonly takeIndex = $derived(this.takes.findIndex((t) => t.id === this.takeId));
+  readonly ranking: Ranking | null = $derived(
+    !this.result ? null : this.result.query.kind === 'text' ? 'words' : this.result.textMatched !== null ? 'voice-among-words' : 'voice',
+  );
 
   #generation = 0;
 
@@ -88,10 +99,26 @@ class SearchSession {
     await this.#run(() => api.call('search.similar', { soundId: sound.id, filters: toFilters(this.filters) }));
   }
 
+  /** Typed words alone rank the library (no take, no "more like this"). */
+  async searchWords(): Promise<void> {
+    this.takeId = null;
+    this.similarTo = null;
+    const text = this.filters.text.trim();
+    if (!hasWords(text)) {
+      this.#generation++;
+      this.result = null;
+      this.selection = [];
+      this.cursor = -1;
+      return;
+    }
+    await this.#run(() => api.call('search.text', { text, filters: toFilters({ ...this.filters, text: '' }) }), performance.now(), false);
+  }
+
   /** The same query again, e.g. after the filters changed. */
   async rerun(): Promise<void> {
     if (this.takeId !== null) await this.searchTake(this.takeId);
     else if (this.similarTo) await this.similar(this.similarTo);
+    else await this.searchWords();
   }
 
   async #run(query: () => Promise<SearchResult>, startedAt = performance.now(), audition = true): Promise<void> {
@@ -189,7 +216,8 @@ class SearchSession {
       name: match.sound.name,
       durationSec: match.sound.durationSec,
       peaks: match.sound.peaks,
-      matchSec: match.offsetSec,
+      // Words find a whole sound; only the voice says where in it the match is.
+      matchSec: this.result?.query.kind === 'text' ? null : match.offsetSec,
     });
     if (audition && moved && app.settings?.autoPlay) void preview.play();
   }

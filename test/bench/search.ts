@@ -163,7 +163,7 @@ function naiveTop(all: Float32Array, dimension: number, query: Float32Array, k: 
   return best;
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }

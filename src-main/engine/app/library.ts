@@ -10,6 +10,7 @@ import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
 import type { LibraryStore } from '../library/store.ts';
 import type { Sound, SoundFilter, Take } from '../library/types.ts';
 import { analyseQuery } from '../library/analyse.ts';
+import { hasTextTerms } from '../library/text-query.ts';
 import { applyHead, searchDimension, type ModelVersion } from '../training/heads.ts';
 import { featureKey } from '../training/versions.ts';
 import { openModelPair, type ModelPair } from '../model/runtime.ts';
@@ -205,7 +206,7 @@ export class Library {
     const { model, index } = await this.ready();
     const queries = await this.takeQueries(take, model);
     const matches = index.searchWindows(queries, { top, filter: toFilter(filters) });
-    return { query: { kind: 'take', takeId: take.id }, matches: this.views(matches), latencyMs: performance.now() - started, searched: index.size, model: index.modelId };
+    return this.result({ kind: 'take', takeId: take.id }, matches, filters, started, index);
   }
 
   async similar(soundId: number, filters: SearchFilters | undefined, top = 50): Promise<SearchResult> {
@@ -213,7 +214,38 @@ export class Library {
     const { index } = await this.ready();
     if (!this.store.sound(soundId)) throw new EngineError('not-found', `Sound ${soundId} is not in the library.`);
     const matches = index.moreLikeThis(soundId, { top, filter: toFilter(filters) });
-    return { query: { kind: 'sound', soundId }, matches: this.views(matches), latencyMs: performance.now() - started, searched: index.size, model: index.modelId };
+    return this.result({ kind: 'sound', soundId }, matches, filters, started, index);
+  }
+
+  /**
+   * Typed words alone, ranked by full-text relevance (see LibraryStore.rankText). Needs no model,
+   * so it answers while the model is still being built. Text with only -exclusions has nothing to
+   * rank by: the sounds it lets through come in path order.
+   */
+  async searchText(text: string, filters: SearchFilters | undefined, top = 50, offset = 0): Promise<SearchResult> {
+    const started = performance.now();
+    const filter: SoundFilter = { ...toFilter(filters), text };
+    const total = this.store.countMatching(filter);
+    let page = this.store.rankText(filter, { limit: top, offset });
+    if (!page.length && total > 0) page = this.store.browseSounds(filter, { limit: top, offset }).map((id) => ({ id, score: 0 }));
+    const sounds = this.store.soundsByIds(page.map((p) => p.id));
+    const matches = page.flatMap((p, i) => {
+      const sound = sounds.get(p.id);
+      return sound ? [{ sound: this.view(sound), score: p.score, offsetSec: 0, rank: offset + i + 1 }] : [];
+    });
+    return {
+      query: { kind: 'text', text }, matches, total, offset, textMatched: total,
+      latencyMs: performance.now() - started, searched: this.store.counts().indexed, model: 'full text',
+    };
+  }
+
+  private result(query: SearchResult['query'], matches: LibraryMatch[], filters: SearchFilters | undefined, started: number, index: LibrarySearch): SearchResult {
+    // With words typed, the voice ranks only the sounds they let through: say how many that is.
+    const textMatched = hasTextTerms(filters?.text) ? this.store.countMatching(toFilter(filters)!) : null;
+    return {
+      query, matches: this.views(matches), total: matches.length, offset: 0, textMatched,
+      latencyMs: performance.now() - started, searched: index.size, model: index.modelId,
+    };
   }
 
   sound(id: number): SoundView {

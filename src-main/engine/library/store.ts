@@ -3,10 +3,11 @@ import { basename, dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { EngineError, type SerializedError } from '../errors.ts';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
+import { parseSearchText } from './text-query.ts';
 import { parseUcsName } from './ucs.ts';
 import type {
   AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersion,
-  NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundStatus, Tag, Take,
+  NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundSort, SoundStatus, Tag, Take,
   TrainingPair, WindowVector,
 } from './types.ts';
 
@@ -335,37 +336,47 @@ export class LibraryStore {
 
   /** Ids of indexed sounds that satisfy every filter present. */
   soundIdsMatching(filter: SoundFilter): number[] {
-    const where: string[] = [`s.status = 'indexed'`];
-    const args: unknown[] = [];
-    if (filter.folders?.length) {
-      where.push(`(${filter.folders.map(() => `(s.folder = ? OR s.folder LIKE ? ESCAPE '\\')`).join(' OR ')})`);
-      for (const f of filter.folders) {
-        const folder = f.replace(/[\\/]+$/, '');
-        args.push(folder, `${escapeLike(folder)}/%`);
-      }
-    }
-    if (filter.minDurationSec !== undefined) { where.push('s.duration_sec >= ?'); args.push(filter.minDurationSec); }
-    if (filter.maxDurationSec !== undefined) { where.push('s.duration_sec <= ?'); args.push(filter.maxDurationSec); }
-    if (filter.categories?.length) {
-      const marks = filter.categories.map(() => '?').join(',');
-      where.push(`(upper(s.ucs_category) IN (${marks}) OR s.ucs_cat_id IN (${marks}))`);
-      args.push(...filter.categories.map((c) => c.toUpperCase()), ...filter.categories);
-    }
-    if (filter.tags?.length) {
-      where.push(`s.id IN (SELECT sound_id FROM sound_tags WHERE label IN (${filter.tags.map(() => '?').join(',')}) AND probability >= ?)`);
-      args.push(...filter.tags, filter.minTagProbability ?? 0);
-    }
-    // Text without any word (only spaces or punctuation) does not narrow the search.
-    const match = filter.text ? ftsQuery(filter.text) : undefined;
-    if (match) { where.push('s.id IN (SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ?)'); args.push(match); }
-    return this.db.prepare(`SELECT s.id FROM sounds s WHERE ${where.join(' AND ')}`).pluck().all(...args) as number[];
+    const { where, args } = filterSql(filter);
+    return this.db.prepare(`SELECT s.id FROM sounds s WHERE ${where}`).pluck().all(...args) as number[];
   }
 
-  /** Full-text search alone, best match first (for a text box without an imitation). */
+  /** How many indexed sounds satisfy every filter present. */
+  countMatching(filter: SoundFilter): number {
+    const { where, args } = filterSql(filter);
+    return this.db.prepare(`SELECT count(*) FROM sounds s WHERE ${where}`).pluck().get(...args) as number;
+  }
+
+  /**
+   * Text search that ranks: the sounds matching `filter` (whose `text` must have a positive word)
+   * by FTS5 bm25 over the columns, weighted so that a file named for the word comes before one
+   * whose folder, description or category mention it, and those before a guessed AudioSet tag.
+   * Scores are bm25 negated: larger is more relevant. A text with only exclusions has no
+   * relevance; it returns [] and the caller browses in another order.
+   */
+  rankText(filter: SoundFilter, options: { limit: number; offset?: number }): Array<{ id: number; score: number }> {
+    const query = parseSearchText(filter.text ?? '');
+    if (!query.match) return [];
+    const { where, args } = filterSql({ ...filter, text: undefined }, query.exclude);
+    return this.db.prepare(
+      `SELECT s.id AS id, -bm25(sounds_fts, ${BM25_WEIGHTS}) AS score
+       FROM sounds_fts JOIN sounds s ON s.id = sounds_fts.rowid
+       WHERE sounds_fts MATCH ? AND ${where}
+       ORDER BY bm25(sounds_fts, ${BM25_WEIGHTS}), s.id LIMIT ? OFFSET ?`,
+    ).all(query.match, ...args, options.limit, options.offset ?? 0) as Array<{ id: number; score: number }>;
+  }
+
+  /** A page of the indexed sounds a filter lets through, in a column's order (ties by path). */
+  browseSounds(filter: SoundFilter, options: { sort?: SoundSort; descending?: boolean; limit: number; offset?: number }): number[] {
+    const { where, args } = filterSql(filter);
+    const column = SORT_COLUMNS[options.sort ?? 'path'];
+    const direction = options.descending ? 'DESC' : 'ASC';
+    return this.db.prepare(`SELECT s.id FROM sounds s WHERE ${where} ORDER BY ${column} ${direction}, s.path LIMIT ? OFFSET ?`)
+      .pluck().all(...args, options.limit, options.offset ?? 0) as number[];
+  }
+
+  /** Full-text search alone, best match first. */
   searchText(text: string, limit = 50): number[] {
-    const match = ftsQuery(text);
-    if (!match) return [];
-    return this.sql(`SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ? ORDER BY rank LIMIT ?`).pluck().all(match, limit) as number[];
+    return this.rankText({ text }, { limit }).map((r) => r.id);
   }
 
   // ---------------------------------------------------------------- training features
@@ -628,11 +639,65 @@ function floats(b: Buffer): Float32Array {
   return out;
 }
 
+/**
+ * bm25 weights of the full-text columns (name, folder, description, category, tags). The name is
+ * what a sound designer chose to call the file; the folder and the UCS category are nearly as
+ * deliberate; an embedded description is often long boilerplate; tags are the model's guesses.
+ */
+const BM25_WEIGHTS = '12.0, 4.0, 3.0, 6.0, 1.0';
+
+/**
+ * The WHERE clause of a filter over `sounds s` (indexed sounds only), with its arguments.
+ * `alsoExclude` is an FTS5 query whose matches are left out.
+ */
+function filterSql(filter: SoundFilter, alsoExclude?: string): { where: string; args: unknown[] } {
+  const where: string[] = [`s.status = 'indexed'`];
+  const args: unknown[] = [];
+  if (filter.folders?.length) {
+    where.push(`(${filter.folders.map(() => `(s.folder = ? OR s.folder LIKE ? ESCAPE '\\')`).join(' OR ')})`);
+    for (const f of filter.folders) {
+      const folder = f.replace(/[\\/]+$/, '');
+      args.push(folder, `${escapeLike(folder)}/%`);
+    }
+  }
+  if (filter.minDurationSec !== undefined) { where.push('s.duration_sec >= ?'); args.push(filter.minDurationSec); }
+  if (filter.maxDurationSec !== undefined) { where.push('s.duration_sec <= ?'); args.push(filter.maxDurationSec); }
+  if (filter.categories?.length) {
+    const marks = filter.categories.map(() => '?').join(',');
+    where.push(`(upper(s.ucs_category) IN (${marks}) OR s.ucs_cat_id IN (${marks}))`);
+    args.push(...filter.categories.map((c) => c.toUpperCase()), ...filter.categories);
+  }
+  if (filter.tags?.length) {
+    where.push(`s.id IN (SELECT sound_id FROM sound_tags WHERE label IN (${filter.tags.map(() => '?').join(',')}) AND probability >= ?)`);
+    args.push(...filter.tags, filter.minTagProbability ?? 0);
+  }
+  // Text without any word (only spaces or punctuation) does not narrow the search.
+  const text = filter.text ? parseSearchText(filter.text) : {};
+  if (text.match) { where.push('s.id IN (SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ?)'); args.push(text.match); }
+  for (const exclude of [text.exclude, alsoExclude]) {
+    if (exclude) { where.push('s.id NOT IN (SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ?)'); args.push(exclude); }
+  }
+  return { where: where.join(' AND '), args };
+}
+
+/** The columns a page of sounds can be ordered by, as SQL (never built from user text). */
+const SORT_COLUMNS: Record<SoundSort, string> = {
+  path: 's.path',
+  name: 's.name COLLATE NOCASE',
+  duration: 's.duration_sec',
+  date: 's.mtime_ms',
+  format: 's.format',
+  sampleRate: 's.sample_rate',
+  bitDepth: 's.bit_depth',
+  channels: 's.channels',
+  category: 'coalesce(s.ucs_category, \'~\')',
+  description: 'coalesce(s.description, \'~\')',
+};
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** Words typed by a user -> an FTS5 query where every word must match as a prefix. */
 /** Whether a process with this id still runs (a job's owner); an unknown owner counts as gone. */
 function processAlive(pid: number | null): boolean {
   if (!pid) return false;
@@ -643,11 +708,6 @@ function processAlive(pid: number | null): boolean {
     // EPERM: it exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-export function ftsQuery(text: string): string | undefined {
-  const words = text.normalize('NFKC').split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
-  return words.length ? words.map((w) => `"${w}"*`).join(' AND ') : undefined;
 }
 
 function json<T>(v: unknown, fallback: T): T {

@@ -120,6 +120,9 @@ export interface SoundFilter {
   text?: string;
 }
 
+/** The columns a browsed page of sounds can be ordered by. */
+export type SoundSort = 'path' | 'name' | 'duration' | 'date' | 'format' | 'sampleRate' | 'bitDepth' | 'channels' | 'category' | 'description';
+
 export type TakeSource = 'mic' | 'file';
 
 export interface Take {

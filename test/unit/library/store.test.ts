@@ -113,6 +113,55 @@ describe('LibraryStore', () => {
     expect(ids({ text: 'nothing-like-this' })).toEqual([]);
   });
 
+  it('ranks typed words: a file named for the word first, a guessed tag last, with phrases and exclusions', () => {
+    const [steps, named, folder, described, ucs, long] = addSounds(
+      '/sfx/foley/steps_gravel.wav',
+      '/sfx/misc/explosion_big.wav',
+      '/sfx/explosions/debris_01.wav',
+      '/sfx/misc/rumble.wav',
+      '/sfx/misc/EXPLReal_Distant Thud.wav',
+      '/sfx/misc/door slam metal heavy loud.wav',
+    );
+    // The footsteps were auto-tagged Explosion with high confidence: a guess, not a name.
+    store.commitAnalysed(analysed(steps, { tags: [{ label: 'Explosion', probability: 0.9 }, { label: 'Walk, footsteps', probability: 0.5 }] }));
+    store.commitAnalysed(analysed(named, { tags: [{ label: 'Boom', probability: 0.4 }] }));
+    store.commitAnalysed(analysed(folder, { tags: [] }));
+    store.commitAnalysed(analysed(described, { description: 'Low rumble after an explosion, recorded at 200 m', tags: [] }));
+    store.commitAnalysed(analysed(ucs, { tags: [] }));
+    store.commitAnalysed(analysed(long, { description: 'metal door slam', tags: [] }));
+    const ranked = store.rankText({ text: 'explosion' }, { limit: 10 });
+    expect(ranked[0].id).toBe(named);
+    expect(ranked.at(-1)?.id).toBe(steps);
+    // Words match as prefixes, so the UCS category EXPLOSIONS counts.
+    expect(new Set(ranked.map((r) => r.id))).toEqual(new Set([steps, named, folder, described, ucs]));
+    for (let i = 1; i < ranked.length; i++) expect(ranked[i - 1].score).toBeGreaterThanOrEqual(ranked[i].score);
+    // Exclusions, phrases, and a phrase that only matches in order.
+    expect(store.rankText({ text: 'explosion -footsteps' }, { limit: 10 }).map((r) => r.id)).not.toContain(steps);
+    expect(store.rankText({ text: 'explosion -"walk footsteps" -big' }, { limit: 10 }).map((r) => r.id).sort()).toEqual([folder, described, ucs].sort());
+    expect(store.rankText({ text: '"door slam"' }, { limit: 10 }).map((r) => r.id)).toEqual([long]);
+    expect(store.rankText({ text: '"slam door"' }, { limit: 10 })).toEqual([]);
+    // Paging and filters.
+    expect(store.rankText({ text: 'explosion' }, { limit: 2, offset: 1 }).map((r) => r.id)).toEqual(ranked.slice(1, 3).map((r) => r.id));
+    expect(store.rankText({ text: 'explosion', folders: ['/sfx/misc'] }, { limit: 10 }).map((r) => r.id).sort()).toEqual([named, described, ucs].sort());
+    expect(store.countMatching({ text: 'explosion -footsteps' })).toBe(4);
+    expect(store.countMatching({ text: '-explosion' })).toBe(1);
+    // Only exclusions: nothing to rank by.
+    expect(store.rankText({ text: '-explosion' }, { limit: 10 })).toEqual([]);
+  });
+
+  it('never lets typed text change the shape of the full-text query', () => {
+    const [id] = addSounds('/sfx/a/OR NOT AND NEAR.wav');
+    store.commitAnalysed(analysed(id, { description: 'name:colon (paren) star* "quote' }));
+    for (const text of ['"', '""', '-', '- -', '*', 'NOT', 'OR', 'a OR', 'NEAR(a b)', 'name:colon', '(paren', 'star*', '"quote', '-"', '^x', 'a"b"c', '\u0000', '\'']) {
+      expect(() => store.rankText({ text }, { limit: 5 }), text).not.toThrow();
+      expect(() => store.countMatching({ text }), text).not.toThrow();
+    }
+    expect(store.searchText('NOT')).toEqual([id]);
+    expect(store.searchText('near')).toEqual([id]);
+    expect(store.searchText('"quote')).toEqual([id]);
+    expect(store.searchText('name:colon')).toEqual([id]);
+  });
+
   it('hides a deleted take that pairs still use, and drops pairs with their sound', () => {
     const [s1, s2] = addSounds('/sfx/1.wav', '/sfx/2.wav');
     const used = store.addTake({ wavPath: '/t/a.wav', durationSec: 2, sampleRate: 32000, source: 'file', originalName: 'a.wav', deviceName: null });
