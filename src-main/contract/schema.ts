@@ -115,6 +115,10 @@ export const Settings = z.object({
   autoPlay: z.boolean(),
   playFromMatch: z.boolean(),
   volume: z.number().min(0).max(1),
+  /** Fade in and out of a rendered region, in ms (0: a hard cut). */
+  exportFadeMs: z.number().min(0).max(500),
+  /** The name of a rendered region's file: {name} {start} {end} {length} {category} {date}. */
+  exportNameTemplate: z.string().trim().min(1).max(200),
 });
 
 export const AppInfo = z.object({

@@ -42,7 +42,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   store.markInterruptedJobs();
   const settings = new SettingsStore(store);
   const takes = new Takes(store, paths, events, settings);
-  const media = new Media(store, paths);
+  const media = new Media(store, paths, settings);
   const jobs = new Jobs(store, events);
   const library = new Library(store, paths, events, jobs, settings);
   const evaluation = new Evaluation(store, paths, jobs, settings);

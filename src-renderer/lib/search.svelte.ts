@@ -1,4 +1,4 @@
-import type { Match, Region, SearchFilters, SearchResult, Sound, Take } from '../../src-main/contract/schema.ts';
+import type { DragItem, Match, Region, SearchFilters, SearchResult, Sound, Take } from '../../src-main/contract/schema.ts';
 import { api } from './api.ts';
 import { app } from './app.svelte.ts';
 import { preview } from './preview.svelte.ts';
@@ -232,6 +232,18 @@ class SearchSession {
     }
     const pair = await attempt(() => api.call('pairs.mark', { takeId: this.takeId as number, soundId: match.sound.id, origin: 'match' }));
     if (pair) status.say(`Kept as a training pair: this take → ${pair.soundName}`);
+  }
+
+  /**
+   * What a drag or an export takes: the whole selection (or the sound under the pointer when it
+   * is not selected), each with the region marked in the preview when it is the sound shown there.
+   */
+  dragItems(under?: number): DragItem[] {
+    const ids = under === undefined || this.isSelected(under) ? this.selection : [under];
+    return ids.map((soundId) => {
+      const region = preview.current?.ref.kind === 'sound' && preview.current.ref.soundId === soundId ? preview.region : null;
+      return region ? { soundId, region } : { soundId };
+    });
   }
 
   isSelected(soundId: number): boolean {

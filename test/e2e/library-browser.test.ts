@@ -136,6 +136,77 @@ describe('the library browser', () => {
     expect(await page.getByTestId('take-select').inputValue()).toBe('words');
   });
 
+  it('explains a refused setting beside its field and keeps the stored value there', async () => {
+    await page.getByTestId('nav-settings').click();
+    const maxTake = page.getByTestId('settings-max-take');
+    await maxTake.fill('0.1');
+    await maxTake.press('Tab');
+    expect(await page.getByTestId('problem-max-take').textContent()).toBe('The longest take must be at least 1 s.');
+    expect(await maxTake.inputValue()).toBe('10');
+    expect((await call<{ maxTakeSec: number }>('settings.get')).maxTakeSec).toBe(10);
+    const fade = page.getByTestId('settings-fade');
+    await fade.fill('-1');
+    await fade.press('Tab');
+    expect(await page.getByTestId('problem-fade').textContent()).toBe('The export fade must be at least 0 ms.');
+    expect(await fade.inputValue()).toBe('5');
+    await shots('settings-problem');
+    // No developer message in the status line, here or on the next screen.
+    expect((await page.getByTestId('status-message').textContent())?.trim()).toBe('');
+    await fade.fill('10');
+    await fade.press('Tab');
+    const template = page.getByTestId('settings-name-template');
+    await template.fill('{category}_{name}_{length}s');
+    await template.press('Tab');
+    await expect.poll(async () => (await call<{ exportFadeMs: number; exportNameTemplate: string }>('settings.get')).exportNameTemplate).toBe('{category}_{name}_{length}s');
+    expect((await call<{ exportFadeMs: number }>('settings.get')).exportFadeMs).toBe(10);
+    expect(await page.getByTestId('problem-fade').count()).toBe(0);
+    await page.getByTestId('nav-search').click();
+    expect((await page.getByTestId('status-message').textContent())?.trim()).toBe('');
+  });
+
+  it('exports a region with the fade and the name template from Settings', async () => {
+    await typeWords('explosion_big');
+    await rows().first().click();
+    await page.keyboard.press('Escape');
+    const canvas = page.getByTestId('preview-waveform').locator('canvas');
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => page.getByTestId('preview-region').isVisible()).toBe(true);
+    const [response, download] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/api/drag.start'),
+      page.waitForEvent('download'),
+      page.getByTestId('preview-drag').click(),
+    ]);
+    const reply = (await response.json()) as { value: { files: string[] } };
+    const [file] = reply.value.files;
+    expect(download.suggestedFilename()).toMatch(/^uncategorised_explosion_big_close_1\.\d{3}s\.wav$/);
+    const { decodeAudio } = await import('../../src-main/engine/audio/decode.ts');
+    const out = await decodeAudio(file);
+    expect(out.metadata.description).toContain('fades 10 ms');
+    const peak = out.channels[0].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(Math.abs(out.channels[0][0])).toBeLessThan(0.005 * peak);
+    expect(Math.abs(out.channels[0].at(-1)!)).toBeLessThan(0.005 * peak);
+  });
+
+  it('drags the whole selection from the Drag button, as D does', async () => {
+    await typeWords('steps');
+    expect(await rows().count()).toBe(2);
+    await rows().nth(0).click();
+    await rows().nth(1).click({ modifiers: ['Control'] });
+    await page.keyboard.press('Escape');
+    expect(await page.getByTestId('preview-drag').textContent()).toContain('Drag 2 sounds');
+    const ids = await Promise.all([0, 1].map(async (i) => Number(await rows().nth(i).getAttribute('data-sound-id'))));
+    for (const press of [() => page.getByTestId('preview-drag').click(), () => page.keyboard.press('d')]) {
+      const [response] = await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === '/api/drag.start'), press()]);
+      const asked = response.request().postDataJSON() as { items: Array<{ soundId: number }> };
+      expect(asked.items.map((i) => i.soundId).sort()).toEqual([...ids].sort());
+    }
+    await shots('drag-selection');
+  });
+
   it('logged no console errors, page errors or CSP violations', async () => {
     expect(await pageProblems(page, problems)).toEqual([]);
   });

@@ -280,8 +280,11 @@ describe('the main screen with a real library and a fake microphone', () => {
     const start = Math.round(region.startSec * source.sampleRate);
     const end = Math.round(region.endSec * source.sampleRate);
     expect(exported.channels[0].length).toBe(end - start);
-    // Bit for bit the source's own 16-bit samples, as sox (not the app's decoders) reads them.
-    expect(largestStep(exported.channels, sourcePcm16(), start)).toBe(0);
+    // Between its 5 ms fades (the default), bit for bit the source's own 16-bit samples, as sox
+    // (not the app's decoders) reads them; the fades start and end near silence.
+    const fade = Math.round(0.005 * source.sampleRate);
+    expect(largestStep(exported.channels.map((c) => c.subarray(fade, c.length - fade)), sourcePcm16(), start + fade)).toBe(0);
+    expect(exported.metadata.description).toContain('fades 5 ms');
   });
 
   it('keeps "this is the one" (Y) as a training pair the Training screen lists', async () => {

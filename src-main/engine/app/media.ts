@@ -1,12 +1,15 @@
 import { existsSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { DragItem, Region } from '../../contract/schema.ts';
-import { decodeAudio, writeWav } from '../audio/decode.ts';
+import { decodeAudio, readAudioInfo, writeWav } from '../audio/decode.ts';
+import { fadeEdges } from '../audio/fades.ts';
 import { EngineError } from '../errors.ts';
 import type { LibraryStore } from '../library/store.ts';
 import type { Sound } from '../library/types.ts';
 import { audioMime, type MediaFile, type MediaName } from '../media.ts';
 import type { DataPaths } from '../paths.ts';
+import { exportFileName } from './export-name.ts';
+import { DEFAULT_SETTINGS, type SettingsStore } from './settings.ts';
 
 /**
  * The only way the renderer reaches a file: by a sound id, a take id or the name of an export.
@@ -16,6 +19,7 @@ export class Media {
   constructor(
     private readonly store: LibraryStore,
     private readonly paths: DataPaths,
+    private readonly settings?: SettingsStore,
   ) {}
 
   async resolve(kind: string, id: string): Promise<MediaFile | null> {
@@ -50,28 +54,37 @@ export class Media {
 
   /**
    * Renders a region to a WAV in the persistent exports folder (the DAW may reference it in
-   * place), at the source's sample rate and bit depth, with a BWF description naming the source.
-   * The same region of the same file always gets the same name, so dragging it twice reuses it.
+   * place), at the source's sample rate and bit depth, with short fades at both ends (Settings,
+   * 0 for none), named by the user's template, with a BWF description naming the source, the
+   * region and the fades. The same render asked again reuses its file (found by that description);
+   * a different render whose template gives the same name gets " (2)", " (3)"…
    */
   async renderRegion(sound: Sound, region: Region): Promise<string> {
+    const { exportFadeMs, exportNameTemplate } = this.settings?.get() ?? DEFAULT_SETTINGS;
     const decoded = await decodeAudio(sound.path, { maxSeconds: region.endSec });
     const rate = decoded.sampleRate;
     const start = Math.min(Math.round(region.startSec * rate), decoded.channels[0].length);
     const end = Math.min(Math.round(region.endSec * rate), decoded.channels[0].length);
     if (end - start < 1) throw new EngineError('invalid-argument', `The region ${region.startSec.toFixed(2)}-${region.endSec.toFixed(2)} s lies outside the sound, which is ${decoded.durationSec.toFixed(2)} s long.`, { file: sound.path });
-    const stem = basename(sound.name, extname(sound.name)).replace(/[^\w .()-]/g, '_');
-    const path = join(this.paths.exports, `${stem} [${region.startSec.toFixed(3)}-${region.endSec.toFixed(3)}s].wav`);
-    if (existsSync(path)) return path;
+    const description = `Region ${region.startSec.toFixed(3)}-${region.endSec.toFixed(3)} s, fades ${exportFadeMs} ms, of ${sound.path}`.slice(0, 256);
+    const stem = exportFileName(exportNameTemplate, sound, region);
+    let path = '';
+    for (let n = 1; ; n++) {
+      path = join(this.paths.exports, `${stem}${n > 1 ? ` (${n})` : ''}.wav`);
+      if (!existsSync(path)) break;
+      const existing = await readAudioInfo(path).catch(() => null);
+      if (existing?.metadata.description === description) return path;
+    }
     const source = decoded.bitDepth ?? 24;
     // Integer sources keep their depth (8-bit becomes 16: WAV's 8-bit is unsigned and lossy to widen later).
     const bitDepth: 16 | 24 | 32 = source <= 16 ? 16 : source <= 24 ? 24 : 32;
     await writeWav(path, {
-      channels: decoded.channels.map((c) => c.subarray(start, end)),
+      channels: fadeEdges(decoded.channels.map((c) => c.subarray(start, end)), rate, exportFadeMs / 1000),
       sampleRate: rate,
       bitDepth,
       // 32-bit sources are written as float: exact for float sources, and within 2^-24 for int32 ones.
       float: bitDepth === 32,
-      description: `Region ${region.startSec.toFixed(3)}-${region.endSec.toFixed(3)} s of ${sound.path}`.slice(0, 256),
+      description,
       originator: 'Onomato',
     });
     return path;
