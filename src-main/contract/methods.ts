@@ -45,7 +45,9 @@ export const methods = {
   'capture.stop': method(none, ok, 'End the take; capture.ended follows'),
 
   'takes.list': method(none, z.array(Take), 'The take history, newest first'),
-  'takes.delete': method(z.object({ takeId: id }).strict(), ok, 'Remove a take from the history'),
+  'takes.delete': method(z.object({ takeId: id }).strict(), ok, 'Remove a take from the history (takes.restore undoes it until the app restarts)'),
+  'takes.restore': method(z.object({ takeId: id }).strict(), Take, 'Bring a deleted take back into the history'),
+  'takes.rename': method(z.object({ takeId: id, name: z.string().trim().min(1).max(120) }).strict(), Take, 'Give a take a name'),
   'takes.import': method(
     z.object({ name: z.string().min(1).max(255), dataBase64: z.string().min(4).max(70_000_000) }).strict(),
     Take,

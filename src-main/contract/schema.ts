@@ -92,6 +92,8 @@ export const Take = z.object({
   source: z.enum(['mic', 'file']),
   name: z.string(),
   peaks: z.array(z.number()),
+  /** How many training pairs this take teaches (deleting it then asks first). */
+  pairs: z.number().int(),
 });
 
 export const InputDevice = z.object({

@@ -71,9 +71,11 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
     'takes.list': () => takes.list(),
     'takes.delete': async ({ takeId }) => {
-      await takes.delete(takeId);
+      takes.delete(takeId);
       return ok;
     },
+    'takes.restore': async ({ takeId }) => takes.restore(takeId),
+    'takes.rename': async ({ takeId, name }) => takes.rename(takeId, name),
     'takes.import': ({ name, dataBase64 }) => takes.importFile(name, Buffer.from(dataBase64, 'base64')),
 
     'library.roots': async () => library.roots(),

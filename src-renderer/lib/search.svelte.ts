@@ -83,13 +83,16 @@ class SearchSession {
     const newest = this.takes[0];
     if (!newest || this.takeId !== null || this.result) return;
     this.takeId = newest.id;
+    void this.#loadKept(newest.id);
     await this.#run(() => api.call('search.take', { takeId: newest.id, filters: toFilters(this.filters) }), performance.now(), false);
   }
 
   /** Searches with a take; `endedAt` (performance.now() when the take ended) times the whole trip. */
   async searchTake(takeId: number, endedAt?: number): Promise<void> {
+    if (this.takeId !== takeId) this.kept = {};
     this.takeId = takeId;
     this.similarTo = null;
+    void this.#loadKept(takeId);
     await this.#run(() => api.call('search.take', { takeId, filters: toFilters(this.filters) }), endedAt);
   }
 
@@ -157,7 +160,9 @@ class SearchSession {
     if (take) await this.addTake(take, startedAt);
   }
 
+  /** Takes a take out of the history; the status line offers Undo. */
   async deleteTake(takeId: number): Promise<void> {
+    const take = this.takes.find((t) => t.id === takeId);
     const ok = await attempt(() => api.call('takes.delete', { takeId }));
     if (!ok) return;
     const index = this.takes.findIndex((t) => t.id === takeId);
@@ -165,13 +170,22 @@ class SearchSession {
     if (this.takeId === takeId) {
       const next = this.takes[Math.min(index, this.takes.length - 1)];
       if (next) await this.searchTake(next.id);
-      else {
-        this.takeId = null;
-        this.result = null;
-        this.selection = [];
-        this.cursor = -1;
-      }
+      else await this.searchWords();
     }
+    status.say(`Deleted ${take?.name ?? 'the take'}`, 'info', { label: 'Undo', run: () => this.restoreTake(takeId) });
+  }
+
+  async restoreTake(takeId: number): Promise<void> {
+    const take = await attempt(() => api.call('takes.restore', { takeId }));
+    if (!take) return;
+    this.takes = [...this.takes.filter((t) => t.id !== take.id), take].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
+    status.say(`Brought back ${take.name}`);
+    await this.searchTake(take.id);
+  }
+
+  async renameTake(takeId: number, name: string): Promise<void> {
+    const take = await attempt(() => api.call('takes.rename', { takeId, name }));
+    if (take) this.takes = this.takes.map((t) => (t.id === take.id ? take : t));
   }
 
   /** Older (+1) or newer (-1) take in the history; the list is newest first. */
@@ -222,16 +236,45 @@ class SearchSession {
     if (audition && moved && app.settings?.autoPlay) void preview.play();
   }
 
-  /** "This is the one": keeps the current take and the focused sound as a training pair. */
+  /** Sounds kept as training pairs with the current take (sound id -> pair id): their rows say so. */
+  kept = $state<Record<number, number>>({});
+
+  async #loadKept(takeId: number): Promise<void> {
+    const pairs = await attempt(() => api.call('pairs.list'));
+    if (!pairs || this.takeId !== takeId) return;
+    this.kept = Object.fromEntries(pairs.filter((p) => p.takeId === takeId).map((p) => [p.soundId, p.id]));
+  }
+
+  /** "This is the one": keeps the current take and the focused sound as a training pair; again (or Undo) lets it go. */
   async markFocused(): Promise<void> {
     const match = this.focused;
     if (!match) return;
-    if (this.takeId === null) {
-      status.say('"This is the one" needs a take as the query, not "more like this".', 'error');
+    const takeId = this.takeId;
+    if (takeId === null) {
+      status.say('"This is the one" needs a take as the query, not words or "more like this".', 'error');
       return;
     }
-    const pair = await attempt(() => api.call('pairs.mark', { takeId: this.takeId as number, soundId: match.sound.id, origin: 'match' }));
-    if (pair) status.say(`Kept as a training pair: this take → ${pair.soundName}`);
+    const soundId = match.sound.id;
+    if (this.kept[soundId] !== undefined) return this.unmark(takeId, soundId);
+    const pair = await attempt(() => api.call('pairs.mark', { takeId, soundId, origin: 'match' }));
+    if (!pair) return;
+    this.kept = { ...this.kept, [soundId]: pair.id };
+    this.#bumpTakePairs(takeId, 1);
+    status.say(`Kept as a training pair: this take → ${pair.soundName}`, 'info', { label: 'Undo', run: () => this.unmark(takeId, soundId) });
+  }
+
+  async unmark(takeId: number, soundId: number): Promise<void> {
+    const pairId = this.kept[soundId];
+    if (pairId === undefined || this.takeId !== takeId) return;
+    if (!(await attempt(() => api.call('pairs.delete', { pairId })))) return;
+    const { [soundId]: _gone, ...rest } = this.kept;
+    this.kept = rest;
+    this.#bumpTakePairs(takeId, -1);
+    status.say('No longer a training pair');
+  }
+
+  #bumpTakePairs(takeId: number, by: number): void {
+    this.takes = this.takes.map((t) => (t.id === takeId ? { ...t, pairs: Math.max(0, t.pairs + by) } : t));
   }
 
   /**

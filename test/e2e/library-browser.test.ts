@@ -78,11 +78,34 @@ async function typeWords(text: string): Promise<void> {
 }
 
 describe('the library browser', () => {
-  it('scans the library', async () => {
-    await page.getByTestId('nav-library').click();
+  it('leads from an empty Search screen to the Library, and calls a missing folder a folder', async () => {
+    await expect.poll(() => page.getByTestId('empty-library').isVisible()).toBe(true);
+    await shots('first-run');
+    await page.getByTestId('go-to-library').click();
+    expect(await page.getByTestId('nav-library').getAttribute('aria-current')).toBe('page');
+    await page.getByTestId('library-path').fill(join(work, 'no-such-folder'));
+    await page.getByTestId('library-add').click();
+    await expect.poll(() => page.getByTestId('status-message').textContent()).toBe(`${join(work, 'no-such-folder')}: this folder does not exist`);
+    await page.getByRole('button', { name: 'Dismiss message' }).click();
+  });
+
+  it('scans the library; a paused scan says paused and the folder table counts what is indexed so far', async () => {
     await page.getByTestId('library-path').fill(sfx);
     await page.getByTestId('library-add').click();
-    await expect.poll(() => page.getByTestId('job-scan').getAttribute('data-state'), { timeout: 240_000 }).toBe('done');
+    const scan = page.getByTestId('job-scan');
+    await expect.poll(async () => Number((await scan.getByTestId('job-count').textContent())?.split(' / ')[0]), { timeout: 120_000, interval: 50 }).toBeGreaterThanOrEqual(2);
+    await scan.getByTestId('job-pause').click();
+    await expect.poll(() => scan.getAttribute('data-state')).toBe('paused');
+    await page.waitForTimeout(1500); // the file in hand is finished
+    expect(await scan.getByTestId('job-eta').textContent()).toBe('paused');
+    expect(await page.getByTestId('status-job-figures').textContent()).toMatch(/ · paused$/);
+    const indexed = (await call<{ sounds: number }>('library.stats')).sounds;
+    expect(indexed).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('root-sounds').textContent()).toBe(String(indexed));
+    await shots('scan-paused');
+    await scan.getByTestId('job-resume').click();
+    await expect.poll(() => scan.getAttribute('data-state'), { timeout: 240_000 }).toBe('done');
+    await expect.poll(() => page.getByTestId('root-sounds').textContent()).toBe(String(16 + Object.keys(NAMED).length));
     await page.getByTestId('nav-search').click();
   });
 
@@ -205,6 +228,54 @@ describe('the library browser', () => {
       expect(asked.items.map((i) => i.soundId).sort()).toEqual([...ids].sort());
     }
     await shots('drag-selection');
+  });
+
+  it('names a take, marks Y visibly with undo, and deletes a take with undo (asking first when it teaches pairs)', async () => {
+    await page.getByTestId('filter-text').fill('');
+    await expect.poll(() => rows().count()).toBe(0);
+    await page.getByTestId('take-select').focus();
+    await page.getByTestId('take-select').selectOption({ label: (await page.getByTestId('take-select').locator('option').nth(1).textContent()) ?? '' });
+    await expect.poll(() => page.getByTestId('result-summary').getAttribute('data-ranking')).toBe('voice');
+    // The dropdown gave the keys back: Space records (the request goes out) and ↓ moves to the second result.
+    expect(await page.evaluate(() => document.activeElement?.tagName)).not.toBe('SELECT');
+    const takeBefore = await page.getByTestId('take-select').inputValue();
+    expect(await rows().nth(0).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowDown');
+    expect(await rows().nth(1).getAttribute('aria-selected')).toBe('true');
+    expect(await page.getByTestId('take-select').inputValue()).toBe(takeBefore);
+    const [capture] = await Promise.all([page.waitForRequest((r) => new URL(r.url()).pathname === '/api/capture.start'), page.keyboard.press('Space')]);
+    expect(capture).toBeTruthy();
+    await page.keyboard.press('Space');
+    await page.getByRole('button', { name: 'Dismiss message' }).click().catch(() => undefined);
+
+    await page.getByTestId('take-rename').click();
+    await page.getByTestId('take-name').fill('big boom, low');
+    await page.getByTestId('take-name').press('Enter');
+    await expect.poll(() => page.getByTestId('take-select').locator('option:checked').textContent()).toContain('big boom, low');
+    expect((await call<Array<{ name: string }>>('takes.list'))[0].name).toBe('big boom, low');
+
+    await rows().nth(1).click();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('y');
+    await expect.poll(() => rows().nth(1).getByTestId('kept-badge').isVisible()).toBe(true);
+    expect(await page.getByTestId('status-action').textContent()).toBe('Undo');
+    await shots('kept-pair');
+    await page.getByTestId('status-action').click();
+    await expect.poll(() => rows().nth(1).getByTestId('kept-badge').count()).toBe(0);
+    expect(await call<unknown[]>('pairs.list')).toEqual([]);
+    await page.keyboard.press('y');
+    await expect.poll(async () => (await call<unknown[]>('pairs.list')).length).toBe(1);
+    await expect.poll(() => rows().nth(1).getByTestId('kept-badge').isVisible()).toBe(true);
+
+    // This take teaches a pair now: Delete asks first, then offers Undo.
+    await page.getByTestId('take-delete').click();
+    expect(await page.getByTestId('take-delete-confirm').textContent()).toContain('Teaches 1 training pair');
+    await shots('take-delete-confirm');
+    await page.getByTestId('take-delete-yes').click();
+    await expect.poll(async () => (await call<unknown[]>('takes.list')).length).toBe(0);
+    await page.getByTestId('status-action').click();
+    await expect.poll(async () => (await call<Array<{ name: string }>>('takes.list')).map((t) => t.name)).toEqual(['big boom, low']);
+    await expect.poll(() => page.getByTestId('take-select').locator('option:checked').textContent()).toContain('big boom, low');
   });
 
   it('logged no console errors, page errors or CSP violations', async () => {

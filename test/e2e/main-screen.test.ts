@@ -150,7 +150,7 @@ describe('the main screen with a real library and a fake microphone', () => {
     await page.keyboard.press('Space');
 
     await expect.poll(() => rows().count(), { timeout: 60_000 }).toBeGreaterThan(10);
-    expect(await page.getByTestId('status-latency').textContent()).toMatch(/^results in \d+ ms$/);
+    expect(await page.getByTestId('status-latency').textContent()).toMatch(/^take to results \d+ ms$/);
     const latency = Number((await page.getByTestId('status-latency').textContent())?.match(/\d+/)?.[0]);
     expect(latency).toBeGreaterThan(0);
     expect(latency).toBeLessThan(10_000);

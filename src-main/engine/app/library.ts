@@ -84,7 +84,9 @@ export class Library {
     try {
       isFolder = statSync(path).isDirectory();
     } catch (err) {
-      throw EngineError.from(err, path);
+      const e = EngineError.from(err, path);
+      // It was asked for as a folder: say so, not "the file does not exist".
+      throw e.kind === 'not-found' ? new EngineError('not-found', 'this folder does not exist', { file: path }) : e;
     }
     if (!isFolder) throw new EngineError('invalid-argument', 'this is not a folder', { file: path });
     const job = await this.startScan({ folders: [path] });

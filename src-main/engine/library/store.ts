@@ -451,6 +451,28 @@ export class LibraryStore {
     });
   }
 
+  /** Takes the history's delete hid (Undo can bring them back) and no training pair needs. */
+  unusedHiddenTakes(): Take[] {
+    return this.sql('SELECT * FROM takes WHERE deleted = 1 AND NOT EXISTS (SELECT 1 FROM training_pairs p WHERE p.take_id = takes.id)')
+      .all().map((r) => toTake(r as Row));
+  }
+
+  /** Hides a take from the history, or brings it back; the audio and its pairs are untouched either way. */
+  setTakeHidden(id: number, hidden: boolean): boolean {
+    return this.sql('UPDATE takes SET deleted = ? WHERE id = ?').run(hidden ? 1 : 0, id).changes > 0;
+  }
+
+  /** A take's name as the user gave it (kept where a dropped file's own name was). */
+  renameTake(id: number, name: string): boolean {
+    return this.sql('UPDATE takes SET original_name = ? WHERE id = ?').run(name, id).changes > 0;
+  }
+
+  /** How many training pairs each take teaches. */
+  pairCountsByTake(): Map<number, number> {
+    const rows = this.sql('SELECT take_id, count(*) AS n FROM training_pairs GROUP BY take_id').all() as { take_id: number; n: number }[];
+    return new Map(rows.map((r) => [r.take_id, r.n]));
+  }
+
   putTakeFeatures(takeId: number, backbone: string, windows: readonly WindowVector[]): void {
     this.transaction(() => {
       this.sql('DELETE FROM take_features WHERE take_id = ? AND backbone = ?').run(takeId, backbone);

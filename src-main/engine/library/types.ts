@@ -132,6 +132,7 @@ export interface Take {
   durationSec: number;
   sampleRate: number;
   source: TakeSource;
+  /** The dropped file's name, or the name the user gave the take (null: a mic take never named). */
   originalName: string | null;
   deviceName: string | null;
   deleted: boolean;

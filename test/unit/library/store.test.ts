@@ -181,6 +181,23 @@ describe('LibraryStore', () => {
     expect(store.takes({ includeDeleted: true })).toEqual([]);
   });
 
+  it('hides a take for undo, brings it back, renames it, and lists the hidden ones no pair needs', () => {
+    const [s1] = addSounds('/sfx/1.wav');
+    const paired = store.addTake({ wavPath: '/t/a.wav', durationSec: 2, sampleRate: 32000, source: 'mic', originalName: null, deviceName: null });
+    const alone = store.addTake({ wavPath: '/t/b.wav', durationSec: 2, sampleRate: 32000, source: 'mic', originalName: null, deviceName: null });
+    store.addPair(paired.id, s1, 'match');
+    expect(store.pairCountsByTake()).toEqual(new Map([[paired.id, 1]]));
+    expect(store.setTakeHidden(paired.id, true)).toBe(true);
+    expect(store.setTakeHidden(alone.id, true)).toBe(true);
+    expect(store.takes()).toEqual([]);
+    expect(store.unusedHiddenTakes().map((t) => t.id)).toEqual([alone.id]);
+    expect(store.setTakeHidden(alone.id, false)).toBe(true);
+    expect(store.takes().map((t) => t.id)).toEqual([alone.id]);
+    expect(store.renameTake(alone.id, 'low whoosh')).toBe(true);
+    expect(store.take(alone.id)?.originalName).toBe('low whoosh');
+    expect(store.setTakeHidden(999, true)).toBe(false);
+  });
+
   it('keeps exactly one active model version', () => {
     store.putModelVersion({ id: 'head-1', kind: 'head', config: { dim: 384 }, weights: new Uint8Array([1, 2, 3]) });
     store.setActiveModelVersion('ref-v1');
