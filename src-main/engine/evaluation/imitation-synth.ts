@@ -1,4 +1,4 @@
-import { fft } from './fft.ts';
+import { fft } from '../features/any-length-fft.ts';
 import { gaussian, uniform } from './random.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resample } from '../../../src-main/engine/audio/decode.ts';
-import { fft } from '../../../src-main/engine/evaluation/fft.ts';
+import { fft } from '../../../src-main/engine/features/any-length-fft.ts';
 import { analyseReference, drawImitationStyle, synthesiseImitation, type ImitationStyle } from '../../../src-main/engine/evaluation/imitation-synth.ts';
 import { seededRandom } from '../../../src-main/engine/evaluation/random.ts';
 
