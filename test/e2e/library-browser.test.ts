@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copySfxSubset } from '../support/library-copy.ts';
 import { pageProblems, watchPageProblems, type PageProblems } from '../support/page-watch.ts';
 import { smallSfxLibrary } from '../support/sfx.ts';
-import { callFromPage, launchChromium, screenshot, startWebApp, type RunningApp } from '../support/web-app.ts';
+import { callFromPage, launchChromium, screenshotsAtBothSizes, startWebApp, type RunningApp } from '../support/web-app.ts';
 
 /** Files copied under the names a sound designer gives them (source in the small set -> name here). */
 const NAMED: Record<string, string> = {
@@ -55,20 +55,12 @@ function call<T>(method: string, args: object = {}): Promise<T> {
   return callFromPage<T>(page, method, args);
 }
 
-/** Screenshots at both sizes the issue names; the page goes back to 1280x720 after. */
-async function shots(name: string): Promise<void> {
-  await page.waitForTimeout(300); // transitions end
-  await screenshot(page, `${name}-1280x720`);
-  await page.setViewportSize({ width: 1920, height: 1080 });
-  await page.waitForTimeout(300);
-  await screenshot(page, `${name}-1920x1080`);
-  await page.setViewportSize({ width: 1280, height: 720 });
-}
+const shots = (name: string) => screenshotsAtBothSizes(page, name);
 
 const rows = () => page.getByTestId('result-row');
 const names = () => rows().locator('.name').allTextContents();
 
-interface SoundView { id: number; name: string; tags: Array<{ label: string; probability: number }> }
+interface SoundView { id: number; name: string; tags: Array<{ label: string; probability: number }>; favourite: boolean; rating: number; userTags: string[] }
 interface ResultView { matches: Array<{ sound: SoundView; score: number }>; total: number; textMatched: number | null }
 
 async function typeWords(text: string): Promise<void> {
@@ -276,6 +268,55 @@ describe('the library browser', () => {
     await page.getByTestId('status-action').click();
     await expect.poll(async () => (await call<Array<{ name: string }>>('takes.list')).map((t) => t.name)).toEqual(['big boom, low']);
     await expect.poll(() => page.getByTestId('take-select').locator('option:checked').textContent()).toContain('big boom, low');
+  });
+
+  it("keeps the user's own marks: star (F), rating, tags for a selection, dismissed guesses, collections dragged out whole", async () => {
+    await page.getByTestId('take-select').focus();
+    await page.getByTestId('take-select').selectOption('words');
+    await typeWords('steps');
+    expect(await rows().count()).toBe(2);
+    const ids = await Promise.all([0, 1].map(async (i) => Number(await rows().nth(i).getAttribute('data-sound-id'))));
+    await rows().nth(0).click();
+    await rows().nth(1).click({ modifiers: ['Control'] });
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('f');
+    await expect.poll(() => rows().getByTestId('star').evaluateAll((els) => els.map((e) => e.getAttribute('aria-pressed')))).toEqual(['true', 'true']);
+    await page.getByTestId('rate-4').click();
+    await page.getByTestId('add-tag').fill('hero, gravel-ish');
+    await page.getByTestId('add-tag').press('Enter');
+    await expect.poll(() => rows().getByTestId('row-user-tags').allTextContents()).toEqual(['gravel-ish, hero', 'gravel-ish, hero']);
+    const now = await call<ResultView>('search.text', { text: '', filters: { tags: ['hero'] } });
+    expect(now.matches.map((m) => m.sound.id).sort()).toEqual([...ids].sort());
+    expect(now.matches.every((m) => m.sound.favourite && m.sound.rating === 4)).toBe(true);
+    // An AudioSet guess shown with its confidence, dismissed as wrong.
+    const guess = page.getByTestId('guessed-tag').first();
+    const label = (await guess.textContent())!.replace(/\s*\d+%\?×?\s*$/, '').trim();
+    expect(await guess.textContent()).toMatch(/\d+%\?/);
+    const focusedId = Number(await page.locator('.result.cursor').getAttribute('data-sound-id'));
+    await guess.getByTestId('dismiss-tag').click();
+    await expect.poll(async () => (await call<SoundView>('library.sound', { soundId: focusedId })).tags.map((t) => t.label)).not.toContain(label);
+    await page.getByTestId('add-to-collection').fill('Foley picks');
+    await page.getByTestId('add-to-collection').press('Enter');
+    await expect.poll(() => call<Array<{ name: string; sounds: number }>>('collections.list')).toEqual([expect.objectContaining({ name: 'Foley picks', sounds: 2 })]);
+    await shots('user-marks');
+
+    // Browse the favourites, then the collection, and drag the collection out whole.
+    await page.getByTestId('filter-text').fill('');
+    await page.getByTestId('filter-show').selectOption('favourites');
+    await expect.poll(async () => (await names()).sort()).toEqual(['steps gravel slow.ogg', 'steps wood.ogg']);
+    const [collection] = await call<Array<{ id: number }>>('collections.list');
+    await page.getByTestId('filter-show').selectOption(`c${collection.id}`);
+    await expect.poll(() => rows().count()).toBe(2);
+    const [response] = await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === '/api/drag.start'), page.getByTestId('drag-collection').click()]);
+    expect((response.request().postDataJSON() as { items: Array<{ soundId: number }> }).items.map((i) => i.soundId).sort()).toEqual([...ids].sort());
+    await shots('collection');
+
+    // A rescan keeps every mark (they belong to the content, not to the scan).
+    const job = await call<{ id: number }>('library.rescan', {});
+    await expect.poll(async () => (await call<Array<{ id: number; state: string }>>('jobs.list')).find((j) => j.id === job.id)?.state, { timeout: 60_000 }).toBe('done');
+    const after = await call<ResultView>('search.text', { text: '', filters: { tags: ['hero'] } });
+    expect(after.matches.map((m) => [m.sound.favourite, m.sound.rating, m.sound.userTags])).toEqual([[true, 4, ['gravel-ish', 'hero']], [true, 4, ['gravel-ish', 'hero']]]);
+    await page.getByTestId('filter-show').selectOption('');
   });
 
   it('logged no console errors, page errors or CSP violations', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import type { DragItem, Region } from '../../contract/schema.ts';
 import { decodeAudio, readAudioInfo, writeWav } from '../audio/decode.ts';
 import { fadeEdges } from '../audio/fades.ts';

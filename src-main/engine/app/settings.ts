@@ -15,6 +15,7 @@ export const DEFAULT_SETTINGS: Settings = {
   volume: 0.8,
   exportFadeMs: 5,
   exportNameTemplate: DEFAULT_EXPORT_NAME,
+  resultColumns: ['waveform', 'score', 'tags', 'category'],
 };
 
 /** The user's settings, kept in the library database so the app, web mode and CLI share them. */

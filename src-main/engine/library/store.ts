@@ -8,7 +8,7 @@ import { parseSearchText } from './text-query.ts';
 import { parseUcsName } from './ucs.ts';
 import type {
   AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersion,
-  NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundSort, SoundStatus, Tag, Take,
+  Collection, NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundMarks, SoundSort, SoundStatus, Tag, Take,
   TrainingPair, WindowVector,
 } from './types.ts';
 
@@ -228,7 +228,9 @@ export class LibraryStore {
       `INSERT INTO sounds_fts (rowid, name, folder, description, category, tags)
        SELECT s.id, replace(replace(s.name, '_', ' '), '-', ' '), s.folder, coalesce(s.description, ''),
               trim(coalesce(s.ucs_category, '') || ' ' || coalesce(s.ucs_subcategory, '') || ' ' || coalesce(s.ucs_cat_id, '')),
-              coalesce((SELECT group_concat(t.label, ' ') FROM sound_tags t WHERE t.sound_id = s.id), '')
+              trim(coalesce((SELECT group_concat(t.label, ' ') FROM sound_tags t WHERE t.sound_id = s.id
+                               AND NOT EXISTS (SELECT 1 FROM dismissed_tags d WHERE d.content_hash = s.content_hash AND d.label = t.label)), '')
+                   || ' ' || coalesce((SELECT group_concat(u.tag, ' ') FROM user_tags u WHERE u.content_hash = s.content_hash), ''))
        FROM sounds s WHERE s.id = ?`,
     ).run(id);
   }
@@ -302,9 +304,13 @@ export class LibraryStore {
     }
   }
 
+  /** The model's guessed AudioSet tags, most confident first, less those the user dismissed. */
   soundTags(soundId: number): Tag[] {
-    return this.sql('SELECT label, probability FROM sound_tags WHERE sound_id = ? ORDER BY probability DESC')
-      .all(soundId) as Tag[];
+    return this.sql(
+      `SELECT t.label, t.probability FROM sound_tags t JOIN sounds s ON s.id = t.sound_id WHERE t.sound_id = ?
+       AND NOT EXISTS (SELECT 1 FROM dismissed_tags d WHERE d.content_hash = s.content_hash AND d.label = t.label)
+       ORDER BY t.probability DESC`,
+    ).all(soundId) as Tag[];
   }
 
   failures(limit = 1000): SoundFailure[] {
@@ -350,6 +356,109 @@ export class LibraryStore {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  // ---------------------------------------------------------------- the user's own marks (by content hash)
+
+  /** A sound's star, rating, own tags and dismissed guesses; a sound not yet hashed has none. */
+  soundMarks(soundId: number): SoundMarks {
+    const hash = this.hashOf(soundId);
+    if (!hash) return { favourite: false, rating: 0, userTags: [], dismissed: [] };
+    const mark = this.sql('SELECT favourite, rating FROM sound_marks WHERE content_hash = ?').get(hash) as { favourite: number; rating: number } | undefined;
+    return {
+      favourite: mark?.favourite === 1,
+      rating: mark?.rating ?? 0,
+      userTags: this.sql('SELECT tag FROM user_tags WHERE content_hash = ? ORDER BY tag').pluck().all(hash) as string[],
+      dismissed: this.sql('SELECT label FROM dismissed_tags WHERE content_hash = ? ORDER BY label').pluck().all(hash) as string[],
+    };
+  }
+
+  /** Stars or unstars sounds; returns how many were changed. */
+  setFavourite(soundIds: readonly number[], favourite: boolean, now = Date.now()): number {
+    return this.mark(soundIds, 'favourite', favourite ? 1 : 0, now);
+  }
+
+  /** Rates sounds 0 (none) to 5. */
+  setRating(soundIds: readonly number[], rating: number, now = Date.now()): number {
+    return this.mark(soundIds, 'rating', rating, now);
+  }
+
+  private mark(soundIds: readonly number[], column: 'favourite' | 'rating', value: number, now: number): number {
+    const put = this.sql(
+      `INSERT INTO sound_marks (content_hash, ${column}, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (content_hash) DO UPDATE SET ${column} = excluded.${column}, updated_at = excluded.updated_at`,
+    );
+    return this.transaction(() => this.hashesOf(soundIds).reduce((n, hash) => n + put.run(hash, value, now).changes, 0));
+  }
+
+  /** Adds and removes the user's own tags on sounds (searchable like any tag). */
+  tagSounds(soundIds: readonly number[], change: { add?: readonly string[]; remove?: readonly string[] }): void {
+    const add = this.sql('INSERT INTO user_tags (content_hash, tag) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    const remove = this.sql('DELETE FROM user_tags WHERE content_hash = ? AND tag = ?');
+    this.transaction(() => {
+      for (const hash of this.hashesOf(soundIds)) {
+        for (const tag of change.add ?? []) add.run(hash, tag);
+        for (const tag of change.remove ?? []) remove.run(hash, tag);
+        this.rewriteFtsOfHash(hash);
+      }
+    });
+  }
+
+  /** The user says an AudioSet guess is wrong for this sound: it is no longer shown or searched. */
+  dismissTag(soundId: number, label: string): void {
+    const hash = this.hashOf(soundId);
+    if (!hash) return;
+    this.transaction(() => {
+      this.sql('INSERT INTO dismissed_tags (content_hash, label) VALUES (?, ?) ON CONFLICT DO NOTHING').run(hash, label);
+      this.rewriteFtsOfHash(hash);
+    });
+  }
+
+  collections(): Collection[] {
+    return this.sql(
+      `SELECT c.id, c.name, c.created_at, count(s.id) AS sounds FROM collections c
+       LEFT JOIN collection_items i ON i.collection_id = c.id
+       LEFT JOIN sounds s ON s.content_hash = i.content_hash AND s.status = 'indexed'
+       GROUP BY c.id ORDER BY c.name COLLATE NOCASE`,
+    ).all().map((r) => ({ id: (r as Row).id as number, name: (r as Row).name as string, createdAt: (r as Row).created_at as number, sounds: (r as Row).sounds as number }));
+  }
+
+  /** A new collection, or the existing one of that name (names are unique, whatever their case). */
+  addCollection(name: string, now = Date.now()): Collection {
+    this.sql('INSERT INTO collections (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, now);
+    const id = this.sql('SELECT id FROM collections WHERE name = ?').pluck().get(name) as number;
+    return this.collections().find((c) => c.id === id)!;
+  }
+
+  removeCollection(id: number): boolean {
+    return this.sql('DELETE FROM collections WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Puts sounds in a collection or takes them out; false when there is no such collection. */
+  collectSounds(collectionId: number, soundIds: readonly number[], include: boolean, now = Date.now()): boolean {
+    if (!this.sql('SELECT 1 FROM collections WHERE id = ?').get(collectionId)) return false;
+    const put = include
+      ? this.sql('INSERT INTO collection_items (collection_id, content_hash, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+      : this.sql('DELETE FROM collection_items WHERE collection_id = ? AND content_hash = ?');
+    this.transaction(() => {
+      for (const hash of this.hashesOf(soundIds)) {
+        if (include) put.run(collectionId, hash, now);
+        else put.run(collectionId, hash);
+      }
+    });
+    return true;
+  }
+
+  private hashOf(soundId: number): string | null {
+    return (this.sql('SELECT content_hash FROM sounds WHERE id = ?').pluck().get(soundId) as string | null | undefined) ?? null;
+  }
+
+  private hashesOf(soundIds: readonly number[]): string[] {
+    return [...new Set(soundIds.map((id) => this.hashOf(id)).filter((h): h is string => h !== null))];
+  }
+
+  private rewriteFtsOfHash(hash: string): void {
+    for (const id of this.sql('SELECT id FROM sounds WHERE content_hash = ?').pluck().all(hash) as number[]) this.writeFts(id);
+  }
+
   // ---------------------------------------------------------------- query planning
 
   /** Ids of indexed sounds that satisfy every filter present. */
@@ -390,6 +499,11 @@ export class LibraryStore {
     const direction = options.descending ? 'DESC' : 'ASC';
     return this.db.prepare(`SELECT s.id FROM sounds s WHERE ${where} ORDER BY ${column} ${direction}, s.path LIMIT ? OFFSET ?`)
       .pluck().all(...args, options.limit, options.offset ?? 0) as number[];
+  }
+
+  /** How many indexed sounds each folder holds directly. */
+  folderCounts(): Array<{ folder: string; sounds: number }> {
+    return this.sql(`SELECT folder, count(*) AS sounds FROM sounds WHERE status = 'indexed' GROUP BY folder ORDER BY folder`).all() as Array<{ folder: string; sounds: number }>;
   }
 
   /** Full-text search alone, best match first. */
@@ -710,9 +824,16 @@ function filterSql(filter: SoundFilter, alsoExclude?: string): { where: string; 
     args.push(...filter.categories.map((c) => c.toUpperCase()), ...filter.categories);
   }
   if (filter.tags?.length) {
-    where.push(`s.id IN (SELECT sound_id FROM sound_tags WHERE label IN (${filter.tags.map(() => '?').join(',')}) AND probability >= ?)`);
-    args.push(...filter.tags, filter.minTagProbability ?? 0);
+    // A guessed AudioSet tag the user has not dismissed, or one of the user's own.
+    const marks = filter.tags.map(() => '?').join(',');
+    where.push(`(s.id IN (SELECT t.sound_id FROM sound_tags t WHERE t.label IN (${marks}) AND t.probability >= ?
+                  AND NOT EXISTS (SELECT 1 FROM dismissed_tags d WHERE d.content_hash = s.content_hash AND d.label = t.label))
+                OR s.content_hash IN (SELECT content_hash FROM user_tags WHERE tag IN (${marks})))`);
+    args.push(...filter.tags, filter.minTagProbability ?? 0, ...filter.tags);
   }
+  if (filter.favourites) where.push('s.content_hash IN (SELECT content_hash FROM sound_marks WHERE favourite = 1)');
+  if (filter.minRating) { where.push('s.content_hash IN (SELECT content_hash FROM sound_marks WHERE rating >= ?)'); args.push(filter.minRating); }
+  if (filter.collectionId !== undefined) { where.push('s.content_hash IN (SELECT content_hash FROM collection_items WHERE collection_id = ?)'); args.push(filter.collectionId); }
   // Text without any word (only spaces or punctuation) does not narrow the search.
   const text = filter.text ? parseSearchText(filter.text) : {};
   if (text.match) { where.push('s.id IN (SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ?)'); args.push(text.match); }

@@ -198,6 +198,44 @@ describe('LibraryStore', () => {
     expect(store.setTakeHidden(999, true)).toBe(false);
   });
 
+  it("keeps the user's star, rating, tags, dismissed guesses and collections by content hash, across moves and re-adds", () => {
+    const [a, b] = addSounds('/sfx/foley/steps.wav', '/sfx/foley/cloth.wav');
+    store.commitAnalysed(analysed(a, { contentHash: 'h-steps', tags: [{ label: 'Explosion', probability: 0.8 }, { label: 'Walk, footsteps', probability: 0.6 }] }));
+    store.commitAnalysed(analysed(b, { contentHash: 'h-cloth' }));
+    expect(store.setFavourite([a, b], true)).toBe(2);
+    store.setRating([a], 5);
+    store.tagSounds([a, b], { add: ['hero', 'gravel'] });
+    store.tagSounds([b], { remove: ['gravel'] });
+    store.dismissTag(a, 'Explosion');
+    const trailer = store.addCollection('Trailer');
+    expect(store.addCollection('trailer').id).toBe(trailer.id);
+    expect(store.collectSounds(trailer.id, [a, b], true)).toBe(true);
+    store.collectSounds(trailer.id, [b], false);
+    expect(store.soundMarks(a)).toEqual({ favourite: true, rating: 5, userTags: ['gravel', 'hero'], dismissed: ['Explosion'] });
+    expect(store.soundTags(a).map((t) => t.label)).toEqual(['Walk, footsteps']);
+    // Own tags are searched and filtered like tags; a dismissed guess is neither.
+    expect(store.searchText('gravel')).toEqual([a]);
+    expect(store.searchText('explosion')).toEqual([]);
+    expect(store.soundIdsMatching({ tags: ['hero'] }).sort()).toEqual([a, b].sort());
+    expect(store.soundIdsMatching({ tags: ['Explosion'] })).toEqual([]);
+    expect(store.soundIdsMatching({ favourites: true, minRating: 5 })).toEqual([a]);
+    expect(store.soundIdsMatching({ collectionId: trailer.id })).toEqual([a]);
+    // The file moves: same row, same marks.
+    store.moveSound(a, { rootId, path: '/sfx/moved/steps.wav', size: 100, mtimeMs: 2 });
+    expect(store.soundMarks(a).rating).toBe(5);
+    // The folder is removed and added again: new rows, the same content, the same marks.
+    store.removeRoot(rootId);
+    const again = store.addRoot('/sfx').id;
+    const [a2] = store.addPendingSounds([{ rootId: again, path: '/sfx/moved/steps.wav', size: 100, mtimeMs: 2 }]);
+    store.commitAnalysed(analysed(a2, { contentHash: 'h-steps', tags: [{ label: 'Explosion', probability: 0.8 }] }));
+    expect(store.soundMarks(a2)).toEqual({ favourite: true, rating: 5, userTags: ['gravel', 'hero'], dismissed: ['Explosion'] });
+    expect(store.soundTags(a2)).toEqual([]);
+    expect(store.searchText('hero')).toEqual([a2]);
+    expect(store.collections()).toEqual([{ id: trailer.id, name: 'Trailer', createdAt: trailer.createdAt, sounds: 1 }]);
+    expect(store.removeCollection(trailer.id)).toBe(true);
+    expect(store.collections()).toEqual([]);
+  });
+
   it('keeps exactly one active model version', () => {
     store.putModelVersion({ id: 'head-1', kind: 'head', config: { dim: 384 }, weights: new Uint8Array([1, 2, 3]) });
     store.setActiveModelVersion('ref-v1');
