@@ -10,6 +10,7 @@ export type EngineErrorKind =
   | 'unsupported-format'
   | 'not-audio'
   | 'too-large'
+  | 'timed-out'
   | 'not-found'
   | 'permission'
   | 'disk-full'
@@ -17,6 +18,7 @@ export type EngineErrorKind =
   | 'model'
   | 'dataset'
   | 'cancelled'
+  | 'busy'
   | 'invalid-argument'
   | 'forbidden'
   | 'internal';

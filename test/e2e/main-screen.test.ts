@@ -60,9 +60,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function call<T>(method: string, args: object = {}): Promise<T> {
-  return callFromPage<T>(page, method, args);
-}
+const call = <T>(method: string, args: object = {}): Promise<T> => callFromPage<T>(page, method, args);
 
 /** The source's 16-bit samples as sox decodes them: a reference independent of the app's decoders. */
 function sourcePcm16(): Int16Array[] {
