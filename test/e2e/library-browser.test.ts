@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeWav } from '../../src-main/engine/audio/decode.ts';
 import { copySfxSubset } from '../support/library-copy.ts';
 import { pageProblems, watchPageProblems, type PageProblems } from '../support/page-watch.ts';
 import { smallSfxLibrary } from '../support/sfx.ts';
@@ -39,6 +40,12 @@ beforeAll(async () => {
     mkdirSync(dirname(join(sfx, to)), { recursive: true });
     cpSync(join(library, from), join(sfx, to));
   }
+  // A sound whose first second is silence: playback from the match must skip to where it sounds.
+  const rate = 44100;
+  const late = new Float32Array(Math.round(1.5 * rate));
+  for (let i = rate; i < late.length; i++) late[i] = 0.5 * Math.sin((2 * Math.PI * 440 * i) / rate);
+  mkdirSync(join(sfx, 'tones'), { recursive: true });
+  await writeWav(join(sfx, 'tones', 'late tone.wav'), { channels: [late, late], sampleRate: rate, bitDepth: 16 });
   [app, browser] = await Promise.all([startWebApp({ dataDir: join(work, 'data') }), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
   problems = await watchPageProblems(page);
@@ -97,7 +104,7 @@ describe('the library browser', () => {
     await shots('scan-paused');
     await scan.getByTestId('job-resume').click();
     await expect.poll(() => scan.getAttribute('data-state'), { timeout: 240_000 }).toBe('done');
-    await expect.poll(() => page.getByTestId('root-sounds').textContent()).toBe(String(16 + Object.keys(NAMED).length));
+    await expect.poll(() => page.getByTestId('root-sounds').textContent()).toBe(String(16 + Object.keys(NAMED).length + 1));
     await page.getByTestId('nav-search').click();
   });
 
@@ -317,6 +324,59 @@ describe('the library browser', () => {
     const after = await call<ResultView>('search.text', { text: '', filters: { tags: ['hero'] } });
     expect(after.matches.map((m) => [m.sound.favourite, m.sound.rating, m.sound.userTags])).toEqual([[true, 4, ['gravel-ish', 'hero']], [true, 4, ['gravel-ish', 'hero']]]);
     await page.getByTestId('filter-show').selectOption('');
+  });
+
+  it('auditions like a pro: from the loud part of the match, zoom, normalised view, varispeed, output, loop region', async () => {
+    const takes = await call<Array<{ id: number }>>('takes.list');
+    await page.getByTestId('take-select').focus();
+    await page.getByTestId('take-select').selectOption(String(takes[0].id));
+    await typeWords('late');
+    // Without auto-play the playhead rests where playback will start.
+    await call('settings.update', { autoPlay: false });
+    await page.reload();
+    await typeWords('late');
+    await rows().first().click();
+    expect(await page.getByTestId('preview-name').textContent()).toBe('late tone.wav');
+    // The window opens on a second of silence: playback starts just before the tone.
+    expect(await page.getByTestId('preview-position').textContent()).toMatch(/^0:00\.9 /);
+    const canvas = page.getByTestId('preview-waveform').locator('canvas');
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    expect(await page.getByTestId('zoom-level').textContent()).toBe('4×');
+    const [a, b] = (await canvas.getAttribute('data-view'))!.split('-').map(Number);
+    expect(b - a).toBeCloseTo(1.5 / 4, 1);
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -100);
+    await expect.poll(() => page.getByTestId('zoom-level').textContent()).toBe('8×');
+    await page.keyboard.press('n');
+    expect(await page.getByTestId('normalise').getAttribute('aria-pressed')).toBe('true');
+    expect(Number(await canvas.getAttribute('data-gain'))).toBeGreaterThan(1.5);
+    await page.getByTestId('varispeed').fill('12');
+    expect(await page.getByTestId('varispeed-value').textContent()).toBe('+12 st');
+    await shots('audition-zoomed');
+    await canvas.focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press('-');
+    expect(await page.getByTestId('zoom-level').textContent()).toBe('1×');
+    // A loop region: drag over the tone, L, play; after a while it still plays inside the region.
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.press('l');
+    await page.getByTestId('preview-play').click();
+    await page.waitForTimeout(1200);
+    const audio = await page.getByTestId('preview-audio').evaluate((el) => {
+      const a = el as HTMLAudioElement & { sinkId: string };
+      return { rate: a.playbackRate, preservesPitch: a.preservesPitch, paused: a.paused, at: a.currentTime, sinkId: a.sinkId };
+    });
+    expect(audio).toMatchObject({ rate: 2, preservesPitch: false, paused: false, sinkId: '' });
+    expect(audio.at).toBeGreaterThanOrEqual(0.7 * 1.5 - 0.05);
+    expect(audio.at).toBeLessThanOrEqual(0.9 * 1.5 + 0.1);
+    expect(await page.getByTestId('output-device').inputValue()).toBe('');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('varispeed').fill('0');
+    await call('settings.update', { autoPlay: true });
   });
 
   it('logged no console errors, page errors or CSP violations', async () => {

@@ -313,7 +313,8 @@ describe('the main screen with a real library and a fake microphone', () => {
   it('works from the keyboard alone: Tab reaches every control with a visible focus ring', async () => {
     await page.locator('body').focus();
     const seen: Array<{ what: string; ring: boolean }> = [];
-    for (let i = 0; i < 40; i++) {
+    // Enough presses to come round again past every control of the screen (filters, sort headers, marks).
+    for (let i = 0; i < 80; i++) {
       await page.keyboard.press('Tab');
       const focused = await page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
