@@ -1,7 +1,7 @@
-import { EngineError, type SerializedError } from '../engine/errors.ts';
+import { serializeError, type Reply } from './errors.ts';
 import { methods, type Handlers, type MethodName } from './methods.ts';
 
-export type Reply = { ok: true; value: unknown } | { ok: false; error: SerializedError };
+export type { Reply };
 
 export function isMethodName(name: unknown): name is MethodName {
   return typeof name === 'string' && Object.hasOwn(methods, name);
@@ -25,6 +25,6 @@ export async function dispatch(handlers: Handlers, name: unknown, rawArgs: unkno
     const handler = handlers[name] as (args: unknown) => Promise<unknown>;
     return { ok: true, value: await handler(parsed.data) };
   } catch (err) {
-    return { ok: false, error: EngineError.from(err).toJSON() };
+    return { ok: false, error: serializeError(err) };
   }
 }

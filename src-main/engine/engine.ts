@@ -7,6 +7,7 @@ import { Jobs } from './app/jobs.ts';
 import { Library } from './app/library.ts';
 import { Media } from './app/media.ts';
 import { SettingsStore } from './app/settings.ts';
+import { Catalogue } from './app/catalogue.ts';
 import { Takes } from './app/takes.ts';
 import { Training } from './app/training.ts';
 import { EngineError } from './errors.ts';
@@ -47,6 +48,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const library = new Library(store, paths, events, jobs, settings);
   const evaluation = new Evaluation(store, paths, jobs, settings);
   const training = new Training(store, paths, events, jobs, library, takes);
+  const catalogue = new Catalogue(store, paths, jobs, library);
   const ok = { ok: true } as const;
 
   const collectionView = (c: { id: number; name: string; sounds: number; createdAt: number }) => ({ id: c.id, name: c.name, sounds: c.sounds, createdAt: new Date(c.createdAt).toISOString() });
@@ -146,10 +148,14 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     'models.activate': async ({ versionId }) => training.activate(versionId),
     'models.export': ({ versionId }) => training.export(versionId),
     'models.import': ({ path }) => training.import(path),
+    'backbones.list': () => catalogue.backbones(),
+    'backbones.add': ({ path }) => catalogue.addBackbone(path),
+    'datasets.list': () => catalogue.datasets(),
+    'datasets.fetch': async ({ id }) => catalogue.fetchDataset(id),
     'train.start': async (config) => training.train(config),
   };
   return {
-    handlers,
+    handlers: failingAsEngineErrors(handlers),
     events,
     paths,
     resolveMedia: (kind, id) => media.resolve(kind, id),
@@ -162,4 +168,22 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       store.close();
     },
   };
+}
+
+/**
+ * Every failure leaves the engine as an EngineError, which the contract serialises as it is: a
+ * stray Node error becomes its kind here (ENOENT is not-found), not 'internal' at the contract.
+ */
+function failingAsEngineErrors(handlers: EngineHandlers): EngineHandlers {
+  const wrapped: Record<string, (args: unknown) => Promise<unknown>> = {};
+  for (const [name, handler] of Object.entries(handlers) as [string, (args: unknown) => Promise<unknown>][]) {
+    wrapped[name] = async (args) => {
+      try {
+        return await handler(args);
+      } catch (err) {
+        throw EngineError.from(err);
+      }
+    };
+  }
+  return wrapped as EngineHandlers;
 }

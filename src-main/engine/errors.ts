@@ -1,49 +1,36 @@
-/**
- * Errors are values with a kind, a file and a human sentence: the UI shows `message`,
- * logs keep the rest. Every engine module throws only EngineError for expected failures
- * (bad files, missing devices, cancelled jobs) so callers can branch on `kind`.
- */
-export type EngineErrorKind =
-  | 'empty-file'
-  | 'truncated'
-  | 'corrupt'
-  | 'unsupported-format'
-  | 'not-audio'
-  | 'too-large'
-  | 'timed-out'
-  | 'not-found'
-  | 'permission'
-  | 'disk-full'
-  | 'device'
-  | 'model'
-  | 'dataset'
-  | 'cancelled'
-  | 'busy'
-  | 'invalid-argument'
-  | 'forbidden'
-  | 'internal';
+import { errorSentence, isSerializedError, type ErrorKind, type SerializedError } from '../contract/errors.ts';
 
+export type { ErrorKind, SerializedError };
+
+/**
+ * Errors are values with a kind, a file and a human sentence (their kinds and serialised form
+ * are the contract's, contract/errors.ts). Every engine module throws only EngineError for
+ * expected failures (bad files, missing devices, cancelled jobs) so callers can branch on
+ * `kind`. `message` names the file for logs and the CLI; `sentence` is the reason alone.
+ */
 export class EngineError extends Error {
-  readonly kind: EngineErrorKind;
+  readonly kind: ErrorKind;
   readonly file: string | undefined;
+  readonly sentence: string;
   override readonly cause: unknown;
 
-  constructor(kind: EngineErrorKind, message: string, options: { file?: string; cause?: unknown } = {}) {
-    super(options.file ? `${options.file}: ${message}` : message);
+  constructor(kind: ErrorKind, sentence: string, options: { file?: string; cause?: unknown } = {}) {
+    super(errorSentence({ message: sentence, file: options.file }));
     this.name = 'EngineError';
     this.kind = kind;
     this.file = options.file;
+    this.sentence = sentence;
     this.cause = options.cause;
   }
 
-  /** A plain object that survives structured clone (worker messages) and JSON (web mode). */
+  /** A plain object that survives structured clone (worker messages) and JSON (web mode); the file is a field of its own. */
   toJSON(): SerializedError {
-    return { kind: this.kind, message: this.message, ...(this.file ? { file: this.file } : {}) };
+    return { kind: this.kind, message: this.sentence, ...(this.file ? { file: this.file } : {}) };
   }
 
   static from(value: unknown, file?: string): EngineError {
     if (value instanceof EngineError) return value;
-    if (isSerializedError(value)) return new EngineError(value.kind, stripFile(value.message, value.file), { file: value.file });
+    if (isSerializedError(value)) return new EngineError(value.kind, value.message, { file: value.file });
     const err = value as NodeJS.ErrnoException | undefined;
     const code = err?.code;
     const text = err?.message ?? String(value);
@@ -52,18 +39,4 @@ export class EngineError extends Error {
     if (code === 'ENOSPC' || code === 'SQLITE_FULL') return new EngineError('disk-full', 'the disk is full', { file, cause: value });
     return new EngineError('internal', text, { file, cause: value });
   }
-}
-
-export interface SerializedError {
-  kind: EngineErrorKind;
-  message: string;
-  file?: string;
-}
-
-function isSerializedError(v: unknown): v is SerializedError {
-  return typeof v === 'object' && v !== null && typeof (v as SerializedError).kind === 'string' && typeof (v as SerializedError).message === 'string';
-}
-
-function stripFile(message: string, file: string | undefined): string {
-  return file && message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
 }

@@ -1,6 +1,6 @@
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { EngineError, type EngineErrorKind } from './errors.ts';
+import { EngineError, type ErrorKind } from './errors.ts';
 
 // Opening a FIFO for reading blocks until a writer appears, and holds one of libuv's four
 // pool threads while it waits; O_NONBLOCK makes the open return at once so fstat can refuse it.
@@ -21,7 +21,7 @@ function whatItIs(s: Stats): string {
  * moment before. `kind` is the error kind a refusal carries (a sound file that is a pipe is
  * 'not-audio'). The caller owns the handle.
  */
-export async function openRegularFile(path: string, kind: EngineErrorKind = 'invalid-argument'): Promise<{ handle: FileHandle; size: number }> {
+export async function openRegularFile(path: string, kind: ErrorKind = 'invalid-argument'): Promise<{ handle: FileHandle; size: number }> {
   let handle: FileHandle;
   try {
     handle = await open(path, OPEN_FLAGS);

@@ -1,3 +1,4 @@
+import { errorSentence, type ErrorKind, type Reply } from '../../src-main/contract/errors.ts';
 import type { Args, EventName, EventPayload, MethodName, Result } from '../../src-main/contract/methods.ts';
 
 /**
@@ -6,12 +7,15 @@ import type { Args, EventName, EventPayload, MethodName, Result } from '../../sr
  * server. Both answer the same Reply, so the rest of the UI never knows which host it is in.
  */
 
-/** A refused call: `kind` for code, `message` is the sentence a person reads. */
+/** Why a call failed: one of the contract's error kinds, or 'unavailable' when the app did not answer at all. */
+export type ApiErrorKind = ErrorKind | 'unavailable';
+
+/** A refused call: `kind` for code, `message` is the sentence a person reads, `file` what it is about. */
 export class ApiError extends Error {
-  readonly kind: string;
+  readonly kind: ApiErrorKind;
   readonly file: string | undefined;
 
-  constructor(kind: string, message: string, file?: string) {
+  constructor(kind: ApiErrorKind, message: string, file?: string) {
     super(message);
     this.name = 'ApiError';
     this.kind = kind;
@@ -19,7 +23,8 @@ export class ApiError extends Error {
   }
 }
 
-type Reply = { ok: true; value: unknown } | { ok: false; error: { kind: string; message: string; file?: string } };
+/** What the transports answer: the contract's Reply, or 'unavailable' when no answer came. */
+type TransportReply = Reply | { ok: false; error: { kind: 'unavailable'; message: string; file?: undefined } };
 
 interface Bridge {
   invoke(method: string, args: unknown): Promise<unknown>;
@@ -38,7 +43,7 @@ type ArgsTuple<M extends MethodName> = Record<never, never> extends Args<M> ? [a
 type AnyListener = (event: EventName, payload: unknown) => void;
 
 interface Transport {
-  invoke(method: string, args: unknown): Promise<Reply>;
+  invoke(method: string, args: unknown): Promise<TransportReply>;
   subscribe(listener: AnyListener): () => void;
   /** Called after the event channel came back from a drop, when pushed events may have been missed. */
   onReconnect(listener: () => void): () => void;
@@ -46,7 +51,7 @@ interface Transport {
 
 function bridgeTransport(bridge: Bridge): Transport {
   return {
-    invoke: async (method, args) => (await bridge.invoke(method, args)) as Reply,
+    invoke: async (method, args) => (await bridge.invoke(method, args)) as TransportReply,
     subscribe: (listener) => bridge.on((event, payload) => listener(event as EventName, payload)),
     // IPC events are never dropped while the window lives.
     onReconnect: () => () => undefined,
@@ -107,7 +112,7 @@ function webTransport(): Transport {
         const text = await response.text();
         return { ok: false, error: { kind: 'unavailable', message: text.slice(0, 300) || `The app answered ${response.status}.` } };
       }
-      return (await response.json()) as Reply;
+      return (await response.json()) as TransportReply;
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -155,7 +160,7 @@ export const api = {
 
 /** The sentence to show for any failure, never a stack. */
 export function describeError(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
+  if (err instanceof ApiError) return errorSentence(err);
   if (err instanceof Error) return err.message;
   return String(err);
 }

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LibraryStore, type AnalysedSound } from '../../src-main/engine/library/store.ts';
-import type { BenchRow } from './row.ts';
-import { percentile } from './search.ts';
+import { percentile, type BenchRow } from './row.ts';
 
 /**
  * Text search that ranks (FTS5 bm25 with column weights) on a 100k-sound library whose names,

@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeWav } from '../../src-main/engine/audio/wav-write.ts';
-import type { EngineErrorKind } from '../../src-main/engine/errors.ts';
+import type { ErrorKind } from '../../src-main/engine/errors.ts';
 import { twoToneChirp } from './audio-signals.ts';
 import { chunks, floatWav, fmtChunk, riffWave } from './riff.ts';
 
@@ -15,7 +15,7 @@ import { chunks, floatWav, fmtChunk, riffWave } from './riff.ts';
  */
 export interface BadFileExpectation {
   /** The named error decoding must give; absent when some audio must still come out. */
-  kind?: EngineErrorKind;
+  kind?: ErrorKind;
   /** What the warning of a file that decodes in part must say. */
   warning?: RegExp;
 }
@@ -123,7 +123,7 @@ export interface HostileCase {
   /** indexed: searchable (a repaired file carries `warning` in its notes); failed: refused with `kind`;
    *  skipped: never listed as a sound; unreadable: listed as unreadable with `reason`. */
   outcome: 'indexed' | 'failed' | 'skipped' | 'unreadable';
-  kind?: EngineErrorKind;
+  kind?: ErrorKind;
   warning?: RegExp;
   reason?: RegExp;
   channels?: number;

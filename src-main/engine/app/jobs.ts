@@ -1,3 +1,4 @@
+import { errorSentence } from '../../contract/errors.ts';
 import type { EventBus } from '../../contract/events.ts';
 import type { Job as JobView } from '../../contract/schema.ts';
 import { EngineError } from '../errors.ts';
@@ -69,7 +70,7 @@ export class Jobs {
       const kind = toKind(r.kind);
       if (!kind) return [];
       const p = r.progress as { done?: number; total?: number };
-      return [{ id: r.id, kind, state: r.state, done: p.done ?? 0, total: p.total ?? 0, ratePerSec: 0, etaSec: null, current: null, message: r.error?.message ?? null }];
+      return [{ id: r.id, kind, state: r.state, done: p.done ?? 0, total: p.total ?? 0, ratePerSec: 0, etaSec: null, current: null, message: r.error ? errorSentence(r.error) : null }];
     });
     return [...live.reverse(), ...recorded];
   }
@@ -94,6 +95,5 @@ export class Jobs {
 }
 
 function toKind(kind: string): Kind | undefined {
-  if (kind === 'index') return 'scan';
-  return (['scan', 'reembed', 'evaluation', 'training', 'import'] as const).find((k) => k === kind);
+  return (['scan', 'reembed', 'evaluation', 'training', 'import', 'download'] as const).find((k) => k === kind);
 }

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { EventBus } from '../../contract/events.ts';
-import type { Job as JobView, ModelVersion as VersionView, TrainConfig } from '../../contract/schema.ts';
+import type { Job as JobView, ModelVersionView, TrainConfig } from '../../contract/schema.ts';
 import { EngineError } from '../errors.ts';
 import { loadDataset } from '../evaluation/datasets.ts';
 import { Job } from '../jobs/job.ts';
+import { RateEstimator, type RateEstimate } from '../jobs/rate.ts';
 import type { LibraryStore } from '../library/store.ts';
-import type { DataPaths } from '../paths.ts';
+import { isWithin, type DataPaths } from '../paths.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { datasetRetrievalSet } from '../training/pair-features.ts';
 import { personalPairs } from '../training/personal-pairs.ts';
@@ -68,7 +69,7 @@ export class Training {
     return join(this.paths.root, 'benchmarks', 'general');
   }
 
-  versions(): VersionView[] {
+  versions(): ModelVersionView[] {
     const pairs = this.store.pairs().length;
     return listModelVersions(this.store).map((s) => {
       const v = loadModelVersion(this.store, s.id);
@@ -82,6 +83,7 @@ export class Training {
         metrics: versionMetrics(s.metrics),
         curve: history.filter((p) => p.phase.kind !== 'fold').map((p, i) => ({ epoch: i + 1, loss: p.loss, validationMrr: p.validationMrr ?? null })),
         pairs: Number((v.training.data as { pairs?: number } | undefined)?.pairs ?? pairs),
+        backbone: v.features.backbone,
       };
     });
   }
@@ -111,7 +113,7 @@ export class Training {
     return { path };
   }
 
-  async import(path: string): Promise<VersionView> {
+  async import(path: string): Promise<ModelVersionView> {
     const v = await importModelVersion(this.store, path);
     return this.versions().find((x) => x.id === v.id)!;
   }
@@ -122,13 +124,14 @@ export class Training {
     // on from its last finished epoch when training is started again.
     const checkpointFile = join(this.paths.models, 'training-personal.checkpoint');
     const fresh = `personal-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
-    const job = new Job<{ done: number; total: number; message: string }, ModelVersion>('training', async (control) => {
+    const job = new Job<{ done: number; total: number; message: string } & RateEstimate, ModelVersion>('training', async (control) => {
       const model = await this.library.readyModel();
       const start = model.library.version;
       const recipe = start.features;
       const resume = await readRunCheckpoint(checkpointFile);
       const id = resume?.runId ?? fresh;
-      control.report({ done: 0, total: config.epochs, message: resume ? `Resuming ${id}…` : 'Preparing the training pairs…' });
+      const idle: RateEstimate = { ratePerSec: 0, etaSec: null };
+      control.report({ done: 0, total: config.epochs, message: resume ? `Resuming ${id}…` : 'Preparing the training pairs…', ...idle });
       const pairs = await personalPairs(this.store, model.pair.reference, recipe, { augmentedCopies: config.augmentCopies, signal: control.signal });
       if (pairs.length < 2) throw new EngineError('invalid-argument', `Only ${pairs.length} training pair${pairs.length === 1 ? '' : 's'}: mark a few more matches or teach a few imitations first.`);
       let general: RunInput['general'];
@@ -143,14 +146,25 @@ export class Training {
         data: { origin: 'personal pairs', pairs: pairs.length, augmentedCopies: config.augmentCopies },
       };
       let epochs = 0;
+      // The panel shows the last pass only (hold-out or final); k-fold passes before it are timed
+      // out of its rate. Epochs are alike, so one finished epoch already gives a fair estimate;
+      // a resumed run counts only the epochs this process trained.
+      const rate = new RateEstimator({ settleAfter: 1 });
+      let firstEpoch: number | undefined;
+      let estimate = idle;
       const run = startTrainingRun(input, {
         checkpointFile,
         resume,
         onProgress: (p) => {
-          if (p.phase.kind === 'fold') return;
+          if (p.phase.kind === 'fold') return rate.mark();
+          if (firstEpoch === undefined) {
+            firstEpoch = p.epoch;
+            rate.nextPhase();
+          }
           epochs++;
+          estimate = rate.update(p.epoch - firstEpoch + 1, p.epochs - firstEpoch);
           this.events.emit('train.curve', { jobId: job.id ?? 0, point: { epoch: epochs, loss: p.loss, validationMrr: p.validationMrr ?? null } });
-          control.report({ done: p.epoch + 1, total: p.epochs, message: `${p.phase.kind} epoch ${p.epoch + 1}/${p.epochs}, loss ${p.loss.toFixed(3)}` });
+          control.report({ done: p.epoch + 1, total: p.epochs, message: `${p.phase.kind} epoch ${p.epoch + 1}/${p.epochs}, loss ${p.loss.toFixed(3)}`, ...estimate });
         },
       });
       control.signal.addEventListener('abort', () => run.cancel(), { once: true });
@@ -160,10 +174,10 @@ export class Training {
         activateModelVersion(this.store, result.version.id);
         this.reembed(result.version);
       }
-      control.report({ done: config.epochs, total: config.epochs, message: `${result.accepted ? 'Activated' : 'Kept but not activated'}: ${result.reason}` });
+      control.report({ done: config.epochs, total: config.epochs, message: `${result.accepted ? 'Activated' : 'Kept but not activated'}: ${result.reason}`, ...estimate });
       return result.version;
     }, { recorder: this.store, config: { ...config } });
-    return this.jobs.track(job, 'training', (p) => ({ done: p.done, total: p.total, ratePerSec: 0, etaSec: null, current: null, message: p.message }));
+    return this.jobs.track(job, 'training', (p) => ({ done: p.done, total: p.total, ratePerSec: p.ratePerSec, etaSec: p.etaSec, current: null, message: p.message }));
   }
 }
 
@@ -182,7 +196,7 @@ function versionMetrics(metrics: Record<string, unknown>): Record<string, number
 /** The fewest folders that contain all of these (a folder inside another is covered by it). */
 function commonFolders(folders: string[]): string[] {
   const sorted = [...folders].sort();
-  return sorted.filter((f, i) => !sorted.slice(0, i).some((g) => f.startsWith(`${g}${sep}`)));
+  return sorted.filter((f, i) => !sorted.slice(0, i).some((g) => isWithin(g, f)));
 }
 
 function flattenNumbers(value: unknown, prefix = '', out: Record<string, number> = {}): Record<string, number> {

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { openRegularFile } from '../regular-file.ts';
-import { EngineError, type EngineErrorKind } from '../errors.ts';
+import { EngineError, type ErrorKind } from '../errors.ts';
 
 /**
  * A sound file opened for random access: parsers read headers and then only the byte
@@ -35,7 +35,7 @@ export class AudioFile {
     return this.handle.close();
   }
 
-  fail(kind: EngineErrorKind, sentence: string, cause?: unknown): EngineError {
+  fail(kind: ErrorKind, sentence: string, cause?: unknown): EngineError {
     return new EngineError(kind, sentence, { file: this.path, cause });
   }
 }

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { readRegularFile } from '../regular-file.ts';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { looksLikeText, parseCsv } from './csv.ts';
+import { looksLikeText, parseCsv } from '../csv.ts';
 import { assembleDataset, unusable, type Dataset, type DatasetProblem, type PairRow } from './dataset-types.ts';
 import { cell, DATASET_LIST_MAX_BYTES, readDatasetCsv } from './layout-files.ts';
 

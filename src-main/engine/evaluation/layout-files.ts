@@ -1,5 +1,5 @@
 import { readRegularFile } from '../regular-file.ts';
-import { looksLikeText, parseCsv, type CsvRow } from './csv.ts';
+import { looksLikeText, parseCsv, type CsvRow } from '../csv.ts';
 import { unusable, type DatasetProblem } from './dataset-types.ts';
 
 /** A dataset list is text of a few MB at most (VimSketch's is 1 MB); a path may be a device or a pipe. */

@@ -2,12 +2,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { loadMono32k, MODEL_SAMPLE_RATE, writeWav } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
-import { parseCsv } from './csv.ts';
+import { parseCsv } from '../csv.ts';
 import { DATASET_INFO } from './datasets.ts';
 import { analyseReference, IMITATION_SAMPLE_RATE } from './imitators/analysis.ts';
 import { DEFAULT_IMITATORS, imitatorFamilies } from './imitators/registry.ts';
 import { DEV_CSV } from './qvim-dev-layout.ts';
-import { seededRandom, shuffled } from './random.ts';
+import { splitmix32, shuffled } from '../random.ts';
 
 /**
  * The proxy benchmark: no real vocal imitations can be had on these machines, so this builds a
@@ -105,9 +105,9 @@ export async function buildProxyDataset(libraryDir: string, outDir: string, opts
   const root = resolve(outDir);
   const name = proxyDatasetName(basename(library));
   const families = imitatorFamilies(opts.imitators ?? DEFAULT_IMITATORS);
-  const rand = seededRandom(seed);
+  const rand = splitmix32(seed);
   // Its own stream, so that adding families never changes which references are drawn or how formant sings them.
-  const familyRand = seededRandom((seed ^ 0x5bd1e995) >>> 0);
+  const familyRand = splitmix32((seed ^ 0x5bd1e995) >>> 0);
   const candidates = balancedOrder(await readManifest(library), rand);
 
   const rows: string[] = [];

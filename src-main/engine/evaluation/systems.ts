@@ -3,13 +3,12 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeAudio, downmix, resample } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
+import type { Tower } from '../model/runtime.ts';
+import { dot } from '../vectors.ts';
 import type { Dataset } from './dataset-types.ts';
 import type { ItemRef, QueryRef, SimilarityMatrix } from './metrics.ts';
-import { seededRandom } from './random.ts';
+import { splitmix32 } from '../random.ts';
 import { TWO_DFT_SAMPLE_RATE, TWO_DFT_SECONDS, twoDftFeature } from './two-dft.ts';
-
-/** Which encoder a sound goes through: library sounds the reference tower, takes the imitation tower. */
-export type Tower = 'imitation' | 'reference';
 
 /** Where embeddings of unchanged files are kept between runs. Keys already name the system and the file's state. */
 export interface EmbeddingCache {
@@ -89,7 +88,7 @@ export function randomSystem(seed = 1): RetrievalSystem {
     async similarity(dataset, opts = {}) {
       checkAborted(opts.signal);
       const shape = similarityShape(dataset);
-      const next = seededRandom(seed);
+      const next = splitmix32(seed);
       const data = new Float64Array(shape.queries.length * shape.items.length);
       for (let i = 0; i < data.length; i++) data[i] = next();
       const total = shape.items.length + shape.queries.length;
@@ -97,12 +96,6 @@ export function randomSystem(seed = 1): RetrievalSystem {
       return { ...shape, data };
     },
   };
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /** Cosine with a tiny floor under the norms' product, so a silent clip scores 0 instead of NaN. */

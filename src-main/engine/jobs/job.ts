@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
+import type { JobState } from '../../contract/schema.ts';
 import { EngineError, type SerializedError } from '../errors.ts';
 
-export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+/** A job's state is the contract's: what the engine records is what the renderer is shown. */
+export type { JobState };
 
 /** Where a job's durable record lives (the library store implements this). */
 export interface JobRecorder {

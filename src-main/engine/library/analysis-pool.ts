@@ -1,12 +1,8 @@
-import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { EngineError, type SerializedError } from '../errors.ts';
-import { startWorker } from '../workers.ts';
+import { WorkerThread } from '../workers.ts';
 import type { Analysis, AnalysisSettings } from './analyse.ts';
 import type { WorkerReply, WorkerRequest } from './analyse-protocol.ts';
-
-/** How long a closing worker may take to finish the file in hand before it is terminated. */
-const CLOSE_GRACE_MS = 10_000;
 
 /** When a worker past its file's time limit (checked by the analysis itself) is given up on. */
 function hardLimitMs(settings: AnalysisSettings): number {
@@ -16,7 +12,7 @@ function hardLimitMs(settings: AnalysisSettings): number {
 export type AnalysisOutcome = { ok: true; analysis: Analysis } | { ok: false; error: SerializedError };
 
 interface Slot {
-  worker: Worker;
+  thread: WorkerThread<WorkerRequest, WorkerReply>;
   busy: { soundId: number; path: string; resolve: (o: AnalysisOutcome) => void } | undefined;
   /** Terminated for overrunning its file: whatever it says or does from now on is ignored. */
   retired?: boolean;
@@ -61,10 +57,8 @@ export class AnalysisPool {
 
   private spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const worker = startWorker(new URL('./analyse.worker.ts', import.meta.url), { onnxPath: this.onnxPath, settings: this.settings, providers: this.providers, version: this.version });
-      const slot: Slot = { worker, busy: undefined };
       let ready = false;
-      worker.on('message', (m: WorkerReply) => {
+      const onMessage = (m: WorkerReply) => {
         if (m.type === 'ready') {
           ready = true;
           this.provider = m.provider;
@@ -80,9 +74,17 @@ export class AnalysisPool {
           job.resolve(m.type === 'analysed' ? { ok: true, analysis: m.analysis } : { ok: false, error: m.error });
           this.release(slot);
         }
-      });
-      const died = (reason: string) => {
-        if (slot.retired) return;
+      };
+      const thread = new WorkerThread<WorkerRequest, WorkerReply>(
+        new URL('./analyse.worker.ts', import.meta.url),
+        { onnxPath: this.onnxPath, settings: this.settings, providers: this.providers, version: this.version },
+        { onMessage, closeRequest: { type: 'close' } },
+      );
+      const slot: Slot = { thread, busy: undefined };
+      // Once per worker, however it ended (an error is reported with its exit), so one crash is one replacement.
+      void thread.exited.then((exit) => {
+        if (slot.retired || (this.closed && !slot.busy)) return;
+        const reason = exit.error?.message ?? `exit code ${exit.code}`;
         if (!ready) { reject(new EngineError('internal', `an analysis worker could not start (${reason})`)); return; }
         const i = this.slots.indexOf(slot);
         if (i >= 0) this.slots.splice(i, 1);
@@ -92,9 +94,7 @@ export class AnalysisPool {
         slot.busy = undefined;
         job?.resolve({ ok: false, error: { kind: 'internal', message: `the analysis crashed on this file (${reason})` } });
         if (!this.closed) this.spawn().catch(() => undefined);
-      };
-      worker.on('error', (e) => died(e.message));
-      worker.on('exit', (code) => { if (!this.closed || slot.busy) died(`exit code ${code}`); });
+      });
     });
   }
 
@@ -116,7 +116,7 @@ export class AnalysisPool {
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.overrun(slot), hardLimitMs(this.settings));
       slot.busy = { soundId, path, resolve: (o) => { clearTimeout(timer); resolve(o); } };
-      slot.worker.postMessage({ type: 'analyse', soundId, path } satisfies WorkerRequest);
+      slot.thread.send({ type: 'analyse', soundId, path });
     });
   }
 
@@ -134,7 +134,7 @@ export class AnalysisPool {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     job.resolve({ ok: false, error: { kind: 'timed-out', message: `analysing it took longer than ${hardLimitMs(this.settings) / 1000} s, so it was stopped and passed over (a damaged or hostile file; it is tried again when it changes)` } });
-    void slot.worker.terminate();
+    void slot.thread.terminate();
     if (!this.closed) this.spawn().catch(() => undefined);
   }
 
@@ -146,14 +146,7 @@ export class AnalysisPool {
   async close(): Promise<void> {
     this.closed = true;
     this.waiting.length = 0;
-    await Promise.all(this.slots.map((s) => new Promise<void>((resolve) => {
-      const timer = setTimeout(() => void s.worker.terminate(), CLOSE_GRACE_MS);
-      s.worker.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      s.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
-    })));
+    await Promise.all(this.slots.map((s) => s.thread.close()));
     this.slots.length = 0;
     this.idle.length = 0;
   }

@@ -1,7 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { AUDIO_EXTENSIONS } from '../audio/decode.ts';
+import { errorSentence } from '../../contract/errors.ts';
 import { EngineError } from '../errors.ts';
+import { isWithin } from '../paths.ts';
+import { RateEstimator } from '../jobs/rate.ts';
 import { Job, type JobControl, type JobRecorder } from '../jobs/job.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { encodeModelVersion } from '../model-version/model-file.ts';
@@ -98,13 +101,13 @@ export function startIndexing(options: IndexOptions): IndexJob {
   try {
     claimed = store.claimScan(config);
   } catch (err) {
-    if (err instanceof EngineError && err.kind === 'busy') return new Job<IndexProgress, IndexSummary>('index', () => Promise.reject(err));
+    if (err instanceof EngineError && err.kind === 'busy') return new Job<IndexProgress, IndexSummary>('scan', () => Promise.reject(err));
     // bookkeeping that cannot be written (a full disk): the run itself says why
   }
   const recorder: JobRecorder = claimed
     ? { createJob: () => claimed, updateJob: (id, patch) => store.updateJob(id, patch) }
     : store;
-  return new Job<IndexProgress, IndexSummary>('index', body, { recorder, config });
+  return new Job<IndexProgress, IndexSummary>('scan', body, { recorder, config });
 }
 
 async function runIndexing(options: IndexOptions, folders: string[], control: JobControl<IndexProgress>): Promise<IndexSummary> {
@@ -113,7 +116,7 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
   const settings: AnalysisSettings = { ...DEFAULT_ANALYSIS, ...options.analysis };
   for (const f of folders) addLibraryFolder(store, f);
   const only = options.only?.map((p) => resolve(p));
-  const roots = store.roots().filter((r) => (only ? only.includes(r.path) : folders.length === 0 || folders.some((f) => r.path === f || f.startsWith(`${r.path}/`))));
+  const roots = store.roots().filter((r) => (only ? only.includes(r.path) : folders.length === 0 || folders.some((f) => isWithin(r.path, f))));
 
   const progress: IndexProgress = { phase: 'scanning', done: 0, total: 0, filesPerSec: 0, etaSec: null, current: null, lastSoundId: null, indexed: 0, failed: 0 };
   control.report({ ...progress });
@@ -160,7 +163,7 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
     });
     summary.workers = pool.size;
     summary.provider = pool.provider;
-    const analysingSince = Date.now();
+    const rate = new RateEstimator();
     const inFlight = new Set<Promise<void>>();
     /** Why the run must stop early: the store could not keep a result (the disk is full). */
     let stopped: EngineError | undefined;
@@ -177,7 +180,8 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
           error = err.toJSON();
         }
       }
-      const reason = stripFile(error!.message, p.path);
+      // The file is the row's own; an error about another file keeps that file in its sentence.
+      const reason = error!.file && error!.file !== p.path ? errorSentence(error!) : error!.message;
       store.commitFailed(p.id, { kind: error!.kind, message: reason });
       summary.failed++;
       summary.failures.push({ path: p.path, kind: error!.kind, reason });
@@ -206,11 +210,9 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
           progress.lastSoundId = p.id;
           progress.indexed = summary.indexed;
           progress.failed = summary.failed;
-          const seconds = (Date.now() - analysingSince) / 1000;
-          progress.filesPerSec = seconds > 0 ? progress.done / seconds : 0;
-          // One quick failure first would promise an absurd rate: no estimate until a few files are done.
-          const settled = progress.done >= Math.min(5, progress.total);
-          progress.etaSec = settled && progress.filesPerSec > 0 ? (progress.total - progress.done) / progress.filesPerSec : null;
+          const estimate = rate.update(progress.done, progress.total);
+          progress.filesPerSec = estimate.ratePerSec;
+          progress.etaSec = estimate.etaSec;
           control.report({ ...progress });
         }).catch((err: unknown) => { stopped ??= store.describeError(err); });
         inFlight.add(task);
@@ -237,16 +239,12 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
 export function addLibraryFolder(store: LibraryStore, folder: string): { rootId: number; added: boolean } {
   const path = resolve(folder);
   const roots = store.roots();
-  const parent = roots.find((r) => r.path === path || path.startsWith(`${r.path}/`) || path.startsWith(`${r.path}\\`));
+  const parent = roots.find((r) => isWithin(r.path, path));
   if (parent) return { rootId: parent.id, added: false };
   return store.transaction(() => {
     const root = store.addRoot(path);
-    const children = roots.filter((r) => r.path.startsWith(`${path}/`) || r.path.startsWith(`${path}\\`));
+    const children = roots.filter((r) => isWithin(path, r.path));
     if (children.length) store.adoptRoots(children.map((c) => c.id), root.id);
     return { rootId: root.id, added: true };
   });
-}
-
-function stripFile(message: string, file: string): string {
-  return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
 }

@@ -1,4 +1,5 @@
 import type { EngineError } from '../errors.ts';
+import { isWithin } from '../paths.ts';
 import { contentHash } from './content-hash.ts';
 import type { FolderScan } from './scanner.ts';
 import type { LibraryStore } from './store.ts';
@@ -68,7 +69,7 @@ export async function planScan(
     // Entries under an unreadable sub-folder are not known to be gone: keep them.
     const unreadableDirs = root.scan.unreadable.map((u) => u.path);
     for (const e of known.values()) {
-      if (unreadableDirs.some((d) => e.path === d || e.path.startsWith(`${d}/`) || e.path.startsWith(`${d}\\`))) continue;
+      if (unreadableDirs.some((d) => isWithin(d, e.path))) continue;
       const list = missing.get(e.size) ?? [];
       list.push({ id: e.id, path: e.path, contentHash: e.contentHash, modelId: e.modelId, status: e.status });
       missing.set(e.size, list);

@@ -1,4 +1,5 @@
 import type { SerializedError } from '../errors.ts';
+import type { JobState } from '../jobs/job.ts';
 
 /** Shapes the store hands out; every other module sees the library only through these. */
 
@@ -61,6 +62,12 @@ export interface NewSoundFile {
 export interface WindowVector {
   offsetSec: number;
   vector: Float32Array;
+}
+
+/** A window vector with the sound and position it belongs to. */
+export interface StoredWindow extends WindowVector {
+  soundId: number;
+  windowIndex: number;
 }
 
 export interface Tag {
@@ -173,7 +180,7 @@ export interface TrainingPair {
   createdAt: number;
 }
 
-export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export type { JobState };
 
 export interface JobRecord {
   id: number;
@@ -197,7 +204,8 @@ export interface EvaluationRun {
 
 export type ModelKind = 'pretrained' | 'head' | 'finetuned';
 
-export interface ModelVersion {
+/** A model version's row in the library (its weights are read apart: modelWeights). */
+export interface ModelVersionRow {
   id: string;
   createdAt: number;
   kind: ModelKind;

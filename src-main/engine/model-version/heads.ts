@@ -1,7 +1,8 @@
 import { EngineError } from '../errors.ts';
 import { featureExtractor, type FeatureRecipe } from './features.ts';
 import { matmulABt, normaliseInPlace } from './matrix.ts';
-import type { Random } from '../random.ts';
+import type { Tower } from '../model/runtime.ts';
+import { gaussian, type Random } from '../random.ts';
 
 /**
  * A head maps a window's raw features to its search embedding:
@@ -24,8 +25,6 @@ export interface Head {
   /** [dimension]. */
   bias: Float32Array;
 }
-
-export type Tower = 'imitation' | 'reference';
 
 export type VersionStatus = 'base' | 'accepted' | 'rejected';
 
@@ -80,7 +79,7 @@ export function identityHead(dimension: number, rank = 0, random?: Random): Head
   if (rank > 0) {
     if (!random) throw new EngineError('internal', 'a head with a rank needs a random source for V');
     const scale = 1 / Math.sqrt(dimension);
-    for (let i = 0; i < v.length; i++) v[i] = random.normal() * scale;
+    for (let i = 0; i < v.length; i++) v[i] = gaussian(random) * scale;
   }
   return { dimension, rank, u: new Float32Array(dimension * rank), v, bias: new Float32Array(dimension) };
 }

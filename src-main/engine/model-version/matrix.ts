@@ -1,3 +1,5 @@
+import { dot } from '../vectors.ts';
+
 /**
  * The few dense kernels training needs, over row-major Float32Arrays. Every product is written
  * as C = A * B^T (rows against rows, both read contiguously) with 4 x 2 register blocking: in V8
@@ -51,15 +53,9 @@ export function matmulABt(a: Float32Array, b: Float32Array, c: Float32Array, m: 
       c[c0 + 3 * n] = s30;
       c[c0 + 3 * n + 1] = s31;
     }
-    if (n2 < n) for (let r = 0; r < 4; r++) c[(i + r) * n + n2] = dot(a, (i + r) * k, b, n2 * k, k);
+    if (n2 < n) for (let r = 0; r < 4; r++) c[(i + r) * n + n2] = dot(a, b, k, (i + r) * k, n2 * k);
   }
-  for (let i = m4; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] = dot(a, i * k, b, j * k, k);
-}
-
-function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, k: number): number {
-  let s = 0;
-  for (let p = 0; p < k; p++) s += a[ao + p] * b[bo + p];
-  return s;
+  for (let i = m4; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] = dot(a, b, k, i * k, j * k);
 }
 
 /** out[cols x rows] = in[rows x cols]^T. */

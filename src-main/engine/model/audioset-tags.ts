@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../errors.ts';
 import { appRoot } from '../app-root.ts';
+import { parseCsv } from '../csv.ts';
 
 /**
  * Automatic tags from the backbone's 527 AudioSet logits. The class names (AudioSet ontology
@@ -20,9 +21,8 @@ export function audiosetLabels(): string[] {
     throw EngineError.from(cause, file);
   }
   const parsed: string[] = [];
-  for (const line of text.split(/\r?\n/).slice(1)) {
-    if (!line.trim()) continue;
-    const [index, , name] = csvFields(line);
+  for (const { fields } of parseCsv(text).slice(1)) {
+    const [index, , name] = fields;
     parsed[Number(index)] = name;
   }
   if (parsed.length !== 527 || parsed.some((n) => n === undefined)) {
@@ -56,23 +56,4 @@ export function topTagsOfWindows(logitsPerWindow: readonly Float32Array[], k = 5
   const pooled = new Float32Array(logitsPerWindow[0].length).fill(-Infinity);
   for (const row of logitsPerWindow) for (let i = 0; i < row.length; i++) if (row[i] > pooled[i]) pooled[i] = row[i];
   return topTags(pooled, k, minProbability);
-}
-
-/** One CSV record with double-quoted fields ("" inside quotes is a literal quote). */
-function csvFields(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { fields.push(field); field = ''; }
-    else field += c;
-  }
-  fields.push(field);
-  return fields;
 }

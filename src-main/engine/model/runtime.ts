@@ -156,6 +156,9 @@ export class EmbeddingModel {
   }
 }
 
+/** Which encoder a sound goes through: takes and imitations the imitation tower, library sounds the reference tower. */
+export type Tower = 'imitation' | 'reference';
+
 /** The two QVIM towers: takes go through `imitation`, library sounds through `reference`. */
 export interface ModelPair {
   imitation: EmbeddingModel;

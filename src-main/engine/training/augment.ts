@@ -1,6 +1,6 @@
 import { resample } from '../audio/resample.ts';
 import { SAMPLE_RATE } from '../features/log-mel.ts';
-import { seededRandom, type Random } from '../random.ts';
+import { mulberry32, uniform, type Random } from '../random.ts';
 
 /**
  * Waveform augmentation in the style of the QVIM challenge's listening-test winner (gain,
@@ -73,7 +73,7 @@ function corruptFrames(x: Float32Array, chance: number, random: Random): Float32
   const parts: Float32Array[] = [];
   for (let at = 0; at < x.length; at += frame) {
     const f = x.subarray(at, Math.min(x.length, at + frame));
-    const r = random.next();
+    const r = random();
     if (r < chance / 3) parts.push(f, f);
     else if (r < (2 * chance) / 3) continue;
     else if (r < chance) parts.push(new Float32Array(f.length));
@@ -90,22 +90,22 @@ function corruptFrames(x: Float32Array, chance: number, random: Random): Float32
 
 /** One augmented copy of a mono 32 kHz sound (the length may change; windows pad or cut it). */
 export function augmentWaveform(x: Float32Array, random: Random, o: AugmentOptions = DEFAULT_AUGMENT): Float32Array {
-  let y = pitchShift(x, random.uniform(-o.semitones, o.semitones));
-  y = timeStretch(y, Math.exp(random.uniform(Math.log(o.stretch[0]), Math.log(o.stretch[1]))));
+  let y = pitchShift(x, uniform(random, -o.semitones, o.semitones));
+  y = timeStretch(y, Math.exp(uniform(random, Math.log(o.stretch[0]), Math.log(o.stretch[1]))));
   y = corruptFrames(y, o.frameCorruption, random);
-  const shift = Math.round(random.uniform(-o.shiftSec, o.shiftSec) * SAMPLE_RATE);
+  const shift = Math.round(uniform(random, -o.shiftSec, o.shiftSec) * SAMPLE_RATE);
   if (shift > 0) {
     const delayed = new Float32Array(y.length + shift);
     delayed.set(y, shift);
     y = delayed;
   } else if (shift < 0) y = y.slice(Math.min(-shift, Math.max(0, y.length - 1)));
-  const gain = Math.pow(10, random.uniform(-o.gainDb, o.gainDb) / 20);
+  const gain = Math.pow(10, uniform(random, -o.gainDb, o.gainDb) / 20);
   for (let i = 0; i < y.length; i++) y[i] *= gain;
   return y;
 }
 
 /** `count` augmented copies, deterministic for a seed (cached features stay valid across runs). */
 export function augmentedCopies(x: Float32Array, count: number, seed: number, o: AugmentOptions = DEFAULT_AUGMENT): Float32Array[] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   return Array.from({ length: count }, () => augmentWaveform(x, random, o));
 }

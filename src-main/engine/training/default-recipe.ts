@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { parseCsv } from '../csv.ts';
+import { DEV_CSV } from '../evaluation/qvim-dev-layout.ts';
 import type { FeatureRecipe } from '../model-version/features.ts';
 
 /**
@@ -18,29 +20,6 @@ export const DEFAULT_FEATURES: FeatureRecipe = {
   ],
 };
 
-/** One CSV line's fields (the proxy writer quotes fields holding commas or quotes). */
-function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(field);
-      field = '';
-    } else field += c;
-  }
-  out.push(field);
-  return out;
-}
-
 /**
  * Where each reference of a proxy benchmark (evaluation/proxy.ts) came from: its DEV CSV's
  * Label column holds the path inside the library named in its dataset.json; the Items column
@@ -49,8 +28,9 @@ function csvFields(line: string): string[] {
 export async function proxySources(proxyDir: string): Promise<Map<string, string>> {
   const info = JSON.parse(await readFile(join(proxyDir, 'dataset.json'), 'utf8')) as { library?: string };
   const library = resolve(info.library ?? '.');
-  const lines = (await readFile(join(proxyDir, 'DEV Dataset.csv'), 'utf8')).trim().split('\n').slice(2);
-  return new Map(lines.map((l) => csvFields(l.replace(/\r$/, ''))).map((f) => [f[2], resolve(library, f[0])]));
+  // A title row and the header come before the references.
+  const rows = parseCsv(await readFile(join(proxyDir, DEV_CSV), 'utf8')).slice(2);
+  return new Map(rows.map(({ fields }) => [fields[2], resolve(library, fields[0])]));
 }
 
 /** The library files a proxy benchmark took as references; training leaves them out, so a head is never measured on a sound it was trained on. */

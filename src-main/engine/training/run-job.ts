@@ -1,8 +1,8 @@
 import { rename, rm, writeFile, readFile } from 'node:fs/promises';
 import { EngineError } from '../errors.ts';
-import { startWorker } from '../workers.ts';
+import { runWorker } from '../workers.ts';
 import { decodeRunCheckpoint, type RunCheckpoint, type RunInput, type RunProgress, type RunResult } from './run.ts';
-import type { RunWorkerReply } from './run-protocol.ts';
+import type { RunWorkerReply, RunWorkerRequest } from './run-protocol.ts';
 
 /**
  * Starts a training run in a worker thread so the UI never blocks. Each finished epoch's state
@@ -18,10 +18,11 @@ export function startTrainingRun(
   input: RunInput,
   opts: { checkpointFile?: string; resume?: RunCheckpoint; onProgress?: (p: RunProgress) => void } = {},
 ): TrainingJob {
-  const worker = startWorker(new URL('./run.worker.ts', import.meta.url), { input, resume: opts.resume });
   let writing = Promise.resolve();
-  const result = new Promise<RunResult>((resolve, reject) => {
-    worker.on('message', (m: RunWorkerReply) => {
+  const run = runWorker<RunResult, RunWorkerRequest, RunWorkerReply>(new URL('./run.worker.ts', import.meta.url), { input, resume: opts.resume }, {
+    what: 'training run',
+    closeRequest: { type: 'cancel' },
+    onMessage: (m, settle) => {
       if (m.type === 'progress') opts.onProgress?.(m.progress);
       else if (m.type === 'checkpoint' && opts.checkpointFile) {
         const file = opts.checkpointFile;
@@ -30,18 +31,17 @@ export function startTrainingRun(
           await rename(`${file}.tmp`, file);
         });
       } else if (m.type === 'done') {
-        void writing.then(async () => {
+        // Settled now (so the worker's exit cannot overtake it), resolved once the checkpoints are written.
+        settle.resolve(writing.then(async () => {
           if (opts.checkpointFile) await rm(opts.checkpointFile, { force: true });
-          resolve(m.result);
-        }, reject);
-      } else if (m.type === 'failed') void writing.finally(() => reject(EngineError.from(m.error)));
-    });
-    worker.on('error', (e) => reject(EngineError.from(e)));
-    worker.on('exit', (code) => {
-      if (code !== 0) reject(new EngineError('internal', `the training worker stopped with code ${code}`));
-    });
+          return m.result;
+        }));
+      } else if (m.type === 'failed') {
+        settle.resolve(writing.catch(() => undefined).then((): never => { throw EngineError.from(m.error); }));
+      }
+    },
   });
-  return { result, cancel: () => worker.postMessage({ type: 'cancel' }) };
+  return { result: run.result, cancel: () => void run.close() };
 }
 
 /** Reads the checkpoint a cancelled or crashed run left; undefined when there is none. */

@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.ts';
-import { hashString, seededRandom, shuffle } from '../random.ts';
+import { hashString, mulberry32, shuffle } from '../random.ts';
 
 /**
  * Hold-out splits are made BY REFERENCE SOUND, never by imitation: two imitations of one sound
@@ -11,7 +11,7 @@ import { hashString, seededRandom, shuffle } from '../random.ts';
 export function referenceFolds(keys: readonly string[], k: number, seed: number): Map<string, number> {
   const distinct = [...new Set(keys)].sort();
   if (k < 2 || k > distinct.length) throw new EngineError('invalid-argument', `cannot make ${k} folds from ${distinct.length} reference sounds`);
-  shuffle(distinct, seededRandom(seed));
+  shuffle(distinct, mulberry32(seed));
   return new Map(distinct.map((key, i) => [key, i % k]));
 }
 

@@ -2,7 +2,7 @@ import { EngineError } from '../errors.ts';
 import { cloneHead, identityHead, type Head, type ModelVersion } from '../model-version/heads.ts';
 import { infoNceStep, LossScratch, zeroGradients, type HeadGradients, type HeadPair } from './loss.ts';
 import { adamWState, adamWStep, type AdamWState } from './optimiser.ts';
-import { seededRandom, shuffle } from '../random.ts';
+import { mulberry32, randomInt, shuffle } from '../random.ts';
 
 /** One training pair's cached features: the clean copy first, then augmented copies (see augment.ts). */
 export interface PairFeatures {
@@ -72,7 +72,7 @@ export interface TrainHooks {
 
 /** The heads training starts from: the starting version's, given a rank if they are bare identities. */
 export function startingHeads(start: ModelVersion, rank: number, seed: number): HeadPair {
-  const random = seededRandom(seed ^ 0xa5a5a5);
+  const random = mulberry32(seed ^ 0xa5a5a5);
   const widen = (h: Head): Head => (h.rank > 0 ? cloneHead(h) : { ...identityHead(h.dimension, rank, random), bias: h.bias.slice() });
   return { imitation: widen(start.imitation), reference: widen(start.reference) };
 }
@@ -123,7 +123,7 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
 
   for (let epoch = hooks.resume ? hooks.resume.epoch + 1 : 0; epoch < config.epochs; epoch++) {
     // Seeded per epoch, so a resumed run draws what the uninterrupted one would have.
-    const random = seededRandom(config.seed * 7919 + epoch);
+    const random = mulberry32(config.seed * 7919 + epoch);
     for (let i = 0; i < order.length; i++) order[i] = i;
     shuffle(order, random);
     let lossSum = 0;
@@ -134,7 +134,7 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
       for (let k = 0; k < batchSize; k++) {
         const i = order[(from + k) % order.length];
         const p = pairs[i];
-        const pick = (copies: Float32Array[]) => (copies.length > 1 && random.next() < config.augmentedShare ? copies[1 + random.int(copies.length - 1)] : copies[0]);
+        const pick = (copies: Float32Array[]) => (copies.length > 1 && random() < config.augmentedShare ? copies[1 + randomInt(random, copies.length - 1)] : copies[0]);
         imitations.set(pick(p.imitation), k * d);
         references.set(pick(p.referenceCopies), k * d);
         batchGroups[k] = groups[i];

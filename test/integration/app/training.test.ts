@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName } from '../../../src-main/contract/methods.ts';
+import type { Job } from '../../../src-main/contract/schema.ts';
 import { decodeAudio, downmix, writeWav } from '../../../src-main/engine/audio/decode.ts';
 import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
 import { copySfxSubset } from '../../support/library-copy.ts';
@@ -65,6 +66,14 @@ describe('training in the app', () => {
     const curve = pushed.filter((e) => e.name === 'train.curve');
     expect(curve.length).toBeGreaterThanOrEqual(4);
     for (const e of curve) expect(Number.isFinite((e.payload as { point: { loss: number } }).point.loss)).toBe(true);
+    // The panel shows how fast epochs go and how long is left while the run trains.
+    const epochsShown = pushed.filter((e) => e.name === 'job.progress').map((e) => e.payload as Job)
+      .filter((j) => j.id === job.id && j.state === 'running' && j.done > 0);
+    expect(epochsShown.length).toBeGreaterThan(0);
+    for (const j of epochsShown) {
+      expect(j.ratePerSec).toBeGreaterThan(0);
+      expect(j.etaSec).not.toBeNull();
+    }
 
     const after = await engine.handlers['models.list']({});
     const made = after.find((v) => !before.some((b) => b.id === v.id));

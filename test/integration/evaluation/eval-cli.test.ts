@@ -11,6 +11,7 @@ import { BACKBONE_ONLY } from '../../../src-main/engine/model-version/features.t
 import { baseModelVersion } from '../../../src-main/engine/model-version/heads.ts';
 import { saveModelVersion } from '../../../src-main/engine/library/model-versions.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
+import { DEV_CSV } from '../../../src-main/engine/evaluation/qvim-dev-layout.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
@@ -171,7 +172,7 @@ describe('onomato eval', () => {
     expect(unknown?.code).toBe(1);
     expect(unknown?.stderr).toContain('unknown system "nonsense": choose from random, 2dft, zero-shot');
 
-    const firstClass = readFileSync(join(dataset, 'DEV Dataset.csv'), 'utf8').split('\n')[2].split(',')[1];
+    const firstClass = readFileSync(join(dataset, DEV_CSV), 'utf8').split('\n')[2].split(',')[1];
     rmSync(join(dataset, 'Items', firstClass), { recursive: true });
     const broken = await failure(['eval', '--dataset', dataset, '--data-dir', dataDir]);
     expect(broken?.code).toBe(1);

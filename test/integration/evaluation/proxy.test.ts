@@ -8,6 +8,7 @@ import { buildProxyDataset, type ProxyResult } from '../../../src-main/engine/ev
 import { formatReportTable, runEvaluation } from '../../../src-main/engine/evaluation/run.ts';
 import { randomSystem, twoDftSystem } from '../../../src-main/engine/evaluation/systems.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
+import { DEV_CSV } from '../../../src-main/engine/evaluation/qvim-dev-layout.ts';
 
 let tmp: string;
 let built: ProxyResult;
@@ -32,7 +33,7 @@ describe('QVIM-proxy benchmark from the small SFX library', () => {
     for (const it of dataset.items) perClass.set(it.class, (perClass.get(it.class) ?? 0) + 1);
     expect(perClass.size).toBeGreaterThanOrEqual(20);
     expect(Math.max(...perClass.values())).toBeLessThanOrEqual(2);
-    const csv = readFileSync(join(built.root, 'DEV Dataset.csv'), 'utf8');
+    const csv = readFileSync(join(built.root, DEV_CSV), 'utf8');
     expect(csv.split('\n')[0]).toMatch(/^QVIM-proxy \(synthetic imitations of sfx-small\).*not the QVIM DEV set/);
     expect(readFileSync(join(built.root, 'licenses.csv'), 'utf8').trim().split('\n').length).toBe(31);
   });

@@ -107,7 +107,7 @@ describe('files that would hold a worker', () => {
         const c = store.counts();
         expect(c.indexed).toBeGreaterThan(0);
         expect(c.indexed + c.pending).toBe(names.length);
-        expect(store.jobs({ kind: 'index' })[0].state).toBe('cancelled');
+        expect(store.jobs({ kind: 'scan' })[0].state).toBe('cancelled');
       } finally {
         store.close();
       }

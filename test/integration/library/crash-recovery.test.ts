@@ -124,7 +124,7 @@ describe('killing the indexer at random moments', () => {
     const store = LibraryStore.open(db);
     try {
       expect(store.counts()).toMatchObject({ sounds: total, pending: 0 });
-      const jobs = store.jobs({ kind: 'index' });
+      const jobs = store.jobs({ kind: 'scan' });
       expect(jobs[0].state).toBe('done');
       expect(jobs.slice(1).every((j) => j.state === 'interrupted')).toBe(true);
     } finally {

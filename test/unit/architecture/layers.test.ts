@@ -166,6 +166,15 @@ describe('the folder tree is the architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the contract stands alone: it never imports the engine (error kinds and the serialised error are its own)', () => {
+    const offenders = sourceFiles(join(root, 'src-main/contract')).flatMap((f) =>
+      importsOf(f)
+        .filter((s) => s.startsWith('.') && resolve(dirname(f), s).startsWith(`${engine}/`))
+        .map((s) => `${relative(root, f)} imports ${s}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('the import scanner itself sees an electron import (guards against a silent pass)', () => {
     const shellMain = join(root, 'src-main/shell/main.ts');
     expect(importsOf(shellMain)).toContain('electron');

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DEV_CSV } from '../../../src-main/engine/evaluation/qvim-dev-layout.ts';
 
 /**
  * Builds tiny datasets in each layout, exactly as the challenge ships them, with short
@@ -49,7 +50,7 @@ export function buildDevLayout(root: string, rows: DevRow[], opts: { skipAudio?:
     for (const query of r.queries) if (query && r.cls && !skip.has(query)) audio(join(root, 'Queries', r.cls, query), f + 5);
   }
   mkdirSync(root, { recursive: true });
-  writeFileSync(join(root, 'DEV Dataset.csv'), lines.join('\r\n') + '\r\n');
+  writeFileSync(join(root, DEV_CSV), lines.join('\r\n') + '\r\n');
 }
 
 /** VimSketch: two tab-separated name lists without header, references/ and vocal_imitations/. */

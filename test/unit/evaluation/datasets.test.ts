@@ -6,6 +6,7 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { loadDataset, type Dataset } from '../../../src-main/engine/evaluation/datasets.ts';
 import { vimSketchClass, vimSketchKey } from '../../../src-main/engine/evaluation/vimsketch-layout.ts';
 import { buildCsvLayout, buildDevLayout, buildVimSketchLayout } from './dataset-fixtures.ts';
+import { DEV_CSV } from '../../../src-main/engine/evaluation/qvim-dev-layout.ts';
 
 let tmp: string;
 beforeEach(() => {
@@ -93,9 +94,9 @@ describe('QVIM DEV layout', () => {
   it('reports a header without the required columns and an unreadable (binary) list', async () => {
     const root = join(tmp, 'dev');
     mkdirSync(root);
-    writeFileSync(join(root, 'DEV Dataset.csv'), 'title\nLabel,Class,Reference,Query 1\n');
+    writeFileSync(join(root, DEV_CSV), 'title\nLabel,Class,Reference,Query 1\n');
     expect((await loadError(root)).message).toMatch(/lacks "Items", "Query 2", "Query 3"/);
-    writeFileSync(join(root, 'DEV Dataset.csv'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0xff]));
+    writeFileSync(join(root, DEV_CSV), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0xff]));
     expect((await loadError(root)).message).toMatch(/not a text CSV file/);
   });
 });

@@ -14,8 +14,8 @@ import {
   importSimilarityJson,
   randomSystem,
   twoDftSystem,
-  type Tower,
 } from '../../../src-main/engine/evaluation/systems.ts';
+import type { Tower } from '../../../src-main/engine/model/runtime.ts';
 import { buildCsvLayout } from './dataset-fixtures.ts';
 
 let tmp: string;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { logMel, SAMPLE_RATE } from '../../../src-main/engine/features/log-mel.ts';
 import { DEFAULT_FEATURES } from '../../../src-main/engine/training/default-recipe.ts';
 import { featureExtractor, partSize, type FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
-import { seededRandom } from '../../../src-main/engine/random.ts';
+import { gaussian, mulberry32 } from '../../../src-main/engine/random.ts';
 import { defaultModelVersion, DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 
 function chirp(f0: number, f1: number, delaySec: number): Float32Array {
@@ -17,8 +17,8 @@ function chirp(f0: number, f1: number, delaySec: number): Float32Array {
 }
 
 function unitVector(n: number, seed: number): Float32Array {
-  const r = seededRandom(seed);
-  const v = Float32Array.from({ length: n }, () => r.normal());
+  const r = mulberry32(seed);
+  const v = Float32Array.from({ length: n }, () => gaussian(r));
   const norm = Math.hypot(...v);
   return v.map((x) => x / norm);
 }

@@ -3,14 +3,14 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import type { FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
 import { applyHead, baseModelVersion, identityHead } from '../../../src-main/engine/model-version/heads.ts';
 import { decodeModelVersion, encodeModelVersion } from '../../../src-main/engine/model-version/model-file.ts';
-import { seededRandom } from '../../../src-main/engine/random.ts';
+import { gaussian, mulberry32 } from '../../../src-main/engine/random.ts';
 
 const RECIPE: FeatureRecipe = { backbone: 'mn04_as', parts: [{ name: 'envelope', weight: 0.5 }, { name: 'brightness', weight: 0.5 }] };
 
 describe('model version file', () => {
-  const random = seededRandom(2);
+  const random = mulberry32(2);
   const v = { ...baseModelVersion(RECIPE, 'v1'), imitation: identityHead(64, 5, random), status: 'accepted' as const, metrics: { heldOut: { before: 0.2, after: 0.4 } } };
-  for (let i = 0; i < v.imitation.u.length; i++) v.imitation.u[i] = random.normal();
+  for (let i = 0; i < v.imitation.u.length; i++) v.imitation.u[i] = gaussian(random);
 
   it('round-trips heads, recipe and record exactly', () => {
     const back = decodeModelVersion(encodeModelVersion(v));

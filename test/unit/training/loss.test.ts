@@ -1,26 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { identityHead, type Head } from '../../../src-main/engine/model-version/heads.ts';
 import { infoNceStep, LossScratch, zeroGradients, type Batch, type HeadPair, type LossOptions } from '../../../src-main/engine/training/loss.ts';
-import { seededRandom } from '../../../src-main/engine/random.ts';
+import { gaussian, mulberry32 } from '../../../src-main/engine/random.ts';
 
 const D = 7;
 const R = 3;
 const B = 6;
 
 function randomHead(seed: number, rank: number): Head {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const h = identityHead(D, rank, random);
-  for (let i = 0; i < h.u.length; i++) h.u[i] = random.normal() * 0.3;
-  for (let i = 0; i < h.bias.length; i++) h.bias[i] = random.normal() * 0.1;
+  for (let i = 0; i < h.u.length; i++) h.u[i] = gaussian(random) * 0.3;
+  for (let i = 0; i < h.bias.length; i++) h.bias[i] = gaussian(random) * 0.1;
   return h;
 }
 
 function batch(seed: number): Batch {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   return {
     size: B,
-    imitations: Float32Array.from({ length: B * D }, () => random.normal()),
-    references: Float32Array.from({ length: B * D }, () => random.normal()),
+    imitations: Float32Array.from({ length: B * D }, () => gaussian(random)),
+    references: Float32Array.from({ length: B * D }, () => gaussian(random)),
     // Rows 1 and 4 imitate the same sound: each must not be the other's negative.
     groups: Int32Array.from([0, 1, 2, 3, 1, 5]),
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
 import { applyHead, baseModelVersion, identityHead, type ModelVersion } from '../../../src-main/engine/model-version/heads.ts';
 import { decodeRunCheckpoint, encodeRunCheckpoint, runTraining, type RunCheckpoint } from '../../../src-main/engine/training/run.ts';
-import { seededRandom } from '../../../src-main/engine/random.ts';
+import { gaussian, mulberry32, randomInt } from '../../../src-main/engine/random.ts';
 import type { PairFeatures } from '../../../src-main/engine/training/trainer.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 
@@ -20,18 +20,18 @@ function unit(v: Float32Array): Float32Array {
  * the coordinates permuted and sign-flipped, plus noise. Zero-shot cosine is near chance.
  */
 function learnableTask(references: number, perReference: number, seed: number): PairFeatures[] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const perm = Array.from({ length: D }, (_, i) => i).sort(() => 0);
   for (let i = D - 1; i > 0; i--) {
-    const j = random.int(i + 1);
+    const j = randomInt(random, i + 1);
     [perm[i], perm[j]] = [perm[j], perm[i]];
   }
-  const signs = Array.from({ length: D }, () => (random.next() < 0.5 ? -1 : 1));
+  const signs = Array.from({ length: D }, () => (random() < 0.5 ? -1 : 1));
   const pairs: PairFeatures[] = [];
   for (let r = 0; r < references; r++) {
-    const ref = unit(Float32Array.from({ length: D }, () => random.normal()));
+    const ref = unit(Float32Array.from({ length: D }, () => gaussian(random)));
     for (let k = 0; k < perReference; k++) {
-      const imitation = unit(Float32Array.from({ length: D }, (_, i) => signs[i] * ref[perm[i]] + 0.15 * random.normal()));
+      const imitation = unit(Float32Array.from({ length: D }, (_, i) => signs[i] * ref[perm[i]] + 0.15 * gaussian(random)));
       pairs.push({ reference: `sound-${r}`, imitation: [imitation], referenceCopies: [ref] });
     }
   }
@@ -56,10 +56,10 @@ describe('training run', () => {
 
   it('uses k-fold by reference sound with few pairs, and rejects a run that makes things worse', async () => {
     // Random pairs: nothing to learn, so training from a perfect start can only lose.
-    const random = seededRandom(3);
+    const random = mulberry32(3);
     const pairs: PairFeatures[] = Array.from({ length: 20 }, (_, i) => {
-      const ref = unit(Float32Array.from({ length: D }, () => random.normal()));
-      return { reference: `s${i % 10}`, imitation: [unit(Float32Array.from({ length: D }, () => random.normal()))], referenceCopies: [ref] };
+      const ref = unit(Float32Array.from({ length: D }, () => gaussian(random)));
+      return { reference: `s${i % 10}`, imitation: [unit(Float32Array.from({ length: D }, () => gaussian(random)))], referenceCopies: [ref] };
     });
     const result = await runTraining({ id: 'noise', start: baseModelVersion(RECIPE), pairs, config: { epochs: 15, rank: 8, learningRate: 5e-2, regularisation: 0 } });
     expect(result.metrics.heldOut.scheme).toBe('5-fold by reference sound');
@@ -91,7 +91,7 @@ describe('training run', () => {
   });
 
   it('starts from the identity, so an untrained version scores exactly as the raw features', () => {
-    const v = { ...baseModelVersion(RECIPE), imitation: identityHead(D, 4, seededRandom(1)) };
+    const v = { ...baseModelVersion(RECIPE), imitation: identityHead(D, 4, mulberry32(1)) };
     const x = Float32Array.from({ length: D }, (_, i) => Math.sin(i + 1));
     const y = applyHead(v, 'imitation', x);
     const n = Math.hypot(...x);

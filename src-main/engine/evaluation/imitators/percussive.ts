@@ -1,4 +1,4 @@
-import { gaussian, uniform } from '../random.ts';
+import { gaussian, uniform } from '../../random.ts';
 import { IMITATION_SAMPLE_RATE, MAX_IMITATION_SECONDS, peakLoudness, trackAt, type ReferenceTracks } from './analysis.ts';
 import type { ImitatorFamily } from './family.ts';
 

@@ -6,7 +6,7 @@ import { loadMono32k, resample } from '../../../../src-main/engine/audio/decode.
 import { fft } from '../../../../src-main/engine/features/any-length-fft.ts';
 import { analyseReference } from '../../../../src-main/engine/evaluation/imitators/analysis.ts';
 import { formantFamily, type FormantStyle } from '../../../../src-main/engine/evaluation/imitators/formant.ts';
-import { seededRandom } from '../../../../src-main/engine/evaluation/random.ts';
+import { splitmix32 } from '../../../../src-main/engine/random.ts';
 import { smallSfxLibrary } from '../../../support/sfx.ts';
 import { correlation, gatedChirp } from './imitator-checks.ts';
 
@@ -29,15 +29,15 @@ describe('the formant imitator', () => {
   });
 
   it('is the same for the same seed and different for another', () => {
-    const a = synthesiseImitation(tracks, style, seededRandom(3));
-    const b = synthesiseImitation(tracks, style, seededRandom(3));
-    const c = synthesiseImitation(tracks, style, seededRandom(4));
+    const a = synthesiseImitation(tracks, style, splitmix32(3));
+    const b = synthesiseImitation(tracks, style, splitmix32(3));
+    const c = synthesiseImitation(tracks, style, splitmix32(4));
     expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
     expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
   });
 
   it('keeps the loudness envelope and the pitch contour, moved by the onset and transposition', () => {
-    const out = synthesiseImitation(tracks, style, seededRandom(3));
+    const out = synthesiseImitation(tracks, style, splitmix32(3));
     const back = analyseReference(resample(out, 16000, 32000));
     const shift = Math.round(style.onsetSec / tracks.hopSec);
     const refLoud: number[] = [];
@@ -59,7 +59,7 @@ describe('the formant imitator', () => {
   });
 
   it('sounds like a phone in a room: band-limited to 100 Hz-7 kHz, never silent, at the chosen peak', () => {
-    const out = synthesiseImitation(tracks, { ...style, whistle: false }, seededRandom(5));
+    const out = synthesiseImitation(tracks, { ...style, whistle: false }, splitmix32(5));
     const n = 16384;
     const re = new Float64Array(n);
     const im = new Float64Array(n);
@@ -81,7 +81,7 @@ describe('the formant imitator', () => {
   });
 
   it('draws styles inside the documented ranges', () => {
-    const rand = seededRandom(11);
+    const rand = splitmix32(11);
     for (let i = 0; i < 200; i++) {
       const s = drawImitationStyle(rand);
       expect(Math.abs(s.semitones)).toBeLessThanOrEqual(4);
@@ -110,7 +110,7 @@ describe('the formant imitator', () => {
     const analysed = new Map<string, ReturnType<typeof analyseReference>>();
     for (const [name, seed, hash] of golden) {
       if (!analysed.has(name)) analysed.set(name, name === 'chirp' ? tracks : analyseReference((await loadMono32k(join(library, name), { maxSeconds: 10 })).samples));
-      const rand = seededRandom(seed);
+      const rand = splitmix32(seed);
       const out = synthesiseImitation(analysed.get(name)!, drawImitationStyle(rand), rand);
       expect(createHash('sha256').update(Buffer.from(out.buffer)).digest('hex').slice(0, 16), `${name} seed ${seed}`).toBe(hash);
     }

@@ -3,7 +3,7 @@ import { loadMono32k } from '../../../../src-main/engine/audio/decode.ts';
 import { fft } from '../../../../src-main/engine/features/any-length-fft.ts';
 import { analyseReference, IMITATION_SAMPLE_RATE, type ReferenceTracks } from '../../../../src-main/engine/evaluation/imitators/analysis.ts';
 import type { ImitatorFamily } from '../../../../src-main/engine/evaluation/imitators/family.ts';
-import { seededRandom } from '../../../../src-main/engine/evaluation/random.ts';
+import { splitmix32 } from '../../../../src-main/engine/random.ts';
 import { smallSfxLibrary } from '../../../support/sfx.ts';
 
 /** Measurements the imitator tests share: references to imitate and what to read off a take. */
@@ -25,7 +25,7 @@ export function gatedChirp(seconds = 1.5): Float32Array {
 /** Sharp noise clicks (3 ms, exponentially decaying) at the given times, in silence. */
 export function clickTrain(times: number[], seconds: number): Float32Array {
   const x = new Float32Array(Math.round(REFERENCE_RATE * seconds));
-  const rand = seededRandom(99);
+  const rand = splitmix32(99);
   for (const t of times) {
     const at = Math.round(t * REFERENCE_RATE);
     for (let i = 0; i < 0.03 * REFERENCE_RATE && at + i < x.length; i++) x[at + i] += 0.8 * (rand() * 2 - 1) * Math.exp(-i / (0.003 * REFERENCE_RATE));
@@ -41,7 +41,7 @@ export async function realReference(path: string): Promise<Float32Array> {
 }
 
 export function render(family: ImitatorFamily, tracks: ReferenceTracks, seed: number): Float32Array {
-  const rand = seededRandom(seed);
+  const rand = splitmix32(seed);
   return family.synthesise(tracks, family.draw(rand), rand);
 }
 

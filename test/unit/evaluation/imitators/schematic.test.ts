@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resample } from '../../../../src-main/engine/audio/decode.ts';
 import { analyseReference, IMITATION_SAMPLE_RATE, peakLoudness, type ReferenceTracks } from '../../../../src-main/engine/evaluation/imitators/analysis.ts';
 import { schematicFamily } from '../../../../src-main/engine/evaluation/imitators/schematic.ts';
-import { seededRandom } from '../../../../src-main/engine/evaluation/random.ts';
+import { splitmix32 } from '../../../../src-main/engine/random.ts';
 import { gatedChirp, REFERENCE_RATE } from './imitator-checks.ts';
 
 const listen = (take: Float32Array): ReferenceTracks => analyseReference(resample(take, IMITATION_SAMPLE_RATE, REFERENCE_RATE));
@@ -21,7 +21,7 @@ describe('the schematic imitator', () => {
     const span = activeSpan(tracks);
     let fewer = 0;
     for (let seed = 1; seed <= 6; seed++) {
-      const heard = listen(schematicFamily.synthesise(tracks, schematicFamily.draw(seededRandom(seed)), seededRandom(seed + 50)));
+      const heard = listen(schematicFamily.synthesise(tracks, schematicFamily.draw(splitmix32(seed)), splitmix32(seed + 50)));
       expect(heard.onsets.length, `seed ${seed}`).toBeLessThanOrEqual(6);
       if (heard.onsets.length < 6) fewer++;
       // 40 % plus the frames a swelling gesture spends under the 20 dB line at its edges.
@@ -51,7 +51,7 @@ describe('the schematic imitator', () => {
     const original = rise(tracks);
     expect(original).toBeGreaterThan(0.5);
     for (const seed of [1, 2, 3, 4]) {
-      const rand = seededRandom(seed);
+      const rand = splitmix32(seed);
       const style = schematicFamily.draw(rand);
       const heard = listen(schematicFamily.synthesise(tracks, style, rand));
       expect(rise(heard) / original, `seed ${seed} (exaggeration ${style.exaggeration.toFixed(2)})`).toBeGreaterThan(1.2);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resample } from '../../../../src-main/engine/audio/decode.ts';
 import { analyseReference, IMITATION_SAMPLE_RATE, peakLoudness } from '../../../../src-main/engine/evaluation/imitators/analysis.ts';
 import { tonalFamily, type TonalStyle } from '../../../../src-main/engine/evaluation/imitators/tonal.ts';
-import { seededRandom } from '../../../../src-main/engine/evaluation/random.ts';
+import { splitmix32 } from '../../../../src-main/engine/random.ts';
 import { correlation, gatedChirp, REFERENCE_RATE } from './imitator-checks.ts';
 
 /** A steady tone gliding from 300 to 900 Hz over two seconds. */
@@ -19,7 +19,7 @@ function glide(): Float32Array {
 /** The first performance drawn from seeds seed*100, seed*100+1, ... that whistles (or hums), with fixed timing. */
 function performance(seed: number, hum: boolean): { style: TonalStyle; rand: () => number } {
   for (let s = seed * 100; ; s++) {
-    const rand = seededRandom(s);
+    const rand = splitmix32(s);
     const style = tonalFamily.draw(rand);
     if (style.hum === hum) return { style: { ...style, onsetSec: 0.2, stretch: 1, vibratoCents: 5 }, rand };
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyseReference, IMITATION_SAMPLE_RATE } from '../../../../src-main/engine/evaluation/imitators/analysis.ts';
 import { tubeFamily } from '../../../../src-main/engine/evaluation/imitators/tube.ts';
-import { seededRandom } from '../../../../src-main/engine/evaluation/random.ts';
+import { splitmix32 } from '../../../../src-main/engine/random.ts';
 import { REFERENCE_RATE, shareAbove } from './imitator-checks.ts';
 
 /** One steady 200 Hz tone: dark for its first second, then with a strong 2.5 kHz partial (bright), same pitch. */
@@ -18,7 +18,7 @@ describe('the tube imitator', () => {
   it('moves its formants up when the reference brightens, at the same pitch: the tract changes shape', () => {
     const tracks = analyseReference(darkThenBright());
     for (const seed of [1, 2, 3]) {
-      const rand = seededRandom(seed);
+      const rand = splitmix32(seed);
       const style = { ...tubeFamily.draw(rand), stretch: 1, onsetSec: 0.2, breathiness: 0.05, snrDb: 40 };
       const take = tubeFamily.synthesise(tracks, style, rand);
       const at = (s: number): number => Math.round((0.2 + s) * IMITATION_SAMPLE_RATE);
@@ -30,10 +30,10 @@ describe('the tube imitator', () => {
 
   it('whispers through a constriction where the reference is noise, and voices where it is a tone', () => {
     const x = new Float32Array(2 * REFERENCE_RATE);
-    const rand = seededRandom(8);
+    const rand = splitmix32(8);
     for (let i = 0; i < x.length; i++) x[i] = i < REFERENCE_RATE ? 0.5 * Math.sin((2 * Math.PI * 300 * i) / REFERENCE_RATE) : 0.4 * (rand() * 2 - 1);
     const tracks = analyseReference(x);
-    const r = seededRandom(2);
+    const r = splitmix32(2);
     const style = { ...tubeFamily.draw(r), stretch: 1, onsetSec: 0.2, voicingBias: 0, snrDb: 40 };
     const take = tubeFamily.synthesise(tracks, style, r);
     const at = (s: number): number => Math.round((0.2 + s) * IMITATION_SAMPLE_RATE);

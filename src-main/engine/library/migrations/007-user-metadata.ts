@@ -7,7 +7,7 @@ import type { Migration } from './migration.ts';
  * again finds the same file's marks again. Nothing is ever written into the user's files.
  */
 export const userMetadata: Migration = {
-  version: 4,
+  version: 7,
   name: 'user-metadata',
   up(db) {
     db.exec(`
