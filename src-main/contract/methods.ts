@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
-  AppInfo, Backbone, CurvePoint, DatasetInfo, DragItem, EvalRun, EvalSystem, InputDevice, Job, Level, MediaRef, ModelVersionView, Pair, Root,
-  SearchFilters, SearchResult, Settings, Sound, Take, TrainConfig,
+  AppInfo, Backbone, Collection, CurvePoint, DatasetInfo, DragItem, EvalRun, EvalSystem, Folder, InputDevice, Job, Level, MediaRef, ModelVersionView, Pair, Root,
+  SearchFilters, SearchResult, Settings, Sound, SoundSort, Take, TrainConfig, UserTag,
 } from './schema.ts';
 
 /**
@@ -13,7 +13,7 @@ import {
 const id = z.number().int().nonnegative();
 const none = z.object({}).strict();
 const ok = z.object({ ok: z.literal(true) });
-const top = z.number().int().min(1).max(500).optional();
+const top = z.number().int().min(1).max(2000).optional();
 
 function method<A extends z.ZodType, R extends z.ZodType>(args: A, result: R, doc: string) {
   return { args, result, doc };
@@ -35,7 +35,28 @@ export const methods = {
     z.object({ total: z.number(), items: z.array(z.object({ path: z.string(), kind: z.string(), reason: z.string() })) }),
     'Files that could not be indexed, and why',
   ),
+  'library.folders': method(none, z.array(Folder), 'Every folder under the library roots that holds indexed sounds (with its parents), depth-first, with how many sounds lie beneath it'),
   'library.sound': method(z.object({ soundId: id }).strict(), Sound, 'One sound with its metadata and waveform'),
+
+  'sounds.mark': method(
+    z.object({ soundIds: z.array(id).min(1).max(5000), favourite: z.boolean().optional(), rating: z.number().int().min(0).max(5).optional() }).strict(),
+    z.array(Sound),
+    'Star, unstar or rate sounds (kept in the library by content hash, never in the files); returns them as they are now',
+  ),
+  'sounds.tag': method(
+    z.object({ soundIds: z.array(id).min(1).max(5000), add: z.array(UserTag).max(50).optional(), remove: z.array(UserTag).max(50).optional() }).strict(),
+    z.array(Sound),
+    "Add or remove the user's own tags on sounds; returns them as they are now",
+  ),
+  'sounds.dismissTag': method(z.object({ soundId: id, label: z.string().min(1).max(200) }).strict(), Sound, 'Dismiss an AudioSet guess as wrong for a sound'),
+  'collections.list': method(none, z.array(Collection), 'The named lists of sounds'),
+  'collections.create': method(z.object({ name: z.string().trim().min(1).max(100) }).strict(), Collection, 'A new collection (or the one of that name)'),
+  'collections.delete': method(z.object({ collectionId: id }).strict(), ok, 'Forget a collection (its sounds are untouched)'),
+  'collections.collect': method(
+    z.object({ collectionId: id, soundIds: z.array(id).min(1).max(5000), include: z.boolean() }).strict(),
+    z.array(Collection),
+    'Add sounds to a collection or take them out',
+  ),
 
   'jobs.list': method(none, z.array(Job), 'Running and recent jobs'),
   'jobs.control': method(z.object({ jobId: id, action: z.enum(['pause', 'resume', 'cancel']) }).strict(), Job, 'Pause, resume or cancel a job'),
@@ -45,7 +66,9 @@ export const methods = {
   'capture.stop': method(none, ok, 'End the take; capture.ended follows'),
 
   'takes.list': method(none, z.array(Take), 'The take history, newest first'),
-  'takes.delete': method(z.object({ takeId: id }).strict(), ok, 'Remove a take from the history'),
+  'takes.delete': method(z.object({ takeId: id }).strict(), ok, 'Remove a take from the history (takes.restore undoes it until the app restarts)'),
+  'takes.restore': method(z.object({ takeId: id }).strict(), Take, 'Bring a deleted take back into the history'),
+  'takes.rename': method(z.object({ takeId: id, name: z.string().trim().min(1).max(120) }).strict(), Take, 'Give a take a name'),
   'takes.import': method(
     z.object({ name: z.string().min(1).max(255), dataBase64: z.string().min(4).max(70_000_000) }).strict(),
     Take,
@@ -53,11 +76,23 @@ export const methods = {
   ),
 
   'search.take': method(z.object({ takeId: id, filters: SearchFilters.optional(), top }).strict(), SearchResult, 'Find the sounds that match a take'),
+  'search.text': method(
+    z.object({
+      text: z.string().max(500),
+      filters: SearchFilters.optional(),
+      top: z.number().int().min(1).max(1000).optional(),
+      offset: z.number().int().min(0).max(10_000_000).optional(),
+      sort: SoundSort.optional(),
+      descending: z.boolean().optional(),
+    }).strict(),
+    SearchResult,
+    'Sounds ranked by how well their name, folder, description, UCS category and tags match typed words ("phrases" and -exclusions work), or ordered by a column; empty text browses the filters, one page at a time',
+  ),
   'search.similar': method(z.object({ soundId: id, filters: SearchFilters.optional(), top }).strict(), SearchResult, 'More like this library sound'),
 
   'media.url': method(MediaRef, z.object({ url: z.string() }), 'A URL the preview player may load for a sound or take'),
   'drag.start': method(
-    z.object({ items: z.array(DragItem).min(1).max(64) }).strict(),
+    z.object({ items: z.array(DragItem).min(1).max(500) }).strict(),
     z.object({ files: z.array(z.string()), downloads: z.array(z.string()) }),
     'Start a native file drag of sounds (regions are rendered to WAV first); web mode returns download URLs',
   ),

@@ -47,7 +47,14 @@ export const Sound = z.object({
   format: z.string(),
   description: z.string().nullable(),
   category: z.string().nullable(),
+  /** When the file was last modified (ISO). */
+  modifiedAt: z.string(),
+  /** The model's AudioSet guesses (with its confidence), less those the user dismissed. */
   tags: z.array(Tag),
+  favourite: z.boolean(),
+  /** 0 (not rated) to 5. */
+  rating: z.number().int().min(0).max(5),
+  userTags: z.array(z.string()),
   peaks: z.array(z.number()),
 });
 
@@ -65,15 +72,32 @@ export const SearchFilters = z
     minDurationSec: z.number().nonnegative().optional(),
     maxDurationSec: z.number().positive().optional(),
     tags: z.array(z.string().min(1).max(200)).max(50).optional(),
+    favourites: z.boolean().optional(),
+    minRating: z.number().int().min(1).max(5).optional(),
+    collectionId: id.optional(),
   })
   .strict();
+
+export const Collection = z.object({ id, name: z.string(), sounds: z.number().int(), createdAt: z.string() });
+export const UserTag = z.string().trim().min(1).max(100);
+
+/** The columns a browsed or text-searched list can be ordered by on the engine's side. */
+export const SoundSort = z.enum(['relevance', 'path', 'name', 'duration', 'date', 'format', 'sampleRate', 'bitDepth', 'channels', 'category', 'description']);
+
+export const Folder = z.object({ path: z.string(), depth: z.number().int(), sounds: z.number().int() });
 
 export const SearchResult = z.object({
   query: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('take'), takeId: id }),
     z.object({ kind: z.literal('sound'), soundId: id }),
+    z.object({ kind: z.literal('text'), text: z.string() }),
   ]),
   matches: z.array(Match),
+  /** How many sounds this ranking holds in all (matches is one page of them, from `offset`). */
+  total: z.number().int(),
+  offset: z.number().int(),
+  /** How many sounds the typed words (with the other filters) let through; null when no words were typed. */
+  textMatched: z.number().int().nullable(),
   latencyMs: z.number(),
   searched: z.number().int(),
   model: z.string(),
@@ -86,6 +110,8 @@ export const Take = z.object({
   source: z.enum(['mic', 'file']),
   name: z.string(),
   peaks: z.array(z.number()),
+  /** How many training pairs this take teaches (deleting it then asks first). */
+  pairs: z.number().int(),
 });
 
 export const InputDevice = z.object({
@@ -109,6 +135,12 @@ export const Settings = z.object({
   autoPlay: z.boolean(),
   playFromMatch: z.boolean(),
   volume: z.number().min(0).max(1),
+  /** Fade in and out of a rendered region, in ms (0: a hard cut). */
+  exportFadeMs: z.number().min(0).max(500),
+  /** The name of a rendered region's file: {name} {start} {end} {length} {category} {date}. */
+  exportNameTemplate: z.string().trim().min(1).max(200),
+  /** The optional columns of the result list, in order. */
+  resultColumns: z.array(z.enum(['waveform', 'score', 'tags', 'description', 'category', 'format', 'rate', 'channels', 'date'])).max(9),
 });
 
 export const AppInfo = z.object({
@@ -238,6 +270,9 @@ export type Sound = z.infer<typeof Sound>;
 export type Match = z.infer<typeof Match>;
 export type SearchFilters = z.infer<typeof SearchFilters>;
 export type SearchResult = z.infer<typeof SearchResult>;
+export type SoundSort = z.infer<typeof SoundSort>;
+export type Collection = z.infer<typeof Collection>;
+export type Folder = z.infer<typeof Folder>;
 export type Take = z.infer<typeof Take>;
 export type InputDevice = z.infer<typeof InputDevice>;
 export type Settings = z.infer<typeof Settings>;

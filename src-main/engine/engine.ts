@@ -43,7 +43,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   store.markInterruptedJobs();
   const settings = new SettingsStore(store);
   const takes = new Takes(store, paths, events, settings);
-  const media = new Media(store, paths);
+  const media = new Media(store, paths, settings);
   const jobs = new Jobs(store, events);
   const library = new Library(store, paths, events, jobs, settings);
   const evaluation = new Evaluation(store, paths, jobs, settings);
@@ -51,6 +51,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const catalogue = new Catalogue(store, paths, jobs, library);
   const ok = { ok: true } as const;
 
+  const collectionView = (c: { id: number; name: string; sounds: number; createdAt: number }) => ({ id: c.id, name: c.name, sounds: c.sounds, createdAt: new Date(c.createdAt).toISOString() });
   const pairView = (p: { id: number; takeId: number; soundId: number; origin: 'match' | 'teach' | 'dataset'; createdAt: number }) => ({
     id: p.id, takeId: p.takeId, soundId: p.soundId, origin: p.origin, createdAt: new Date(p.createdAt).toISOString(),
     soundName: store.sound(p.soundId)?.name ?? '(removed sound)',
@@ -73,9 +74,11 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
     'takes.list': () => takes.list(),
     'takes.delete': async ({ takeId }) => {
-      await takes.delete(takeId);
+      takes.delete(takeId);
       return ok;
     },
+    'takes.restore': async ({ takeId }) => takes.restore(takeId),
+    'takes.rename': async ({ takeId, name }) => takes.rename(takeId, name),
     'takes.import': ({ name, dataBase64 }) => takes.importFile(name, Buffer.from(dataBase64, 'base64')),
 
     'library.roots': async () => library.roots(),
@@ -94,11 +97,37 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       return { total: store.counts().failed, items: all.slice(offset).map((f) => ({ path: f.path, kind: f.kind, reason: f.reason })) };
     },
     'library.sound': async ({ soundId }) => library.sound(soundId),
+    'sounds.mark': async ({ soundIds, favourite, rating }) => {
+      if (favourite !== undefined) store.setFavourite(soundIds, favourite);
+      if (rating !== undefined) store.setRating(soundIds, rating);
+      return library.soundsNow(soundIds);
+    },
+    'sounds.tag': async ({ soundIds, add, remove }) => {
+      store.tagSounds(soundIds, { add, remove });
+      return library.soundsNow(soundIds);
+    },
+    'sounds.dismissTag': async ({ soundId, label }) => {
+      library.sound(soundId);
+      store.dismissTag(soundId, label);
+      return library.sound(soundId);
+    },
+    'collections.list': async () => store.collections().map(collectionView),
+    'collections.create': async ({ name }) => collectionView(store.addCollection(name)),
+    'collections.delete': async ({ collectionId }) => {
+      if (!store.removeCollection(collectionId)) throw new EngineError('not-found', `Collection ${collectionId} does not exist.`);
+      return ok;
+    },
+    'collections.collect': async ({ collectionId, soundIds, include }) => {
+      if (!store.collectSounds(collectionId, soundIds, include)) throw new EngineError('not-found', `Collection ${collectionId} does not exist.`);
+      return store.collections().map(collectionView);
+    },
     'jobs.list': async () => jobs.list(),
     'jobs.control': async ({ jobId, action }) => jobs.control(jobId, action),
 
     'search.take': ({ takeId, filters, top }) => library.searchTake(takes.get(takeId), filters, top),
     'search.similar': ({ soundId, filters, top }) => library.similar(soundId, filters, top),
+    'search.text': ({ text, filters, top, offset, sort, descending }) => library.searchText(text, filters, { top, offset, sort, descending }),
+    'library.folders': async () => library.folders(),
 
     'eval.systems': async () => evaluation.systems(),
     'eval.start': ({ datasetDir, systems }) => evaluation.start(datasetDir, systems),

@@ -22,6 +22,8 @@ class AppState {
   info = $state<AppInfo | null>(null);
   settings = $state<Settings | null>(null);
   jobs = $state<Record<number, Job>>({});
+  /** Indexed sounds in the library (null until known): an empty library leads to the Library screen. */
+  librarySounds = $state<number | null>(null);
 
   /** Jobs still working, newest first. */
   readonly activeJobs = $derived(
@@ -45,6 +47,9 @@ class AppState {
     if (settings) this.settings = settings;
     for (const job of jobs ?? []) this.trackJob(job);
     if (info && !info.model) void this.#awaitModel();
+    const countSounds = () => void api.call('library.stats').then((s) => (this.librarySounds = s.sounds), () => undefined);
+    countSounds();
+    api.on('library.changed', countSounds);
   }
 
   /** Main builds the model after the window opens: ask again until it is there (no event says so). */

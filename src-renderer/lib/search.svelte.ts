@@ -1,4 +1,5 @@
-import type { Match, Region, SearchFilters, SearchResult, Sound, Take } from '../../src-main/contract/schema.ts';
+import { COLUMNS, sortMatches, type ColumnId, type SortOrder } from './columns.ts';
+import type { Collection, DragItem, Match, Region, SearchFilters, SearchResult, Sound, SoundSort, Take } from '../../src-main/contract/schema.ts';
 import { api } from './api.ts';
 import { app } from './app.svelte.ts';
 import { preview } from './preview.svelte.ts';
@@ -11,12 +12,28 @@ export interface FilterForm {
   minDurationSec: number | null;
   maxDurationSec: number | null;
   tags: string;
+  /** Which of the user's own sets to show: '' all, 'favourites', 'rated' (3+), or 'c<id>' a collection. */
+  show: string;
 }
+
+export const NO_FILTERS: FilterForm = { text: '', folder: '', minDurationSec: null, maxDurationSec: null, tags: '', show: '' };
 
 /** The contract takes at most 70 MB of base64, which is about this much audio file. */
 const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 
 export type SelectMode = 'only' | 'toggle' | 'range';
+
+/** Whether typed text holds a word to search for (a lone "-" or quote does not). */
+export function hasWords(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
+}
+
+/** How the list is ordered: by the voice, by the typed words, or by the voice among the sounds the words let through. */
+export type Ranking = 'voice' | 'words' | 'voice-among-words';
+
+/** How many results a voice search brings back (ordered in the page), and a text page's size. */
+const VOICE_TOP = 500;
+const PAGE = 200;
 
 /** How much of a sound the model heard for one match (the QVIM window length). */
 export const MATCH_WINDOW_SEC = 10;
@@ -36,6 +53,9 @@ function toFilters(form: FilterForm): SearchFilters | undefined {
   if (typeof max === 'number' && Number.isFinite(max) && max > 0) filters.maxDurationSec = max;
   const tags = form.tags.split(',').map((t) => t.trim()).filter(Boolean);
   if (tags.length) filters.tags = tags;
+  if (form.show === 'favourites') filters.favourites = true;
+  else if (form.show === 'rated') filters.minRating = 3;
+  else if (/^c\d+$/.test(form.show)) filters.collectionId = Number(form.show.slice(1));
   return Object.keys(filters).length ? filters : undefined;
 }
 
@@ -50,14 +70,26 @@ class SearchSession {
   similarTo = $state<Sound | null>(null);
   result = $state<SearchResult | null>(null);
   busy = $state(false);
-  filters = $state<FilterForm>({ text: '', folder: '', minDurationSec: null, maxDurationSec: null, tags: '' });
+  filters = $state<FilterForm>({ ...NO_FILTERS });
+  collections = $state<Collection[]>([]);
   cursor = $state(-1);
+  /** Counts every move of the cursor, even onto the row it is on, so the list scrolls it into view. */
+  reveals = $state(0);
   selection = $state<number[]>([]);
 
-  readonly matches: Match[] = $derived(this.result?.matches ?? []);
+  /** A column order the user chose; null keeps the ranking's own order. */
+  sort = $state<SortOrder | null>(null);
+  /** Voice results are ordered in the page; text and browsed lists by the engine, page by page. */
+  readonly matches: Match[] = $derived(
+    this.result?.query.kind === 'text' ? this.result.matches : sortMatches(this.result?.matches ?? [], this.sort),
+  );
+  readonly hasMore = $derived(Boolean(this.result && this.result.query.kind === 'text' && this.result.matches.length < this.result.total));
   readonly focused: Match | null = $derived(this.matches[this.cursor] ?? null);
   readonly take: Take | null = $derived(this.takes.find((t) => t.id === this.takeId) ?? null);
   readonly takeIndex = $derived(this.takes.findIndex((t) => t.id === this.takeId));
+  readonly ranking: Ranking | null = $derived(
+    !this.result ? null : this.result.query.kind === 'text' ? 'words' : this.result.textMatched !== null ? 'voice-among-words' : 'voice',
+  );
 
   #generation = 0;
 
@@ -72,26 +104,78 @@ class SearchSession {
     const newest = this.takes[0];
     if (!newest || this.takeId !== null || this.result) return;
     this.takeId = newest.id;
-    await this.#run(() => api.call('search.take', { takeId: newest.id, filters: toFilters(this.filters) }), performance.now(), false);
+    void this.#loadKept(newest.id);
+    await this.#run(() => api.call('search.take', { takeId: newest.id, filters: toFilters(this.filters), top: VOICE_TOP }), performance.now(), false);
   }
 
   /** Searches with a take; `endedAt` (performance.now() when the take ended) times the whole trip. */
   async searchTake(takeId: number, endedAt?: number): Promise<void> {
+    if (this.takeId !== takeId) this.kept = {};
     this.takeId = takeId;
     this.similarTo = null;
-    await this.#run(() => api.call('search.take', { takeId, filters: toFilters(this.filters) }), endedAt);
+    void this.#loadKept(takeId);
+    await this.#run(() => api.call('search.take', { takeId, filters: toFilters(this.filters), top: VOICE_TOP }), endedAt);
   }
 
   async similar(sound: Sound): Promise<void> {
     this.similarTo = sound;
     this.takeId = null;
-    await this.#run(() => api.call('search.similar', { soundId: sound.id, filters: toFilters(this.filters) }));
+    await this.#run(() => api.call('search.similar', { soundId: sound.id, filters: toFilters(this.filters), top: VOICE_TOP }));
+  }
+
+  /** Typed words alone rank the library (no take, no "more like this"); a folder alone is browsed. */
+  async searchWords(): Promise<void> {
+    this.takeId = null;
+    this.similarTo = null;
+    const text = this.filters.text.trim();
+    const filters = toFilters({ ...this.filters, text: '' });
+    if (!hasWords(text) && !filters) {
+      this.#generation++;
+      this.result = null;
+      this.selection = [];
+      this.cursor = -1;
+      return;
+    }
+    await this.#run(() => api.call('search.text', { text, filters, top: PAGE, ...this.#engineSort() }), performance.now(), false);
+  }
+
+  #engineSort(): { sort?: SoundSort; descending?: boolean } {
+    const sort = this.sort ? COLUMNS[this.sort.column].engineSort : null;
+    return sort && this.sort ? { sort, descending: this.sort.descending } : {};
+  }
+
+  /** The next page of a text or browsed list, as the list scrolls near its end. */
+  async loadMore(): Promise<void> {
+    const result = this.result;
+    if (!result || result.query.kind !== 'text' || !this.hasMore || this.#loadingMore) return;
+    this.#loadingMore = true;
+    const generation = this.#generation;
+    try {
+      const next = await api.call('search.text', {
+        text: result.query.text, filters: toFilters({ ...this.filters, text: '' }), top: PAGE, offset: result.matches.length, ...this.#engineSort(),
+      });
+      if (generation === this.#generation && this.result === result) this.result = { ...result, matches: [...result.matches, ...next.matches], total: next.total };
+    } catch (err) {
+      status.fail(err);
+    } finally {
+      this.#loadingMore = false;
+    }
+  }
+
+  #loadingMore = false;
+
+  /** Orders the list by a column: first ascending, then descending, then back to the ranking. */
+  async sortBy(column: ColumnId): Promise<void> {
+    const current = this.sort?.column === column ? this.sort : null;
+    this.sort = !current ? { column, descending: column === 'score' } : current.descending !== (column === 'score') ? null : { column, descending: !current.descending };
+    if (this.result?.query.kind === 'text') await this.searchWords();
   }
 
   /** The same query again, e.g. after the filters changed. */
   async rerun(): Promise<void> {
     if (this.takeId !== null) await this.searchTake(this.takeId);
     else if (this.similarTo) await this.similar(this.similarTo);
+    else await this.searchWords();
   }
 
   async #run(query: () => Promise<SearchResult>, startedAt = performance.now(), audition = true): Promise<void> {
@@ -130,7 +214,9 @@ class SearchSession {
     if (take) await this.addTake(take, startedAt);
   }
 
+  /** Takes a take out of the history; the status line offers Undo. */
   async deleteTake(takeId: number): Promise<void> {
+    const take = this.takes.find((t) => t.id === takeId);
     const ok = await attempt(() => api.call('takes.delete', { takeId }));
     if (!ok) return;
     const index = this.takes.findIndex((t) => t.id === takeId);
@@ -138,13 +224,22 @@ class SearchSession {
     if (this.takeId === takeId) {
       const next = this.takes[Math.min(index, this.takes.length - 1)];
       if (next) await this.searchTake(next.id);
-      else {
-        this.takeId = null;
-        this.result = null;
-        this.selection = [];
-        this.cursor = -1;
-      }
+      else await this.searchWords();
     }
+    status.say(`Deleted ${take?.name ?? 'the take'}`, 'info', { label: 'Undo', run: () => this.restoreTake(takeId) });
+  }
+
+  async restoreTake(takeId: number): Promise<void> {
+    const take = await attempt(() => api.call('takes.restore', { takeId }));
+    if (!take) return;
+    this.takes = [...this.takes.filter((t) => t.id !== take.id), take].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
+    status.say(`Brought back ${take.name}`);
+    await this.searchTake(take.id);
+  }
+
+  async renameTake(takeId: number, name: string): Promise<void> {
+    const take = await attempt(() => api.call('takes.rename', { takeId, name }));
+    if (take) this.takes = this.takes.map((t) => (t.id === take.id ? take : t));
   }
 
   /** Older (+1) or newer (-1) take in the history; the list is newest first. */
@@ -184,26 +279,129 @@ class SearchSession {
     const match = this.matches[index];
     const moved = this.cursor !== index;
     this.cursor = index;
+    this.reveals++;
     preview.show({
       ref: { kind: 'sound', soundId: match.sound.id },
       name: match.sound.name,
       durationSec: match.sound.durationSec,
       peaks: match.sound.peaks,
-      matchSec: match.offsetSec,
+      // Words find a whole sound; only the voice says where in it the match is.
+      matchSec: this.result?.query.kind === 'text' ? null : match.offsetSec,
     });
     if (audition && moved && app.settings?.autoPlay) void preview.play();
   }
 
-  /** "This is the one": keeps the current take and the focused sound as a training pair. */
+  /** Sounds kept as training pairs with the current take (sound id -> pair id): their rows say so. */
+  kept = $state<Record<number, number>>({});
+
+  async #loadKept(takeId: number): Promise<void> {
+    const pairs = await attempt(() => api.call('pairs.list'));
+    if (!pairs || this.takeId !== takeId) return;
+    this.kept = Object.fromEntries(pairs.filter((p) => p.takeId === takeId).map((p) => [p.soundId, p.id]));
+  }
+
+  /** "This is the one": keeps the current take and the focused sound as a training pair; again (or Undo) lets it go. */
   async markFocused(): Promise<void> {
     const match = this.focused;
     if (!match) return;
-    if (this.takeId === null) {
-      status.say('"This is the one" needs a take as the query, not "more like this".', 'error');
+    const takeId = this.takeId;
+    if (takeId === null) {
+      status.say('"This is the one" needs a take as the query, not words or "more like this".', 'error');
       return;
     }
-    const pair = await attempt(() => api.call('pairs.mark', { takeId: this.takeId as number, soundId: match.sound.id, origin: 'match' }));
-    if (pair) status.say(`Kept as a training pair: this take → ${pair.soundName}`);
+    const soundId = match.sound.id;
+    if (this.kept[soundId] !== undefined) return this.unmark(takeId, soundId);
+    const pair = await attempt(() => api.call('pairs.mark', { takeId, soundId, origin: 'match' }));
+    if (!pair) return;
+    this.kept = { ...this.kept, [soundId]: pair.id };
+    this.#bumpTakePairs(takeId, 1);
+    status.say(`Kept as a training pair: this take → ${pair.soundName}`, 'info', { label: 'Undo', run: () => this.unmark(takeId, soundId) });
+  }
+
+  async unmark(takeId: number, soundId: number): Promise<void> {
+    const pairId = this.kept[soundId];
+    if (pairId === undefined || this.takeId !== takeId) return;
+    if (!(await attempt(() => api.call('pairs.delete', { pairId })))) return;
+    const { [soundId]: _gone, ...rest } = this.kept;
+    this.kept = rest;
+    this.#bumpTakePairs(takeId, -1);
+    status.say('No longer a training pair');
+  }
+
+  #bumpTakePairs(takeId: number, by: number): void {
+    this.takes = this.takes.map((t) => (t.id === takeId ? { ...t, pairs: Math.max(0, t.pairs + by) } : t));
+  }
+
+  /**
+   * What a drag or an export takes: the whole selection (or the sound under the pointer when it
+   * is not selected), each with the region marked in the preview when it is the sound shown there.
+   */
+  dragItems(under?: number): DragItem[] {
+    const ids = under === undefined || this.isSelected(under) ? this.selection : [under];
+    return ids.map((soundId) => {
+      const region = preview.current?.ref.kind === 'sound' && preview.current.ref.soundId === soundId ? preview.region : null;
+      return region ? { soundId, region } : { soundId };
+    });
+  }
+
+  /** The sounds the user's marks apply to: the selection, or the focused sound. */
+  #targets(): number[] {
+    if (this.selection.length) return this.selection;
+    return this.focused ? [this.focused.sound.id] : [];
+  }
+
+  /** Puts sounds as the engine now has them into the list (a star, a rating, a tag changed). */
+  #replace(sounds: Sound[]): void {
+    if (!this.result) return;
+    const byId = new Map(sounds.map((s) => [s.id, s]));
+    this.result = { ...this.result, matches: this.result.matches.map((m) => (byId.has(m.sound.id) ? { ...m, sound: byId.get(m.sound.id)! } : m)) };
+  }
+
+  /** F: stars the selection, or unstars it when every sound of it is starred already. */
+  async toggleFavourite(soundIds = this.#targets()): Promise<void> {
+    if (!soundIds.length) return;
+    const starred = soundIds.every((id) => this.matches.find((m) => m.sound.id === id)?.sound.favourite);
+    const sounds = await attempt(() => api.call('sounds.mark', { soundIds, favourite: !starred }));
+    if (sounds) this.#replace(sounds);
+  }
+
+  async rate(rating: number, soundIds = this.#targets()): Promise<void> {
+    if (!soundIds.length) return;
+    const sounds = await attempt(() => api.call('sounds.mark', { soundIds, rating }));
+    if (sounds) this.#replace(sounds);
+  }
+
+  async tag(change: { add?: string[]; remove?: string[] }, soundIds = this.#targets()): Promise<void> {
+    if (!soundIds.length) return;
+    const sounds = await attempt(() => api.call('sounds.tag', { soundIds, ...change }));
+    if (sounds) this.#replace(sounds);
+  }
+
+  async dismissTag(soundId: number, label: string): Promise<void> {
+    const sound = await attempt(() => api.call('sounds.dismissTag', { soundId, label }));
+    if (sound) this.#replace([sound]);
+  }
+
+  async loadCollections(): Promise<void> {
+    const list = await attempt(() => api.call('collections.list'));
+    if (list) this.collections = list;
+  }
+
+  /** Adds the selection to a collection, made first when it is new. */
+  async collect(name: string, soundIds = this.#targets()): Promise<void> {
+    if (!soundIds.length || !name.trim()) return;
+    const collection = await attempt(() => api.call('collections.create', { name: name.trim() }));
+    if (!collection) return;
+    const list = await attempt(() => api.call('collections.collect', { collectionId: collection.id, soundIds, include: true }));
+    if (!list) return;
+    this.collections = list;
+    status.say(`Added ${soundIds.length} sound${soundIds.length === 1 ? '' : 's'} to “${collection.name}”`);
+  }
+
+  /** Every sound of a collection, for dragging it out whole. */
+  async collectionItems(collectionId: number): Promise<DragItem[]> {
+    const page = await attempt(() => api.call('search.text', { text: '', filters: { collectionId }, top: 500 }));
+    return page?.matches.map((m) => ({ soundId: m.sound.id })) ?? [];
   }
 
   isSelected(soundId: number): boolean {

@@ -2,6 +2,12 @@ import { describeError } from './api.ts';
 
 export type Tone = 'info' | 'error';
 
+/** A button beside a message, e.g. Undo after a delete; it goes with the message. */
+export interface StatusAction {
+  label: string;
+  run: () => void | Promise<void>;
+}
+
 /**
  * The status line's message: the one place the app speaks to the user about what just happened
  * (a failure's sentence, a drag that became a download, the latency of the last search).
@@ -10,14 +16,16 @@ class StatusLine {
   text = $state<string | null>(null);
   tone = $state<Tone>('info');
   latencyMs = $state<number | null>(null);
+  action = $state<StatusAction | null>(null);
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  say(text: string, tone: Tone = 'info'): void {
+  say(text: string, tone: Tone = 'info', action: StatusAction | null = null): void {
     this.text = text;
     this.tone = tone;
+    this.action = action;
     clearTimeout(this.#timer);
-    // Errors stay until the next message; news fades so the line stays calm.
-    if (tone === 'info') this.#timer = setTimeout(() => this.clear(), 6000);
+    // Errors stay until the next message; news fades so the line stays calm (an Undo a little later).
+    if (tone === 'info') this.#timer = setTimeout(() => this.clear(), action ? 10_000 : 6000);
   }
 
   fail(err: unknown): void {
@@ -26,6 +34,14 @@ class StatusLine {
 
   clear(): void {
     this.text = null;
+    this.action = null;
+  }
+
+  /** Runs the message's action once; the message goes with it. */
+  act(): void {
+    const action = this.action;
+    this.clear();
+    if (action) void action.run();
   }
 }
 

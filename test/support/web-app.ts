@@ -84,3 +84,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: false });
   return path;
 }
+
+/** Screenshots at the two sizes the app is checked at by eye; the page goes back to 1280x720 after. */
+export async function screenshotsAtBothSizes(page: Page, name: string): Promise<void> {
+  await page.waitForTimeout(300); // transitions end
+  await screenshot(page, `${name}-1280x720`);
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.waitForTimeout(300);
+  await screenshot(page, `${name}-1920x1080`);
+  await page.setViewportSize({ width: 1280, height: 720 });
+}

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
+import { dirname, relative, sep } from 'node:path';
 import type { EventBus } from '../../contract/events.ts';
-import type { Job as JobView, Match, Root, SearchFilters, SearchResult, Sound as SoundView } from '../../contract/schema.ts';
+import type { Folder as FolderView, Job as JobView, Match, Root, SearchFilters, SearchResult, Sound as SoundView, SoundSort as SoundSortView } from '../../contract/schema.ts';
 import { loadMono32k } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import { addLibraryFolder, startIndexing, type IndexJob } from '../library/indexer.ts';
@@ -8,8 +9,9 @@ import { FolderWatcher } from '../library/watcher.ts';
 import { prepareLibraryModel, type LibraryModel } from '../library/library-model.ts';
 import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
 import type { LibraryStore } from '../library/store.ts';
-import type { Sound, SoundFilter, Take } from '../library/types.ts';
+import type { Sound, SoundFilter, SoundMarks, Take } from '../library/types.ts';
 import { analyseQuery } from '../library/analyse.ts';
+import { hasTextTerms, parseSearchText } from '../library/text-query.ts';
 import { applyHead, searchDimension, type ModelVersion } from '../model-version/heads.ts';
 import { featureKey } from '../model-version/versions.ts';
 import { openModelPair, type ModelPair } from '../model/runtime.ts';
@@ -127,7 +129,9 @@ export class Library {
     try {
       isFolder = statSync(path).isDirectory();
     } catch (err) {
-      throw EngineError.from(err, path);
+      const e = EngineError.from(err, path);
+      // It was asked for as a folder: say so, not "the file does not exist".
+      throw e.kind === 'not-found' ? new EngineError('not-found', 'this folder does not exist', { file: path }) : e;
     }
     if (!isFolder) throw new EngineError('invalid-argument', 'this is not a folder', { file: path });
     // The folder is in the library even when its scan has to wait (another process owns the scan).
@@ -286,7 +290,7 @@ export class Library {
     const options = { top, filter: toFilter(filters) };
     const modelId = model.library.versionId;
     const matches = index ? await index.searchWindows(queries, options) : await LibrarySearch.searchDatabase(this.store, modelId, queries, options);
-    return { query: { kind: 'take', takeId: take.id }, matches: this.views(matches), latencyMs: performance.now() - started, searched: this.searched(index), model: index?.modelId ?? modelId };
+    return this.result({ kind: 'take', takeId: take.id }, matches, filters, started, index, modelId);
   }
 
   async similar(soundId: number, filters: SearchFilters | undefined, top = 50): Promise<SearchResult> {
@@ -302,11 +306,72 @@ export class Library {
       if (!first) throw new EngineError('not-found', `Sound ${soundId} is not indexed with the model in use.`);
       matches = (await LibrarySearch.searchDatabase(this.store, modelId, [first.vector], { ...options, top: top + 1 })).filter((m) => m.sound.id !== soundId).slice(0, top);
     }
-    return { query: { kind: 'sound', soundId }, matches: this.views(matches), latencyMs: performance.now() - started, searched: this.searched(index), model: index?.modelId ?? modelId };
+    return this.result({ kind: 'sound', soundId }, matches, filters, started, index, modelId);
   }
 
   private searched(index: LibrarySearch | null): number {
     return index ? index.size : this.store.counts().indexed;
+  }
+
+  /**
+   * Typed words alone, ranked by full-text relevance (see LibraryStore.rankText), or the sounds
+   * they (and the filters) let through in a column's order; no words browses the filters. One
+   * page from `offset`. Needs no model, so it answers while the model is still being built.
+   */
+  async searchText(text: string, filters: SearchFilters | undefined, options: { top?: number; offset?: number; sort?: SoundSortView; descending?: boolean } = {}): Promise<SearchResult> {
+    const started = performance.now();
+    const { top = 50, offset = 0, descending = false } = options;
+    const filter: SoundFilter = { ...toFilter(filters), text };
+    const total = this.store.countMatching(filter);
+    const ranked = parseSearchText(text).match !== undefined && (options.sort ?? 'relevance') === 'relevance';
+    const column = !options.sort || options.sort === 'relevance' ? 'path' : options.sort;
+    const page = ranked
+      ? this.store.rankText(filter, { limit: top, offset })
+      : this.store.browseSounds(filter, { sort: column, descending, limit: top, offset }).map((id) => ({ id, score: 0 }));
+    const sounds = this.store.soundsByIds(page.map((p) => p.id));
+    const matches = page.flatMap((p, i) => {
+      const sound = sounds.get(p.id);
+      return sound ? [{ sound: this.view(sound), score: p.score, offsetSec: 0, rank: offset + i + 1 }] : [];
+    });
+    return {
+      query: { kind: 'text', text }, matches, total, offset, textMatched: hasTextTerms(text) ? total : null,
+      latencyMs: performance.now() - started, searched: this.store.counts().indexed, model: 'full text',
+    };
+  }
+
+  /** Every folder holding indexed sounds, with its parents up to its root, depth-first, counting the sounds beneath. */
+  folders(): FolderView[] {
+    const direct = this.store.folderCounts();
+    const out: FolderView[] = [];
+    for (const root of this.store.roots()) {
+      const below = new Map<string, number>();
+      for (const { folder, sounds } of direct) {
+        if (folder !== root.path && !folder.startsWith(`${root.path}${sep}`)) continue;
+        // Every folder from the root down to this one holds these sounds.
+        for (let f = folder; ; f = dirname(f)) {
+          below.set(f, (below.get(f) ?? 0) + sounds);
+          if (f === root.path || dirname(f) === f) break;
+        }
+      }
+      if (!below.has(root.path)) below.set(root.path, 0);
+      const depth = (f: string) => (f === root.path ? 0 : relative(root.path, f).split(sep).length);
+      for (const path of [...below.keys()].sort()) out.push({ path, depth: depth(path), sounds: below.get(path)! });
+    }
+    return out;
+  }
+
+  private result(query: SearchResult['query'], matches: LibraryMatch[], filters: SearchFilters | undefined, started: number, index: LibrarySearch | null, modelId: string): SearchResult {
+    // With words typed, the voice ranks only the sounds they let through: say how many that is.
+    const textMatched = hasTextTerms(filters?.text) ? this.store.countMatching(toFilter(filters)!) : null;
+    return {
+      query, matches: this.views(matches), total: matches.length, offset: 0, textMatched,
+      latencyMs: performance.now() - started, searched: this.searched(index), model: index?.modelId ?? modelId,
+    };
+  }
+
+  /** Sounds as they are now, after the user marked them (those no longer in the library are left out). */
+  soundsNow(ids: readonly number[]): SoundView[] {
+    return [...this.store.soundsByIds(ids).values()].map((s) => this.view(s));
   }
 
   sound(id: number): SoundView {
@@ -324,7 +389,9 @@ export class Library {
       id: s.id, name: s.name, folder: s.folder, path: s.path,
       durationSec: s.durationSec ?? 0, sampleRate: s.sampleRate ?? 0, channels: s.channels ?? 0, bitDepth: s.bitDepth, format: s.format ?? '',
       description: s.description, category: s.ucsCategory ? [s.ucsCategory, s.ucsSubcategory].filter(Boolean).join(' / ') : null,
+      modifiedAt: new Date(s.mtimeMs).toISOString(),
       tags: this.store.soundTags(s.id),
+      ...marksView(this.store.soundMarks(s.id)),
       peaks: Array.from(this.store.peaks(s.id) ?? []),
     };
   }
@@ -343,5 +410,12 @@ export class Library {
 
 function toFilter(f: SearchFilters | undefined): SoundFilter | undefined {
   if (!f) return undefined;
-  return { text: f.text, folders: f.folders, minDurationSec: f.minDurationSec, maxDurationSec: f.maxDurationSec, tags: f.tags };
+  return {
+    text: f.text, folders: f.folders, minDurationSec: f.minDurationSec, maxDurationSec: f.maxDurationSec, tags: f.tags,
+    favourites: f.favourites, minRating: f.minRating, collectionId: f.collectionId,
+  };
+}
+
+function marksView(m: SoundMarks): Pick<SoundView, 'favourite' | 'rating' | 'userTags'> {
+  return { favourite: m.favourite, rating: m.rating, userTags: m.userTags };
 }

@@ -1,14 +1,17 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { basename, extname, join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import type { DragItem, Region } from '../../contract/schema.ts';
-import { decodeAudio, writeWav } from '../audio/decode.ts';
+import { decodeAudio, readAudioInfo, writeWav } from '../audio/decode.ts';
+import { fadeEdges } from '../audio/fades.ts';
 import { EngineError } from '../errors.ts';
 import { contentHash } from '../library/content-hash.ts';
 import type { LibraryStore } from '../library/store.ts';
 import type { Sound } from '../library/types.ts';
 import { audioMime, openWithin, type MediaFile, type MediaName } from '../media.ts';
-import { safeFileName, type DataPaths } from '../paths.ts';
+import type { DataPaths } from '../paths.ts';
+import { exportFileName } from './export-name.ts';
+import { DEFAULT_SETTINGS, type SettingsStore } from './settings.ts';
 
 /** Rendered regions live under exports/regions/<sound id>-<content hash>/, one folder per source version. */
 const REGIONS = 'regions';
@@ -24,6 +27,7 @@ export class Media {
   constructor(
     private readonly store: LibraryStore,
     private readonly paths: DataPaths,
+    private readonly settings?: SettingsStore,
   ) {}
 
   async resolve(kind: string, id: string): Promise<MediaFile | null> {
@@ -61,17 +65,25 @@ export class Media {
 
   /**
    * Renders a region to a WAV in the persistent exports folder (the DAW may reference it in
-   * place), at the source's sample rate and bit depth, with a BWF description naming the source.
-   * A render is kept per sound, content and region: dragging the same region twice reuses it,
-   * another sound of the same name or a changed file gets its own. The file keeps the sound's
-   * name in any script, changed only where a file system would refuse it.
+   * place), at the source's sample rate and bit depth, with short fades at both ends (Settings,
+   * 0 for none), named by the user's template, with a BWF description naming the source, the
+   * region and the fades. Renders are kept per sound and content (another sound of the same name
+   * or a changed file gets its own folder); the same render asked again reuses its file (found by
+   * that description), and a different one whose template gives the same name gets " (2)", " (3)"…
    */
   async renderRegion(sound: Sound, region: Region): Promise<string> {
+    const { exportFadeMs, exportNameTemplate } = this.settings?.get() ?? DEFAULT_SETTINGS;
     const source = await this.verifiedPath(sound);
     const folder = join(this.paths.exports, REGIONS, `${sound.id}-${(await contentHash(source)).slice(0, 16)}`);
-    const stem = safeFileName(basename(sound.name, extname(sound.name)));
-    const path = join(folder, `${stem} [${region.startSec.toFixed(3)}-${region.endSec.toFixed(3)}s].wav`);
-    if (existsSync(path)) return path;
+    const description = `Region ${region.startSec.toFixed(3)}-${region.endSec.toFixed(3)} s, fades ${exportFadeMs} ms, of ${sound.path}`.slice(0, 256);
+    const stem = exportFileName(exportNameTemplate, sound, region);
+    let path = '';
+    for (let n = 1; ; n++) {
+      path = join(folder, `${stem}${n > 1 ? ` (${n})` : ''}.wav`);
+      if (!existsSync(path)) break;
+      const existing = await readAudioInfo(path).catch(() => null);
+      if (existing?.metadata.description === description) return path;
+    }
     const decoded = await decodeAudio(source, { maxSeconds: region.endSec });
     const rate = decoded.sampleRate;
     const start = Math.min(Math.round(region.startSec * rate), decoded.channels[0].length);
@@ -82,12 +94,12 @@ export class Media {
     const bitDepth: 16 | 24 | 32 = depth <= 16 ? 16 : depth <= 24 ? 24 : 32;
     await mkdir(folder, { recursive: true });
     await writeWav(path, {
-      channels: decoded.channels.map((c) => c.subarray(start, end)),
+      channels: fadeEdges(decoded.channels.map((c) => c.subarray(start, end)), rate, exportFadeMs / 1000),
       sampleRate: rate,
       bitDepth,
       // 32-bit sources are written as float: exact for float sources, and within 2^-24 for int32 ones.
       float: bitDepth === 32,
-      description: `Region ${region.startSec.toFixed(3)}-${region.endSec.toFixed(3)} s of ${sound.path}`.slice(0, 256),
+      description,
       originator: 'Onomato',
     });
     return path;

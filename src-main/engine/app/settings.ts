@@ -1,5 +1,6 @@
 import type { Settings } from '../../contract/schema.ts';
 import type { LibraryStore } from '../library/store.ts';
+import { DEFAULT_EXPORT_NAME } from './export-name.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
   inputDeviceId: null,
@@ -12,6 +13,9 @@ export const DEFAULT_SETTINGS: Settings = {
   autoPlay: true,
   playFromMatch: true,
   volume: 0.8,
+  exportFadeMs: 5,
+  exportNameTemplate: DEFAULT_EXPORT_NAME,
+  resultColumns: ['waveform', 'score', 'tags', 'category'],
 };
 
 /** The user's settings, kept in the library database so the app, web mode and CLI share them. */

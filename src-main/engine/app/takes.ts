@@ -33,6 +33,14 @@ export class Takes {
   ) {
     this.recorder.on('level', (l) => this.events.emit('capture.level', { rms: l.rms, peak: l.peak, peakDb: l.peakDb, waveform: Array.from(l.waveform), elapsedSec: l.elapsedSec }));
     this.recorder.on('end', (end) => void this.finish(end));
+    // Takes deleted in an earlier session could have been restored there; now they go for good.
+    void this.purgeDeleted();
+  }
+
+  private async purgeDeleted(): Promise<void> {
+    for (const take of this.store.unusedHiddenTakes()) {
+      if (this.store.deleteTake(take.id) === 'deleted') await rm(take.wavPath, { force: true }).catch(() => undefined);
+    }
   }
 
   devices(): InputDevice[] {
@@ -102,7 +110,8 @@ export class Takes {
   async list(): Promise<TakeView[]> {
     const takes = this.store.takes();
     for (const t of takes) if (!this.peaksCache.has(t.id)) await this.loadPeaks(t);
-    return takes.map((t) => this.view(t));
+    const pairs = this.store.pairCountsByTake();
+    return takes.map((t) => this.view(t, pairs));
   }
 
   get(id: number): Take {
@@ -111,12 +120,26 @@ export class Takes {
     return take;
   }
 
-  async delete(id: number): Promise<void> {
-    const take = this.get(id);
-    const outcome = this.store.deleteTake(id);
-    this.peaksCache.delete(id);
-    // A take that a training pair uses keeps its audio; it only leaves the history.
-    if (outcome === 'deleted') await rm(take.wavPath, { force: true });
+  /**
+   * Takes a take out of the history. Its audio stays until the app next starts, so `restore` can
+   * undo the delete; a take that training pairs use keeps its audio for them in any case.
+   */
+  delete(id: number): void {
+    this.get(id);
+    this.store.setTakeHidden(id, true);
+  }
+
+  restore(id: number): TakeView {
+    const take = this.store.take(id);
+    if (!take) throw new EngineError('not-found', `Take ${id} is no longer kept; it cannot be brought back.`);
+    this.store.setTakeHidden(id, false);
+    return this.view({ ...take, deleted: false });
+  }
+
+  rename(id: number, name: string): TakeView {
+    this.get(id);
+    this.store.renameTake(id, name);
+    return this.view(this.get(id));
   }
 
   private async loadPeaks(t: Take): Promise<void> {
@@ -128,10 +151,10 @@ export class Takes {
     }
   }
 
-  private view(t: Take): TakeView {
+  private view(t: Take, pairs = this.store.pairCountsByTake()): TakeView {
     const when = new Date(t.createdAt);
     const name = t.originalName ?? `Take ${when.toLocaleTimeString('en-GB', { hour12: false })}`;
-    return { id: t.id, createdAt: when.toISOString(), durationSec: t.durationSec, source: t.source, name, peaks: this.peaksCache.get(t.id) ?? [] };
+    return { id: t.id, createdAt: when.toISOString(), durationSec: t.durationSec, source: t.source, name, peaks: this.peaksCache.get(t.id) ?? [], pairs: pairs.get(t.id) ?? 0 };
   }
 
   async close(): Promise<void> {

@@ -5,10 +5,11 @@ import { EngineError, type SerializedError } from '../errors.ts';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
 import { decodeHalf, encodeHalf } from './half-float.ts';
 import { allFinite } from '../search/sound-index.ts';
+import { parseSearchText } from './text-query.ts';
 import { parseUcsName } from './ucs.ts';
 import type {
   AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersionRow,
-  NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundStatus, StoredWindow, Tag, Take,
+  Collection, NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundMarks, SoundSort, SoundStatus, StoredWindow, Tag, Take,
   TrainingPair, WindowVector,
 } from './types.ts';
 
@@ -236,7 +237,9 @@ export class LibraryStore {
       `INSERT INTO sounds_fts (rowid, name, folder, description, category, tags)
        SELECT s.id, replace(replace(s.name, '_', ' '), '-', ' '), s.folder, coalesce(s.description, ''),
               trim(coalesce(s.ucs_category, '') || ' ' || coalesce(s.ucs_subcategory, '') || ' ' || coalesce(s.ucs_cat_id, '')),
-              coalesce((SELECT group_concat(t.label, ' ') FROM sound_tags t WHERE t.sound_id = s.id), '')
+              trim(coalesce((SELECT group_concat(t.label, ' ') FROM sound_tags t WHERE t.sound_id = s.id
+                               AND NOT EXISTS (SELECT 1 FROM dismissed_tags d WHERE d.content_hash = s.content_hash AND d.label = t.label)), '')
+                   || ' ' || coalesce((SELECT group_concat(u.tag, ' ') FROM user_tags u WHERE u.content_hash = s.content_hash), ''))
        FROM sounds s WHERE s.id = ?`,
     ).run(id);
   }
@@ -345,9 +348,13 @@ export class LibraryStore {
     return this.sql('SELECT sound_id AS soundId, stamp FROM library_changes WHERE stamp > ? ORDER BY stamp LIMIT ?').all(stamp, limit) as { soundId: number; stamp: number }[];
   }
 
+  /** The model's guessed AudioSet tags, most confident first, less those the user dismissed. */
   soundTags(soundId: number): Tag[] {
-    return this.sql('SELECT label, probability FROM sound_tags WHERE sound_id = ? ORDER BY probability DESC')
-      .all(soundId) as Tag[];
+    return this.sql(
+      `SELECT t.label, t.probability FROM sound_tags t JOIN sounds s ON s.id = t.sound_id WHERE t.sound_id = ?
+       AND NOT EXISTS (SELECT 1 FROM dismissed_tags d WHERE d.content_hash = s.content_hash AND d.label = t.label)
+       ORDER BY t.probability DESC`,
+    ).all(soundId) as Tag[];
   }
 
   failures(limit = 1000): SoundFailure[] {
@@ -398,44 +405,159 @@ export class LibraryStore {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  // ---------------------------------------------------------------- the user's own marks (by content hash)
+
+  /** A sound's star, rating, own tags and dismissed guesses; a sound not yet hashed has none. */
+  soundMarks(soundId: number): SoundMarks {
+    const hash = this.hashOf(soundId);
+    if (!hash) return { favourite: false, rating: 0, userTags: [], dismissed: [] };
+    const mark = this.sql('SELECT favourite, rating FROM sound_marks WHERE content_hash = ?').get(hash) as { favourite: number; rating: number } | undefined;
+    return {
+      favourite: mark?.favourite === 1,
+      rating: mark?.rating ?? 0,
+      userTags: this.sql('SELECT tag FROM user_tags WHERE content_hash = ? ORDER BY tag').pluck().all(hash) as string[],
+      dismissed: this.sql('SELECT label FROM dismissed_tags WHERE content_hash = ? ORDER BY label').pluck().all(hash) as string[],
+    };
+  }
+
+  /** Stars or unstars sounds; returns how many were changed. */
+  setFavourite(soundIds: readonly number[], favourite: boolean, now = Date.now()): number {
+    return this.mark(soundIds, 'favourite', favourite ? 1 : 0, now);
+  }
+
+  /** Rates sounds 0 (none) to 5. */
+  setRating(soundIds: readonly number[], rating: number, now = Date.now()): number {
+    return this.mark(soundIds, 'rating', rating, now);
+  }
+
+  private mark(soundIds: readonly number[], column: 'favourite' | 'rating', value: number, now: number): number {
+    const put = this.sql(
+      `INSERT INTO sound_marks (content_hash, ${column}, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (content_hash) DO UPDATE SET ${column} = excluded.${column}, updated_at = excluded.updated_at`,
+    );
+    return this.transaction(() => this.hashesOf(soundIds).reduce((n, hash) => n + put.run(hash, value, now).changes, 0));
+  }
+
+  /** Adds and removes the user's own tags on sounds (searchable like any tag). */
+  tagSounds(soundIds: readonly number[], change: { add?: readonly string[]; remove?: readonly string[] }): void {
+    const add = this.sql('INSERT INTO user_tags (content_hash, tag) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    const remove = this.sql('DELETE FROM user_tags WHERE content_hash = ? AND tag = ?');
+    this.transaction(() => {
+      for (const hash of this.hashesOf(soundIds)) {
+        for (const tag of change.add ?? []) add.run(hash, tag);
+        for (const tag of change.remove ?? []) remove.run(hash, tag);
+        this.rewriteFtsOfHash(hash);
+      }
+    });
+  }
+
+  /** The user says an AudioSet guess is wrong for this sound: it is no longer shown or searched. */
+  dismissTag(soundId: number, label: string): void {
+    const hash = this.hashOf(soundId);
+    if (!hash) return;
+    this.transaction(() => {
+      this.sql('INSERT INTO dismissed_tags (content_hash, label) VALUES (?, ?) ON CONFLICT DO NOTHING').run(hash, label);
+      this.rewriteFtsOfHash(hash);
+    });
+  }
+
+  collections(): Collection[] {
+    return this.sql(
+      `SELECT c.id, c.name, c.created_at, count(s.id) AS sounds FROM collections c
+       LEFT JOIN collection_items i ON i.collection_id = c.id
+       LEFT JOIN sounds s ON s.content_hash = i.content_hash AND s.status = 'indexed'
+       GROUP BY c.id ORDER BY c.name COLLATE NOCASE`,
+    ).all().map((r) => ({ id: (r as Row).id as number, name: (r as Row).name as string, createdAt: (r as Row).created_at as number, sounds: (r as Row).sounds as number }));
+  }
+
+  /** A new collection, or the existing one of that name (names are unique, whatever their case). */
+  addCollection(name: string, now = Date.now()): Collection {
+    this.sql('INSERT INTO collections (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, now);
+    const id = this.sql('SELECT id FROM collections WHERE name = ?').pluck().get(name) as number;
+    return this.collections().find((c) => c.id === id)!;
+  }
+
+  removeCollection(id: number): boolean {
+    return this.sql('DELETE FROM collections WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Puts sounds in a collection or takes them out; false when there is no such collection. */
+  collectSounds(collectionId: number, soundIds: readonly number[], include: boolean, now = Date.now()): boolean {
+    if (!this.sql('SELECT 1 FROM collections WHERE id = ?').get(collectionId)) return false;
+    const put = include
+      ? this.sql('INSERT INTO collection_items (collection_id, content_hash, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+      : this.sql('DELETE FROM collection_items WHERE collection_id = ? AND content_hash = ?');
+    this.transaction(() => {
+      for (const hash of this.hashesOf(soundIds)) {
+        if (include) put.run(collectionId, hash, now);
+        else put.run(collectionId, hash);
+      }
+    });
+    return true;
+  }
+
+  private hashOf(soundId: number): string | null {
+    return (this.sql('SELECT content_hash FROM sounds WHERE id = ?').pluck().get(soundId) as string | null | undefined) ?? null;
+  }
+
+  private hashesOf(soundIds: readonly number[]): string[] {
+    return [...new Set(soundIds.map((id) => this.hashOf(id)).filter((h): h is string => h !== null))];
+  }
+
+  private rewriteFtsOfHash(hash: string): void {
+    for (const id of this.sql('SELECT id FROM sounds WHERE content_hash = ?').pluck().all(hash) as number[]) this.writeFts(id);
+  }
+
   // ---------------------------------------------------------------- query planning
 
   /** Ids of indexed sounds that satisfy every filter present. */
   soundIdsMatching(filter: SoundFilter): number[] {
-    // A folder is a range of the folder index (the folder and everything under "folder/", which
-    // sorts below "folder0"), so one folder of a million sounds reads only its own rows; the status
-    // test is then kept off its index, which would otherwise be picked and read every sound.
-    const where: string[] = [filter.folders?.length ? `+s.status = 'indexed'` : `s.status = 'indexed'`];
-    const args: unknown[] = [];
-    if (filter.folders?.length) {
-      where.push(`(${filter.folders.map(() => '(s.folder = ? OR (s.folder >= ? AND s.folder < ?))').join(' OR ')})`);
-      for (const f of filter.folders) {
-        const folder = f.replace(/[\\/]+$/, '');
-        args.push(folder, `${folder}/`, `${folder}0`);
-      }
-    }
-    if (filter.minDurationSec !== undefined) { where.push('s.duration_sec >= ?'); args.push(filter.minDurationSec); }
-    if (filter.maxDurationSec !== undefined) { where.push('s.duration_sec <= ?'); args.push(filter.maxDurationSec); }
-    if (filter.categories?.length) {
-      const marks = filter.categories.map(() => '?').join(',');
-      where.push(`(upper(s.ucs_category) IN (${marks}) OR s.ucs_cat_id IN (${marks}))`);
-      args.push(...filter.categories.map((c) => c.toUpperCase()), ...filter.categories);
-    }
-    if (filter.tags?.length) {
-      where.push(`s.id IN (SELECT sound_id FROM sound_tags WHERE label IN (${filter.tags.map(() => '?').join(',')}) AND probability >= ?)`);
-      args.push(...filter.tags, filter.minTagProbability ?? 0);
-    }
-    // Text without any word (only spaces or punctuation) does not narrow the search.
-    const match = filter.text ? ftsQuery(filter.text) : undefined;
-    if (match) { where.push('s.id IN (SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ?)'); args.push(match); }
-    return this.db.prepare(`SELECT s.id FROM sounds s WHERE ${where.join(' AND ')}`).pluck().all(...args) as number[];
+    const { where, args } = filterSql(filter);
+    return this.db.prepare(`SELECT s.id FROM sounds s WHERE ${where}`).pluck().all(...args) as number[];
   }
 
-  /** Full-text search alone, best match first (for a text box without an imitation). */
+  /** How many indexed sounds satisfy every filter present. */
+  countMatching(filter: SoundFilter): number {
+    const { where, args } = filterSql(filter);
+    return this.db.prepare(`SELECT count(*) FROM sounds s WHERE ${where}`).pluck().get(...args) as number;
+  }
+
+  /**
+   * Text search that ranks: the sounds matching `filter` (whose `text` must have a positive word)
+   * by FTS5 bm25 over the columns, weighted so that a file named for the word comes before one
+   * whose folder, description or category mention it, and those before a guessed AudioSet tag.
+   * Scores are bm25 negated: larger is more relevant. A text with only exclusions has no
+   * relevance; it returns [] and the caller browses in another order.
+   */
+  rankText(filter: SoundFilter, options: { limit: number; offset?: number }): Array<{ id: number; score: number }> {
+    const query = parseSearchText(filter.text ?? '');
+    if (!query.match) return [];
+    const { where, args } = filterSql({ ...filter, text: undefined }, query.exclude);
+    return this.db.prepare(
+      `SELECT s.id AS id, -bm25(sounds_fts, ${BM25_WEIGHTS}) AS score
+       FROM sounds_fts JOIN sounds s ON s.id = sounds_fts.rowid
+       WHERE sounds_fts MATCH ? AND ${where}
+       ORDER BY bm25(sounds_fts, ${BM25_WEIGHTS}), s.id LIMIT ? OFFSET ?`,
+    ).all(query.match, ...args, options.limit, options.offset ?? 0) as Array<{ id: number; score: number }>;
+  }
+
+  /** A page of the indexed sounds a filter lets through, in a column's order (ties by path). */
+  browseSounds(filter: SoundFilter, options: { sort?: SoundSort; descending?: boolean; limit: number; offset?: number }): number[] {
+    const { where, args } = filterSql(filter);
+    const column = SORT_COLUMNS[options.sort ?? 'path'];
+    const direction = options.descending ? 'DESC' : 'ASC';
+    return this.db.prepare(`SELECT s.id FROM sounds s WHERE ${where} ORDER BY ${column} ${direction}, s.path LIMIT ? OFFSET ?`)
+      .pluck().all(...args, options.limit, options.offset ?? 0) as number[];
+  }
+
+  /** How many indexed sounds each folder holds directly. */
+  folderCounts(): Array<{ folder: string; sounds: number }> {
+    return this.sql(`SELECT folder, count(*) AS sounds FROM sounds WHERE status = 'indexed' GROUP BY folder ORDER BY folder`).all() as Array<{ folder: string; sounds: number }>;
+  }
+
+  /** Full-text search alone, best match first. */
   searchText(text: string, limit = 50): number[] {
-    const match = ftsQuery(text);
-    if (!match) return [];
-    return this.sql(`SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ? ORDER BY rank LIMIT ?`).pluck().all(match, limit) as number[];
+    return this.rankText({ text }, { limit }).map((r) => r.id);
   }
 
   // ---------------------------------------------------------------- training features
@@ -508,6 +630,28 @@ export class LibraryStore {
       this.sql('DELETE FROM takes WHERE id = ?').run(id);
       return 'deleted';
     });
+  }
+
+  /** Takes the history's delete hid (Undo can bring them back) and no training pair needs. */
+  unusedHiddenTakes(): Take[] {
+    return this.sql('SELECT * FROM takes WHERE deleted = 1 AND NOT EXISTS (SELECT 1 FROM training_pairs p WHERE p.take_id = takes.id)')
+      .all().map((r) => toTake(r as Row));
+  }
+
+  /** Hides a take from the history, or brings it back; the audio and its pairs are untouched either way. */
+  setTakeHidden(id: number, hidden: boolean): boolean {
+    return this.sql('UPDATE takes SET deleted = ? WHERE id = ?').run(hidden ? 1 : 0, id).changes > 0;
+  }
+
+  /** A take's name as the user gave it (kept where a dropped file's own name was). */
+  renameTake(id: number, name: string): boolean {
+    return this.sql('UPDATE takes SET original_name = ? WHERE id = ?').run(name, id).changes > 0;
+  }
+
+  /** How many training pairs each take teaches. */
+  pairCountsByTake(): Map<number, number> {
+    const rows = this.sql('SELECT take_id, count(*) AS n FROM training_pairs GROUP BY take_id').all() as { take_id: number; n: number }[];
+    return new Map(rows.map((r) => [r.take_id, r.n]));
   }
 
   putTakeFeatures(takeId: number, backbone: string, windows: readonly WindowVector[]): void {
@@ -726,7 +870,71 @@ function vectorOf(b: Buffer): Float32Array {
   return decodeHalf(b);
 }
 
-/** Words typed by a user -> an FTS5 query where every word must match as a prefix. */
+/**
+ * bm25 weights of the full-text columns (name, folder, description, category, tags). The name is
+ * what a sound designer chose to call the file; the folder and the UCS category are nearly as
+ * deliberate; an embedded description is often long boilerplate; tags are the model's guesses.
+ */
+const BM25_WEIGHTS = '12.0, 4.0, 3.0, 6.0, 1.0';
+
+/**
+ * The WHERE clause of a filter over `sounds s` (indexed sounds only), with its arguments.
+ * `alsoExclude` is an FTS5 query whose matches are left out.
+ */
+function filterSql(filter: SoundFilter, alsoExclude?: string): { where: string; args: unknown[] } {
+  // A folder is a range of the folder index (the folder and everything under "folder/", which
+  // sorts below "folder0"), so one folder of a million sounds reads only its own rows; the status
+  // test is then kept off its index, which would otherwise be picked and read every sound.
+  const where: string[] = [filter.folders?.length ? `+s.status = 'indexed'` : `s.status = 'indexed'`];
+  const args: unknown[] = [];
+  if (filter.folders?.length) {
+    where.push(`(${filter.folders.map(() => '(s.folder = ? OR (s.folder >= ? AND s.folder < ?))').join(' OR ')})`);
+    for (const f of filter.folders) {
+      const folder = f.replace(/[\\/]+$/, '');
+      args.push(folder, `${folder}/`, `${folder}0`);
+    }
+  }
+  if (filter.minDurationSec !== undefined) { where.push('s.duration_sec >= ?'); args.push(filter.minDurationSec); }
+  if (filter.maxDurationSec !== undefined) { where.push('s.duration_sec <= ?'); args.push(filter.maxDurationSec); }
+  if (filter.categories?.length) {
+    const marks = filter.categories.map(() => '?').join(',');
+    where.push(`(upper(s.ucs_category) IN (${marks}) OR s.ucs_cat_id IN (${marks}))`);
+    args.push(...filter.categories.map((c) => c.toUpperCase()), ...filter.categories);
+  }
+  if (filter.tags?.length) {
+    // A guessed AudioSet tag the user has not dismissed, or one of the user's own.
+    const marks = filter.tags.map(() => '?').join(',');
+    where.push(`(s.id IN (SELECT t.sound_id FROM sound_tags t WHERE t.label IN (${marks}) AND t.probability >= ?
+                  AND NOT EXISTS (SELECT 1 FROM dismissed_tags d WHERE d.content_hash = s.content_hash AND d.label = t.label))
+                OR s.content_hash IN (SELECT content_hash FROM user_tags WHERE tag IN (${marks})))`);
+    args.push(...filter.tags, filter.minTagProbability ?? 0, ...filter.tags);
+  }
+  if (filter.favourites) where.push('s.content_hash IN (SELECT content_hash FROM sound_marks WHERE favourite = 1)');
+  if (filter.minRating) { where.push('s.content_hash IN (SELECT content_hash FROM sound_marks WHERE rating >= ?)'); args.push(filter.minRating); }
+  if (filter.collectionId !== undefined) { where.push('s.content_hash IN (SELECT content_hash FROM collection_items WHERE collection_id = ?)'); args.push(filter.collectionId); }
+  // Text without any word (only spaces or punctuation) does not narrow the search.
+  const text = filter.text ? parseSearchText(filter.text) : {};
+  if (text.match) { where.push('s.id IN (SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ?)'); args.push(text.match); }
+  for (const exclude of [text.exclude, alsoExclude]) {
+    if (exclude) { where.push('s.id NOT IN (SELECT rowid FROM sounds_fts WHERE sounds_fts MATCH ?)'); args.push(exclude); }
+  }
+  return { where: where.join(' AND '), args };
+}
+
+/** The columns a page of sounds can be ordered by, as SQL (never built from user text). */
+const SORT_COLUMNS: Record<SoundSort, string> = {
+  path: 's.path',
+  name: 's.name COLLATE NOCASE',
+  duration: 's.duration_sec',
+  date: 's.mtime_ms',
+  format: 's.format',
+  sampleRate: 's.sample_rate',
+  bitDepth: 's.bit_depth',
+  channels: 's.channels',
+  category: 'coalesce(s.ucs_category, \'~\')',
+  description: 'coalesce(s.description, \'~\')',
+};
+
 /** Whether a process with this id still runs (a job's owner); an unknown owner counts as gone. */
 function processAlive(pid: number | null): boolean {
   if (!pid) return false;
@@ -737,11 +945,6 @@ function processAlive(pid: number | null): boolean {
     // EPERM: it exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-export function ftsQuery(text: string): string | undefined {
-  const words = text.normalize('NFKC').split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
-  return words.length ? words.map((w) => `"${w}"*`).join(' AND ') : undefined;
 }
 
 function json<T>(v: unknown, fallback: T): T {

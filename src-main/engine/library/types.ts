@@ -125,7 +125,33 @@ export interface SoundFilter {
   categories?: string[];
   /** Words as typed by the user, matched by prefix against the full-text index. */
   text?: string;
+  /** Only the user's starred sounds. */
+  favourites?: boolean;
+  /** Only sounds the user rated at least this (1-5). */
+  minRating?: number;
+  /** Only the sounds of this collection. */
+  collectionId?: number;
 }
+
+/** What the user added to a sound (kept by its content hash). */
+export interface SoundMarks {
+  favourite: boolean;
+  rating: number;
+  userTags: string[];
+  /** AudioSet guesses the user dismissed. */
+  dismissed: string[];
+}
+
+export interface Collection {
+  id: number;
+  name: string;
+  createdAt: number;
+  /** Indexed sounds in it now. */
+  sounds: number;
+}
+
+/** The columns a browsed page of sounds can be ordered by. */
+export type SoundSort = 'path' | 'name' | 'duration' | 'date' | 'format' | 'sampleRate' | 'bitDepth' | 'channels' | 'category' | 'description';
 
 export type TakeSource = 'mic' | 'file';
 
@@ -136,6 +162,7 @@ export interface Take {
   durationSec: number;
   sampleRate: number;
   source: TakeSource;
+  /** The dropped file's name, or the name the user gave the take (null: a mic take never named). */
   originalName: string | null;
   deviceName: string | null;
   deleted: boolean;

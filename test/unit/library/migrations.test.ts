@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase, schemaVersion } from '../../../src-main/engine/library/database.ts';
 import { MIGRATIONS, LATEST_VERSION } from '../../../src-main/engine/library/migrations/index.ts';
+import { halfVectors } from '../../../src-main/engine/library/migrations/006-half-vectors.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 
 /**
@@ -43,6 +44,18 @@ const seeds: Record<number, (db: Database.Database) => void> = {
   4: (db) => {
     db.exec(`UPDATE jobs SET kind = 'scan' WHERE kind = 'index'`);
   },
+  // From version 6 vectors are stored as float16: the earlier rows as that version writes them.
+  6: (db) => halfVectors.up(db),
+  // From version 7 the user's own marks, by content hash.
+  7: (db) => {
+    db.exec(`
+      INSERT INTO sound_marks (content_hash, favourite, rating, updated_at) VALUES ('abc', 1, 4, 3);
+      INSERT INTO user_tags (content_hash, tag) VALUES ('abc', 'hero');
+      INSERT INTO dismissed_tags (content_hash, label) VALUES ('abc', 'Rustle');
+      INSERT INTO collections (id, name, created_at) VALUES (2, 'Trailer hits', 3);
+      INSERT INTO collection_items (collection_id, content_hash, added_at) VALUES (2, 'abc', 3);
+    `);
+  },
 };
 
 function expectSeededDataReadable(store: LibraryStore, fromVersion: number): void {
@@ -63,6 +76,13 @@ function expectSeededDataReadable(store: LibraryStore, fromVersion: number): voi
   expect(store.searchText('leather')).toEqual([7]);
   expect(store.searchText('rustl')).toEqual([7]);
   expect(store.soundIdsMatching({ text: 'foley cloth' })).toEqual([7]);
+  if (fromVersion >= 7) {
+    expect(store.soundMarks(7)).toEqual({ favourite: true, rating: 4, userTags: ['hero'], dismissed: ['Rustle'] });
+    expect(store.collections()).toEqual([{ id: 2, name: 'Trailer hits', createdAt: 3, sounds: 1 }]);
+    expect(store.soundIdsMatching({ collectionId: 2, favourites: true, minRating: 4 })).toEqual([7]);
+  } else {
+    expect(store.soundMarks(7)).toEqual({ favourite: false, rating: 0, userTags: [], dismissed: [] });
+  }
   // A job recorded before jobs had owners was left by a process that is gone.
   expect(store.job(4)?.state).toBe('running');
   expect(store.markInterruptedJobs()).toBe(1);

@@ -113,6 +113,55 @@ describe('LibraryStore', () => {
     expect(ids({ text: 'nothing-like-this' })).toEqual([]);
   });
 
+  it('ranks typed words: a file named for the word first, a guessed tag last, with phrases and exclusions', () => {
+    const [steps, named, folder, described, ucs, long] = addSounds(
+      '/sfx/foley/steps_gravel.wav',
+      '/sfx/misc/explosion_big.wav',
+      '/sfx/explosions/debris_01.wav',
+      '/sfx/misc/rumble.wav',
+      '/sfx/misc/EXPLReal_Distant Thud.wav',
+      '/sfx/misc/door slam metal heavy loud.wav',
+    );
+    // The footsteps were auto-tagged Explosion with high confidence: a guess, not a name.
+    store.commitAnalysed(analysed(steps, { tags: [{ label: 'Explosion', probability: 0.9 }, { label: 'Walk, footsteps', probability: 0.5 }] }));
+    store.commitAnalysed(analysed(named, { tags: [{ label: 'Boom', probability: 0.4 }] }));
+    store.commitAnalysed(analysed(folder, { tags: [] }));
+    store.commitAnalysed(analysed(described, { description: 'Low rumble after an explosion, recorded at 200 m', tags: [] }));
+    store.commitAnalysed(analysed(ucs, { tags: [] }));
+    store.commitAnalysed(analysed(long, { description: 'metal door slam', tags: [] }));
+    const ranked = store.rankText({ text: 'explosion' }, { limit: 10 });
+    expect(ranked[0].id).toBe(named);
+    expect(ranked.at(-1)?.id).toBe(steps);
+    // Words match as prefixes, so the UCS category EXPLOSIONS counts.
+    expect(new Set(ranked.map((r) => r.id))).toEqual(new Set([steps, named, folder, described, ucs]));
+    for (let i = 1; i < ranked.length; i++) expect(ranked[i - 1].score).toBeGreaterThanOrEqual(ranked[i].score);
+    // Exclusions, phrases, and a phrase that only matches in order.
+    expect(store.rankText({ text: 'explosion -footsteps' }, { limit: 10 }).map((r) => r.id)).not.toContain(steps);
+    expect(store.rankText({ text: 'explosion -"walk footsteps" -big' }, { limit: 10 }).map((r) => r.id).sort()).toEqual([folder, described, ucs].sort());
+    expect(store.rankText({ text: '"door slam"' }, { limit: 10 }).map((r) => r.id)).toEqual([long]);
+    expect(store.rankText({ text: '"slam door"' }, { limit: 10 })).toEqual([]);
+    // Paging and filters.
+    expect(store.rankText({ text: 'explosion' }, { limit: 2, offset: 1 }).map((r) => r.id)).toEqual(ranked.slice(1, 3).map((r) => r.id));
+    expect(store.rankText({ text: 'explosion', folders: ['/sfx/misc'] }, { limit: 10 }).map((r) => r.id).sort()).toEqual([named, described, ucs].sort());
+    expect(store.countMatching({ text: 'explosion -footsteps' })).toBe(4);
+    expect(store.countMatching({ text: '-explosion' })).toBe(1);
+    // Only exclusions: nothing to rank by.
+    expect(store.rankText({ text: '-explosion' }, { limit: 10 })).toEqual([]);
+  });
+
+  it('never lets typed text change the shape of the full-text query', () => {
+    const [id] = addSounds('/sfx/a/OR NOT AND NEAR.wav');
+    store.commitAnalysed(analysed(id, { description: 'name:colon (paren) star* "quote' }));
+    for (const text of ['"', '""', '-', '- -', '*', 'NOT', 'OR', 'a OR', 'NEAR(a b)', 'name:colon', '(paren', 'star*', '"quote', '-"', '^x', 'a"b"c', '\u0000', '\'']) {
+      expect(() => store.rankText({ text }, { limit: 5 }), text).not.toThrow();
+      expect(() => store.countMatching({ text }), text).not.toThrow();
+    }
+    expect(store.searchText('NOT')).toEqual([id]);
+    expect(store.searchText('near')).toEqual([id]);
+    expect(store.searchText('"quote')).toEqual([id]);
+    expect(store.searchText('name:colon')).toEqual([id]);
+  });
+
   it('hides a deleted take that pairs still use, and drops pairs with their sound', () => {
     const [s1, s2] = addSounds('/sfx/1.wav', '/sfx/2.wav');
     const used = store.addTake({ wavPath: '/t/a.wav', durationSec: 2, sampleRate: 32000, source: 'file', originalName: 'a.wav', deviceName: null });
@@ -130,6 +179,61 @@ describe('LibraryStore', () => {
     expect(store.pairs().map((p) => p.soundId)).toEqual([s2]);
     store.removePair(store.pairs()[0].id);
     expect(store.takes({ includeDeleted: true })).toEqual([]);
+  });
+
+  it('hides a take for undo, brings it back, renames it, and lists the hidden ones no pair needs', () => {
+    const [s1] = addSounds('/sfx/1.wav');
+    const paired = store.addTake({ wavPath: '/t/a.wav', durationSec: 2, sampleRate: 32000, source: 'mic', originalName: null, deviceName: null });
+    const alone = store.addTake({ wavPath: '/t/b.wav', durationSec: 2, sampleRate: 32000, source: 'mic', originalName: null, deviceName: null });
+    store.addPair(paired.id, s1, 'match');
+    expect(store.pairCountsByTake()).toEqual(new Map([[paired.id, 1]]));
+    expect(store.setTakeHidden(paired.id, true)).toBe(true);
+    expect(store.setTakeHidden(alone.id, true)).toBe(true);
+    expect(store.takes()).toEqual([]);
+    expect(store.unusedHiddenTakes().map((t) => t.id)).toEqual([alone.id]);
+    expect(store.setTakeHidden(alone.id, false)).toBe(true);
+    expect(store.takes().map((t) => t.id)).toEqual([alone.id]);
+    expect(store.renameTake(alone.id, 'low whoosh')).toBe(true);
+    expect(store.take(alone.id)?.originalName).toBe('low whoosh');
+    expect(store.setTakeHidden(999, true)).toBe(false);
+  });
+
+  it("keeps the user's star, rating, tags, dismissed guesses and collections by content hash, across moves and re-adds", () => {
+    const [a, b] = addSounds('/sfx/foley/steps.wav', '/sfx/foley/cloth.wav');
+    store.commitAnalysed(analysed(a, { contentHash: 'h-steps', tags: [{ label: 'Explosion', probability: 0.8 }, { label: 'Walk, footsteps', probability: 0.6 }] }));
+    store.commitAnalysed(analysed(b, { contentHash: 'h-cloth' }));
+    expect(store.setFavourite([a, b], true)).toBe(2);
+    store.setRating([a], 5);
+    store.tagSounds([a, b], { add: ['hero', 'gravel'] });
+    store.tagSounds([b], { remove: ['gravel'] });
+    store.dismissTag(a, 'Explosion');
+    const trailer = store.addCollection('Trailer');
+    expect(store.addCollection('trailer').id).toBe(trailer.id);
+    expect(store.collectSounds(trailer.id, [a, b], true)).toBe(true);
+    store.collectSounds(trailer.id, [b], false);
+    expect(store.soundMarks(a)).toEqual({ favourite: true, rating: 5, userTags: ['gravel', 'hero'], dismissed: ['Explosion'] });
+    expect(store.soundTags(a).map((t) => t.label)).toEqual(['Walk, footsteps']);
+    // Own tags are searched and filtered like tags; a dismissed guess is neither.
+    expect(store.searchText('gravel')).toEqual([a]);
+    expect(store.searchText('explosion')).toEqual([]);
+    expect(store.soundIdsMatching({ tags: ['hero'] }).sort()).toEqual([a, b].sort());
+    expect(store.soundIdsMatching({ tags: ['Explosion'] })).toEqual([]);
+    expect(store.soundIdsMatching({ favourites: true, minRating: 5 })).toEqual([a]);
+    expect(store.soundIdsMatching({ collectionId: trailer.id })).toEqual([a]);
+    // The file moves: same row, same marks.
+    store.moveSound(a, { rootId, path: '/sfx/moved/steps.wav', size: 100, mtimeMs: 2 });
+    expect(store.soundMarks(a).rating).toBe(5);
+    // The folder is removed and added again: new rows, the same content, the same marks.
+    store.removeRoot(rootId);
+    const again = store.addRoot('/sfx').id;
+    const [a2] = store.addPendingSounds([{ rootId: again, path: '/sfx/moved/steps.wav', size: 100, mtimeMs: 2 }]);
+    store.commitAnalysed(analysed(a2, { contentHash: 'h-steps', tags: [{ label: 'Explosion', probability: 0.8 }] }));
+    expect(store.soundMarks(a2)).toEqual({ favourite: true, rating: 5, userTags: ['gravel', 'hero'], dismissed: ['Explosion'] });
+    expect(store.soundTags(a2)).toEqual([]);
+    expect(store.searchText('hero')).toEqual([a2]);
+    expect(store.collections()).toEqual([{ id: trailer.id, name: 'Trailer', createdAt: trailer.createdAt, sounds: 1 }]);
+    expect(store.removeCollection(trailer.id)).toBe(true);
+    expect(store.collections()).toEqual([]);
   });
 
   it('keeps exactly one active model version', () => {

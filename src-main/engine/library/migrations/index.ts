@@ -5,9 +5,10 @@ import { jobOwner } from './003-job-owner.ts';
 import { scanJobs } from './004-scan-jobs.ts';
 import { changeLog } from './005-change-log.ts';
 import { halfVectors } from './006-half-vectors.ts';
+import { userMetadata } from './007-user-metadata.ts';
 
 /** Every migration in order; version n is at index n - 1 (checked by the migration tests). */
-export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, scanJobs, changeLog, halfVectors];
+export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, scanJobs, changeLog, halfVectors, userMetadata];
 
 export const LATEST_VERSION = MIGRATIONS.length;
 
