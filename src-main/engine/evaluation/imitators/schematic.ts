@@ -67,7 +67,7 @@ interface Gesture {
 function gesturesOf(tracks: ReferenceTracks): Gesture[] {
   const frames = tracks.loudness.length;
   const peak = peakLoudness(tracks);
-  const onsets = tracks.onsets.length ? tracks.onsets : [{ frame: 0, riseDb: 0, strength: 0 }];
+  const onsets = tracks.onsets.length ? tracks.onsets : [{ frame: 0, riseDb: 0, strength: 0, attackSec: 1 }];
   const logPitch = (f: number): number => Math.log2(Math.max(60, tracks.pitch[f]));
   const all: number[] = [];
   for (let f = 0; f < frames; f++) if (tracks.loudness[f] > 0.1 * peak) all.push(logPitch(f));
