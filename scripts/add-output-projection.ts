@@ -6,9 +6,9 @@
 //   npx tsx scripts/add-output-projection.ts <in.onomato-model> <library.sqlite> <k> <out.onomato-model> <new id> [name]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LibraryStore } from '../src-main/engine/library/store.ts';
-import { applyHead, type ModelVersion } from '../src-main/engine/training/heads.ts';
-import { decodeModelVersion, encodeModelVersion } from '../src-main/engine/training/model-file.ts';
-import { featureKey } from '../src-main/engine/training/versions.ts';
+import { applyHead, type ModelVersion } from '../src-main/engine/model-version/heads.ts';
+import { decodeModelVersion, encodeModelVersion } from '../src-main/engine/model-version/model-file.ts';
+import { featureKey } from '../src-main/engine/model-version/versions.ts';
 
 const [input, database, kText, output, id, newName] = process.argv.slice(2);
 if (!id) {

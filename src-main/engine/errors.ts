@@ -47,7 +47,7 @@ export class EngineError extends Error {
     const text = err?.message ?? String(value);
     if (code === 'ENOENT') return new EngineError('not-found', 'the file does not exist', { file, cause: value });
     if (code === 'EACCES' || code === 'EPERM') return new EngineError('permission', 'permission denied', { file, cause: value });
-    if (code === 'ENOSPC') return new EngineError('disk-full', 'the disk is full', { file, cause: value });
+    if (code === 'ENOSPC' || code === 'SQLITE_FULL') return new EngineError('disk-full', 'the disk is full', { file, cause: value });
     return new EngineError('internal', text, { file, cause: value });
   }
 }

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { mkdirSync } from 'node:fs';
 
 /**
@@ -50,4 +50,31 @@ export function dataDirFromArgv(argv: readonly string[]): string | undefined {
     if (a.startsWith('--data-dir=')) return a.slice('--data-dir='.length);
   }
   return undefined;
+}
+
+/**
+ * Whether `child` is `parent` or lies below it, by path alone (resolve real paths first where
+ * links matter). A prefix test is not enough: `/sfx-old` does not lie inside `/sfx`.
+ */
+export function isWithin(parent: string, child: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+// Windows refuses these as names whatever their extension (CON.wav is the console).
+const RESERVED_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+const MAX_NAME_BYTES = 200;
+
+/**
+ * A name every file system accepts, changed only where one would refuse it: separators,
+ * `: * ? " < > |`, control characters, trailing dots and spaces, and Windows' device names.
+ * Letters of any script stay as they are (звук.wav is a name, not `____.wav`). Long names are
+ * cut on a character boundary to leave room for what callers append within 255 bytes.
+ */
+export function safeFileName(name: string, fallback = 'sound'): string {
+  let out = name.normalize('NFC').replace(/[/\\:*?"<>|\u0000-\u001f\u007f]/g, '_');
+  while (Buffer.byteLength(out) > MAX_NAME_BYTES) out = [...out].slice(0, -1).join('');
+  out = out.replace(/[. ]+$/, '');
+  if (!out) return fallback;
+  return RESERVED_NAME.test(out) ? `_${out}` : out;
 }

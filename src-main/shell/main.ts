@@ -1,8 +1,10 @@
-import { app, BrowserWindow, dialog, ipcMain, nativeImage, net, protocol, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, nativeImage, protocol, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { dataDirFromArgv, defaultDataDir } from '../engine/paths.ts';
 import { openEngine, type Engine } from '../engine/engine.ts';
+import { byteRange, mediaHeaders } from '../engine/media.ts';
 import { CONTENT_SECURITY_POLICY, MEDIA_SCHEME } from '../contract/security.ts';
 import { EVENT_CHANNEL, registerIpc } from './ipc.ts';
 import { shellHandlers } from './handlers.ts';
@@ -44,9 +46,20 @@ async function start(): Promise<void> {
 
   protocol.handle(MEDIA_SCHEME, async (request) => {
     const url = new URL(request.url);
-    const file = await mediaEngine.resolveMedia(url.hostname, decodeURIComponent(url.pathname.slice(1)));
+    let id: string;
+    try {
+      id = decodeURIComponent(url.pathname.slice(1));
+    } catch {
+      return new Response('Bad request: the address has a malformed % escape.', { status: 400 });
+    }
+    const file = await mediaEngine.resolveMedia(url.hostname, id);
     if (!file) return new Response('Not a file of this library', { status: 404 });
-    return net.fetch(pathToFileURL(file.path).href, { headers: request.headers });
+    // The engine opened and checked the file: send from that handle, never from the path again.
+    const range = byteRange(file.size, request.headers.get('range'));
+    if (range.status === 416 || file.size === 0) await file.handle.close();
+    if (range.status === 416) return new Response(null, { status: 416, headers: { 'Content-Range': `bytes */${file.size}` } });
+    const body = file.size === 0 ? null : (Readable.toWeb(file.handle.createReadStream({ start: range.start, end: range.end })) as ReadableStream<Uint8Array>);
+    return new Response(body, { status: range.status, headers: mediaHeaders(file, range) });
   });
 
   window = new BrowserWindow({

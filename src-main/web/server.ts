@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize } from 'node:path';
+import { pipeline } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -9,13 +9,15 @@ import { dispatch } from '../contract/dispatch.ts';
 import type { EventBus } from '../contract/events.ts';
 import type { Handlers } from '../contract/methods.ts';
 import { CONTENT_SECURITY_POLICY } from '../contract/security.ts';
-import type { MediaFile } from '../engine/media.ts';
+import { byteRange, mediaHeaders, type MediaFile } from '../engine/media.ts';
+import { isWithin } from '../engine/paths.ts';
 
 /**
  * The contract over HTTP + WebSocket on 127.0.0.1, so the real renderer runs in a browser
  * (tests drive it in Chromium). Every request must carry the per-launch token: the first page
  * load brings it in the query string and gets it back as a strict same-site cookie, which the
  * browser then sends with every asset, API call, media request and the event socket.
+
  */
 export interface WebServerOptions {
   handlers: Handlers;
@@ -45,6 +47,7 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 const MAX_BODY = 80 * 1024 * 1024;
+const TEXT = 'text/plain; charset=utf-8';
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const token = options.token ?? randomBytes(24).toString('hex');
@@ -59,14 +62,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `Internal error: ${(err as Error).message}`);
+      if (!res.headersSent) send(res, 500, TEXT, `Internal error: ${(err as Error).message}`);
       else res.destroy();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!carriesToken(req, url)) return send(res, 403, 'text/plain; charset=utf-8', 'Forbidden: this Onomato server needs its launch token.');
+    if (!carriesToken(req, url)) return send(res, 403, TEXT, 'Forbidden: this Onomato server needs its launch token.');
     if (url.searchParams.has('token')) {
       res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
@@ -76,9 +79,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 
   async function api(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
-    if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'Use POST');
+    if (req.method !== 'POST') return send(res, 405, TEXT, 'Use POST');
     // A JSON content type cannot be sent cross-origin without a preflight this server never answers.
-    if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, 'text/plain; charset=utf-8', 'Send application/json');
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, TEXT, 'Send application/json');
     let body: unknown;
     try {
       const text = await readBody(req, MAX_BODY);
@@ -93,39 +96,35 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   async function media(req: IncomingMessage, res: ServerResponse, pathname: string, download: boolean): Promise<void> {
     const [, , kind, id] = pathname.split('/');
     const file = kind && id ? await options.resolveMedia(kind, decodeURIComponent(id)) : null;
-    if (!file) return send(res, 404, 'text/plain; charset=utf-8', 'Not a file of this library');
-    const size = statSync(file.path).size;
-    const headers: Record<string, string | number> = {
-      'Content-Type': file.mime,
-      'Accept-Ranges': 'bytes',
-      'Cache-Control': 'no-store',
-    };
-    if (download) headers['Content-Disposition'] = `attachment; filename="${basename(file.path).replace(/["\\\r\n]/g, '_')}"`;
-    const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
-    if (range && size > 0) {
-      const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
-      const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-      if (start > end || start >= size) {
-        res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
-        return;
-      }
-      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
-      createReadStream(file.path, { start, end }).pipe(res);
+    if (!file) return send(res, 404, TEXT, 'Not a file of this library');
+    // The handle was opened and checked by the engine: stream from it, never reopen the path.
+    const range = byteRange(file.size, req.headers.range);
+    if (range.status === 416) {
+      await file.handle.close();
+      res.writeHead(416, { 'Content-Range': `bytes */${file.size}` }).end();
       return;
     }
-    res.writeHead(200, { ...headers, 'Content-Length': size });
-    createReadStream(file.path).pipe(res);
+    const headers = mediaHeaders(file, range);
+    if (download) headers['Content-Disposition'] = contentDisposition(file.name);
+    res.writeHead(range.status, headers);
+    if (file.size === 0) {
+      await file.handle.close();
+      res.end();
+      return;
+    }
+    // pipeline closes the handle however the response ends, a listener going away included.
+    pipeline(file.handle.createReadStream({ start: range.start, end: range.end }), res, () => undefined);
   }
 
   async function staticFile(res: ServerResponse, pathname: string): Promise<void> {
     const relative = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^([/\\])+/, '');
     const full = join(options.rendererDir, relative);
-    if (!full.startsWith(options.rendererDir + sep)) return send(res, 404, 'text/plain; charset=utf-8', 'Not found');
+    if (!isWithin(options.rendererDir, full) || full === options.rendererDir) return send(res, 404, TEXT, 'Not found');
     let data: Buffer;
     try {
       data = await readFile(full);
     } catch {
-      return send(res, 404, 'text/plain; charset=utf-8', 'Not found');
+      return send(res, 404, TEXT, 'Not found');
     }
     res.writeHead(200, {
       'Content-Type': MIME[extname(full)] ?? 'application/octet-stream',
@@ -176,6 +175,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff' }).end(body);
+}
+
+/**
+ * RFC 6266 with RFC 5987's `filename*` for the real name in UTF-8, and an ASCII `filename` for
+ * clients that know only that (header values must be Latin-1, so the real name cannot go there).
+ */
+export function contentDisposition(name: string): string {
+  const ascii = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -1,9 +1,9 @@
-import { baseModelVersion } from '../../src-main/engine/training/heads.ts';
-import { featureKey } from '../../src-main/engine/training/versions.ts';
-import { seededRandom } from '../../src-main/engine/training/random.ts';
+import { baseModelVersion } from '../../src-main/engine/model-version/heads.ts';
+import { featureKey } from '../../src-main/engine/model-version/versions.ts';
+import { seededRandom } from '../../src-main/engine/random.ts';
 import { trainHeads, DEFAULT_TRAIN_CONFIG, type PairFeatures } from '../../src-main/engine/training/trainer.ts';
 import { DEFAULT_FEATURES } from '../../src-main/engine/training/default-recipe.ts';
-import { featureExtractor } from '../../src-main/engine/training/features.ts';
+import { featureExtractor } from '../../src-main/engine/model-version/features.ts';
 import type { BenchRow } from './row.ts';
 
 /**

@@ -76,3 +76,10 @@ export function aiff(o: { aifc?: string; channels: number; frames: number; bits:
   head.write(o.aifc ? 'AIFC' : 'AIFF', 8, 'latin1');
   return Buffer.concat([head, body]);
 }
+
+/** A mono IEEE-float WAV of exactly these samples (NaN and infinity included, which no ordinary writer keeps). */
+export function floatWav(samples: Float32Array | Float64Array, rate: number, bits: 32 | 64): Buffer {
+  const data = Buffer.alloc(samples.length * (bits / 8));
+  samples.forEach((x, i) => (bits === 32 ? data.writeFloatLE(x, i * 4) : data.writeDoubleLE(x, i * 8)));
+  return riffWave([fmtChunk({ tag: 3, channels: 1, rate, bits }), ['data', data]]);
+}

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { LibraryStore } from '../../engine/library/store.ts';
 import {
   activateModelVersion, exportModelVersion, importModelVersion, listModelVersions, reembedLibrary,
-} from '../../engine/training/versions.ts';
+} from '../../engine/library/model-versions.ts';
 import { LIBRARY_OPTIONS, UsageError, libraryLocation, parse, type CliCommand } from '../command.ts';
 
 export const command: CliCommand = {

@@ -6,15 +6,16 @@ import { LibraryStore } from '../../engine/library/store.ts';
 import { ensureModel } from '../../engine/model/backbone.ts';
 import { EmbeddingModel } from '../../engine/model/runtime.ts';
 import { DEFAULT_FEATURES, proxyReferenceFiles, proxySources } from '../../engine/training/default-recipe.ts';
-import { featureExtractor, recipeId } from '../../engine/training/features.ts';
-import { baseModelVersion, type ModelVersion } from '../../engine/training/heads.ts';
-import { encodeModelVersion } from '../../engine/training/model-file.ts';
+import { featureExtractor, recipeId } from '../../engine/model-version/features.ts';
+import { baseModelVersion, type ModelVersion } from '../../engine/model-version/heads.ts';
+import { encodeModelVersion } from '../../engine/model-version/model-file.ts';
 import { datasetPairs, datasetRetrievalSet } from '../../engine/training/pair-features.ts';
 import { personalPairs } from '../../engine/training/personal-pairs.ts';
 import { startTrainingRun, readRunCheckpoint } from '../../engine/training/run-job.ts';
 import type { RunInput, RunResult } from '../../engine/training/run.ts';
 import type { PairFeatures } from '../../engine/training/trainer.ts';
-import { defaultModelVersion, loadModelVersion, saveModelVersion } from '../../engine/training/versions.ts';
+import { defaultModelVersion } from '../../engine/model-version/versions.ts';
+import { loadModelVersion, saveModelVersion } from '../../engine/library/model-versions.ts';
 import { LIBRARY_OPTIONS, UsageError, cancelOnInterrupt, libraryLocation, parse, positiveInteger, positiveNumber, type CliCommand, type CliIo } from '../command.ts';
 
 export const command: CliCommand = {

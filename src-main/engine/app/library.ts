@@ -10,8 +10,8 @@ import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
 import type { LibraryStore } from '../library/store.ts';
 import type { Sound, SoundFilter, Take } from '../library/types.ts';
 import { analyseQuery } from '../library/analyse.ts';
-import { applyHead, searchDimension, type ModelVersion } from '../training/heads.ts';
-import { featureKey } from '../training/versions.ts';
+import { applyHead, searchDimension, type ModelVersion } from '../model-version/heads.ts';
+import { featureKey } from '../model-version/versions.ts';
 import { openModelPair, type ModelPair } from '../model/runtime.ts';
 import type { DataPaths } from '../paths.ts';
 import type { Jobs } from './jobs.ts';
@@ -128,8 +128,14 @@ export class Library {
     // Each sound becomes searchable the moment its transaction commits.
     job.on('progress', (p) => {
       if (p.lastSoundId === null) return;
-      if (this.index) this.index.refresh(p.lastSoundId);
-      else void this.reloadIndex();
+      // A listener that throws would throw inside the indexer's commit: whatever goes wrong here
+      // costs at most this sound's place in the index until the next reload, never the scan.
+      try {
+        if (this.index) this.index.refresh(p.lastSoundId);
+        else void this.reloadIndex().catch(() => undefined);
+      } catch {
+        this.index?.index.remove(p.lastSoundId);
+      }
     });
     const finished = () => {
       void this.reloadIndex().then(() => {
@@ -157,6 +163,8 @@ export class Library {
         await this.model;
         const active = this.store.activeModelVersion();
         this.index = active && this.store.counts().indexed > 0 ? LibrarySearch.load(this.store, { modelId: active.id }) : null;
+        // Rows an older version stored with NaN in them are left out of search and analysed again by the next scan.
+        if (this.index?.unusable.length) this.store.markPending(this.index.unusable);
       } finally {
         this.loading = null;
       }

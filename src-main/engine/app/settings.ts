@@ -25,7 +25,11 @@ export class SettingsStore {
 
   update(patch: Partial<Settings>): Settings {
     const next = { ...this.get(), ...patch };
-    this.store.setSetting('settings', next);
+    try {
+      this.store.setSetting('settings', next);
+    } catch (err) {
+      throw this.store.describeError(err);
+    }
     return next;
   }
 }

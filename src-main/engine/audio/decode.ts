@@ -104,7 +104,7 @@ export function decodeAudio(path: string, opts: DecodeOptions = {}): Promise<Dec
     if (container === 'wav' || container === 'aiff') {
       const h = container === 'wav' ? await readWavHeader(file) : await readAiffHeader(file);
       const channels = await readPcmData(file, h, opts);
-      return { ...pcmInfo(h), channels, warnings: h.warnings };
+      return { ...pcmInfo(h), channels, warnings: [...h.warnings, ...silenceNonFinite(channels)] };
     }
     let format: AudioFormat;
     let sampleRate: number;
@@ -133,8 +133,29 @@ export function decodeAudio(path: string, opts: DecodeOptions = {}): Promise<Dec
     const complete = opts.maxSeconds === undefined || frames < Math.ceil(opts.maxSeconds * sampleRate);
     // Decoding to the end measures the length exactly; a cut-off decode trusts the header.
     const durationSec = (complete ? frames : Math.max(totalSamples, frames)) / sampleRate;
-    return { format, sampleRate, channels: decoded.channels, bitDepth, durationSec, metadata, warnings: decoded.warnings };
+    return { format, sampleRate, channels: decoded.channels, bitDepth, durationSec, metadata, warnings: [...decoded.warnings, ...silenceNonFinite(decoded.channels)] };
   });
+}
+
+/**
+ * A float WAV can hold NaN or infinity (a crashed plug-in, a bad render), and a 64-bit float
+ * beyond float32's range becomes infinity here. One such sample poisons every vector computed
+ * from its window, so each is set to silence where it stands, counted, and the count returned
+ * as a warning: the rest of the sound stays usable and the note says what was changed.
+ */
+function silenceNonFinite(channels: Float32Array[]): string[] {
+  let bad = 0;
+  for (const ch of channels) {
+    for (let i = 0; i < ch.length; i++) {
+      // x - x is 0 for every finite x and NaN for NaN and ±Infinity: one test for both.
+      if (ch[i] - ch[i] !== 0) {
+        ch[i] = 0;
+        bad++;
+      }
+    }
+  }
+  if (bad === 0) return [];
+  return [`${bad} sample${bad === 1 ? ' was' : 's were'} not a number (NaN) or infinite and ${bad === 1 ? 'was' : 'were'} set to silence`];
 }
 
 /** Mean of the channels: the mono signal the QVIM front end expects. */

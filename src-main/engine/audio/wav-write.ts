@@ -1,6 +1,4 @@
-import { open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { EngineError } from '../errors.ts';
 
 export interface WavToWrite {
@@ -21,21 +19,7 @@ const BEXT_SIZE = 602;
  * to disk and only then renamed over it, so a crash or a full disk never leaves half a file.
  */
 export async function writeWav(path: string, audio: WavToWrite): Promise<void> {
-  const bytes = encodeWav(path, audio);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  let handle;
-  try {
-    handle = await open(tmp, 'wx');
-    await handle.writeFile(bytes);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, path);
-  } catch (err) {
-    await handle?.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw EngineError.from(err, path);
-  }
+  await writeFileAtomic(path, encodeWav(path, audio));
 }
 
 function encodeWav(path: string, audio: WavToWrite): Buffer {

@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.ts';
-import { fft, ifft } from './fft.ts';
+import { fft, ifft } from '../features/any-length-fft.ts';
 
 /**
  * The constant-Q transform the QVIM 2DFT baseline uses: not librosa's, but the

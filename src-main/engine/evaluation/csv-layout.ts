@@ -1,8 +1,9 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readRegularFile } from '../regular-file.ts';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { looksLikeText, parseCsv } from './csv.ts';
 import { assembleDataset, unusable, type Dataset, type DatasetProblem, type PairRow } from './dataset-types.ts';
-import { cell, readDatasetCsv } from './layout-files.ts';
+import { cell, DATASET_LIST_MAX_BYTES, readDatasetCsv } from './layout-files.ts';
 
 /** Accepted header names, case-insensitive: the words a spreadsheet author is likely to use. */
 const COLUMN_NAMES = {
@@ -27,7 +28,7 @@ export async function findPairsCsv(root: string): Promise<string | undefined> {
     return undefined;
   }
   for (const n of names) {
-    const bytes = await readFile(join(root, n)).catch(() => undefined);
+    const bytes = await readRegularFile(join(root, n), DATASET_LIST_MAX_BYTES, 'dataset list').catch(() => undefined);
     if (!bytes) continue;
     // An unreadable CSV is still this layout's list when it is the only CSV: report it, don't hide it.
     if (!looksLikeText(bytes)) return names.length === 1 ? join(root, n) : undefined;

@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { EngineError } from '../errors.ts';
+import { readRegularFile } from '../regular-file.ts';
 import { unusable, type Dataset, type DatasetLayout } from './dataset-types.ts';
 import { readCsvDataset, findPairsCsv } from './csv-layout.ts';
 import { DEV_CSV, readQvimDev } from './qvim-dev-layout.ts';
@@ -42,7 +43,7 @@ export async function detectLayout(dir: string): Promise<{ layout: DatasetLayout
 
 async function datasetName(root: string, layout: DatasetLayout): Promise<string> {
   try {
-    const info = JSON.parse(await readFile(join(root, DATASET_INFO), 'utf8')) as { name?: unknown };
+    const info = JSON.parse((await readRegularFile(join(root, DATASET_INFO), 1 << 20, 'dataset description')).toString('utf8')) as { name?: unknown };
     if (typeof info.name === 'string' && info.name.trim()) return info.name.trim();
   } catch {
     // No description: name it by its layout.

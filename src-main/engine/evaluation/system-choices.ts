@@ -3,8 +3,9 @@ import { EngineError } from '../errors.ts';
 import { backboneVersionId, prepareLibraryModel } from '../library/library-model.ts';
 import type { LibraryStore } from '../library/store.ts';
 import { ensureModel } from '../model/backbone.ts';
-import { decodeModelVersion } from '../training/model-file.ts';
-import { defaultHeadsFile, DEFAULT_HEADS_ID, listModelVersions } from '../training/versions.ts';
+import { decodeModelVersion } from '../model-version/model-file.ts';
+import { defaultHeadsFile, DEFAULT_HEADS_ID } from '../model-version/versions.ts';
+import { listModelVersions } from '../library/model-versions.ts';
 import { BASELINE_SYSTEMS, type ModelFiles, type SystemChoice, type SystemSpec } from './system-registry.ts';
 
 /**

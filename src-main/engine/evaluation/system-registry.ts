@@ -1,7 +1,7 @@
 import { EngineError } from '../errors.ts';
 import { openModelPair, type ModelPair } from '../model/runtime.ts';
-import { decodeModelVersion } from '../training/model-file.ts';
-import { modelVersionSystem } from '../training/system.ts';
+import { decodeModelVersion } from '../model-version/model-file.ts';
+import { modelVersionSystem } from './model-version-system.ts';
 import { randomSystem, twoDftSystem, type RetrievalSystem } from './systems.ts';
 import { zeroShotSystem } from './zero-shot.ts';
 

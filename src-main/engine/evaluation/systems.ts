@@ -145,13 +145,19 @@ export interface EmbeddingSystemOptions {
   dimension?: number;
   /** Names what the embeddings depend on (model, windowing) in cache keys; defaults to the id. */
   cacheName?: string;
+  /**
+   * Turns what `embed` returned (and the cache keeps) into the embedding that is scored. A model
+   * version caches its raw window features, which every version over the same recipe shares, and
+   * runs its heads here.
+   */
+  afterCache?: (cached: Float32Array | Float64Array, tower: Tower) => Float32Array | Float64Array;
 }
 
 /**
  * Builds a system from per-sound embeddings: items through the reference tower, queries
  * through the imitation tower, cosine between them. Query embeddings are not kept, so a large
  * dataset needs memory for its items only. With a cache, unchanged files are not embedded again.
- * The zero-shot AudioSet model and trained model versions plug in here.
+ * The zero-shot AudioSet model and trained model versions (evaluation/model-version-system.ts) plug in here.
  */
 export function embeddingSystem(
   id: string,
@@ -174,7 +180,7 @@ export function embeddingSystem(
         const e = hit ?? (await embed(path, tower, opts.signal));
         if (opts.cache && !hit) await opts.cache.set(key, Float32Array.from(e));
         opts.onProgress?.(++done, total);
-        return splitRows(e, options.dimension);
+        return splitRows(options.afterCache ? options.afterCache(e, tower) : e, options.dimension);
       };
       const items: Rows[] = [];
       for (const it of dataset.items) items.push(await embedCached(it.path, 'reference'));

@@ -1,5 +1,5 @@
 import { constantQ, type ConstantQOptions } from './constant-q.ts';
-import { fft } from './fft.ts';
+import { fft } from '../features/any-length-fft.ts';
 
 /**
  * The QVIM challenge's 2DFT baseline feature: mono audio at 8 kHz, the first 5 s (zero-padded),

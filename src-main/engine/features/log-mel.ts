@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.ts';
-import { FFT_SIZE, SPECTRUM_BINS, fftScratch, powerSpectrum } from './real-fft.ts';
+import { FFT_SIZE, SPECTRUM_BINS, fftScratch, powerSpectrum } from './log-mel-fft.ts';
 
 /**
  * The QVIM / EfficientAT log-mel front end in eval mode (see shared/QVIM.md): the model was

@@ -52,9 +52,15 @@ export class Job<P extends object, R> extends EventEmitter<JobEvents<P, R>> {
     const every = options.recordEveryMs ?? 1000;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the control's getter reads the job's state
     const job = this;
-    this.id = recorder?.createJob(kind, options.config ?? {}).id;
+    this.id = createRecord(recorder, kind, options.config ?? {});
+    // The record is bookkeeping: one that cannot be written (a full disk) must not change the
+    // job's outcome or escape from an event listener; the next start marks it interrupted.
     const record = (patch: Parameters<JobRecorder['updateJob']>[1]) => {
-      if (recorder && this.id !== undefined) recorder.updateJob(this.id, patch);
+      try {
+        if (recorder && this.id !== undefined) recorder.updateJob(this.id, patch);
+      } catch {
+        // kept in memory: the job's state and error still reach its listeners
+      }
     };
     const control: JobControl<P> = {
       signal: this.abort.signal,
@@ -131,5 +137,14 @@ export class Job<P extends object, R> extends EventEmitter<JobEvents<P, R>> {
     if (this.current === s) return;
     this.current = s;
     this.emit('state', s);
+  }
+}
+
+/** The job's durable record, or none when it cannot be written: the work itself then says why (a full disk). */
+function createRecord(recorder: JobRecorder | undefined, kind: string, config: Record<string, unknown>): number | undefined {
+  try {
+    return recorder?.createJob(kind, config).id;
+  } catch {
+    return undefined;
   }
 }

@@ -2,10 +2,11 @@ import { decodeAudio, downmix, MODEL_SAMPLE_RATE, resample, waveformPeaks } from
 import { EngineError } from '../errors.ts';
 import { topTagsOfWindows } from '../model/audioset-tags.ts';
 import { embedWindows } from '../model/embed-windows.ts';
-import { featureExtractor } from '../training/features.ts';
-import { applyHead, type ModelVersion, type Tower } from '../training/heads.ts';
-import { featureKey } from '../training/versions.ts';
+import { featureExtractor } from '../model-version/features.ts';
+import { applyHead, type ModelVersion, type Tower } from '../model-version/heads.ts';
+import { featureKey } from '../model-version/versions.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
+import { allFinite } from '../search/sound-index.ts';
 import { contentHash } from './content-hash.ts';
 import type { AnalysedSound, WindowVector } from './types.ts';
 
@@ -48,6 +49,10 @@ export async function analyseSound(path: string, model: EmbeddingModel, settings
   const { description, ...rest } = decoded.metadata;
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(rest)) if (typeof v === 'string' && v.length > 0) metadata[k] = v;
+  // What decoding repaired or could not read (NaN samples silenced, a truncated tail) stays noted on the sound.
+  if (decoded.warnings.length) metadata.warnings = decoded.warnings.join('; ');
+  const vectors = windows.map((w) => ({ offsetSec: w.offsetSec, vector: version ? applyHead(version, 'reference', w.features!) : w.embedding }));
+  if (!vectors.every((w) => allFinite(w.vector))) throw notFinite(path, 'added to the library');
   return {
     contentHash: hash,
     format: decoded.format,
@@ -61,7 +66,7 @@ export async function analyseSound(path: string, model: EmbeddingModel, settings
     metadata,
     // With a model version the search vectors are its reference head over the window features,
     // and the features are kept so another version can re-embed the sound without decoding it.
-    windows: windows.map((w) => ({ offsetSec: w.offsetSec, vector: version ? applyHead(version, 'reference', w.features!) : w.embedding })),
+    windows: vectors,
     ...(version ? { features: { backbone: featureKey(version.features), windows: windows.map((w) => ({ offsetSec: w.offsetSec, vector: w.features! })) } } : {}),
     tags: topTagsOfWindows(logits, settings.tagCount, settings.minTagProbability),
   };
@@ -83,5 +88,13 @@ export async function analyseQuery(
   if (samples.length === 0) throw new EngineError('empty-file', 'the query holds no audio');
   const { windows } = await embedWindows(samples, towers[kind], { hopSec, extractor: featureExtractor(version.features) });
   const features = windows.map((w) => ({ offsetSec: w.offsetSec, vector: w.features! }));
-  return { queries: features.map((f) => applyHead(version, kind, f.vector)), features };
+  const queries = features.map((f) => applyHead(version, kind, f.vector));
+  if (!queries.every(allFinite)) throw notFinite(undefined, 'searched with');
+  return { queries, features };
+}
+
+/** Samples too loud for float arithmetic (1e30 and up) give infinite spectra; say so instead of storing NaN. */
+function notFinite(file: string | undefined, use: string): EngineError {
+  const what = file ? 'this sound' : 'this take';
+  return new EngineError('corrupt', `${what} could not be ${use}: its audio is so far beyond full scale that the analysis overflowed (values that are not finite numbers)`, { file });
 }

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { EngineError } from '../errors.ts';
 import { EmbeddingModel } from '../model/runtime.ts';
-import { decodeModelVersion } from '../training/model-file.ts';
+import { decodeModelVersion } from '../model-version/model-file.ts';
 import { analyseSound, type AnalysisSettings } from './analyse.ts';
 import type { WorkerReply, WorkerRequest } from './analyse-protocol.ts';
 

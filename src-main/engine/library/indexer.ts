@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { AUDIO_EXTENSIONS } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import { Job, type JobControl } from '../jobs/job.ts';
-import type { ModelVersion } from '../training/heads.ts';
-import { encodeModelVersion } from '../training/model-file.ts';
+import type { ModelVersion } from '../model-version/heads.ts';
+import { encodeModelVersion } from '../model-version/model-file.ts';
 import { DEFAULT_ANALYSIS, type AnalysisSettings } from './analyse.ts';
-import { AnalysisPool } from './analysis-pool.ts';
+import { AnalysisPool, type AnalysisOutcome } from './analysis-pool.ts';
 import { applyScanPlan, planScan, type RootOnDisk } from './scan-plan.ts';
 import { scanFolder } from './scanner.ts';
 import type { LibraryStore } from './store.ts';
@@ -82,9 +82,15 @@ export type IndexJob = Job<IndexProgress, IndexSummary>;
  */
 export function startIndexing(options: IndexOptions): IndexJob {
   const { store } = options;
-  store.markInterruptedJobs();
+  try {
+    store.markInterruptedJobs();
+  } catch {
+    // bookkeeping only; a full disk is reported by the run itself
+  }
   const folders = (options.folders ?? []).map((f) => resolve(f));
-  return new Job<IndexProgress, IndexSummary>('index', (control) => runIndexing(options, folders, control), {
+  // A write that fails anywhere in the run (a full disk) ends it with a sentence naming the folder to free.
+  const body = (control: JobControl<IndexProgress>) => runIndexing(options, folders, control).catch((err: unknown) => { throw store.describeError(err); });
+  return new Job<IndexProgress, IndexSummary>('index', body, {
     recorder: store,
     config: { folders, model: options.model.versionId, workers: options.workers ?? null, analysis: options.analysis ?? {} },
   });
@@ -143,23 +149,43 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
     summary.provider = pool.provider;
     const analysingSince = Date.now();
     const inFlight = new Set<Promise<void>>();
+    /** Why the run must stop early: the store could not keep a result (the disk is full). */
+    let stopped: EngineError | undefined;
+    /** Writes one file's outcome; a result the store refuses (not finite numbers) is recorded as that file's failure. */
+    const commit = (p: { id: number; path: string }, outcome: AnalysisOutcome): void => {
+      let error = outcome.ok ? undefined : outcome.error;
+      if (outcome.ok) {
+        try {
+          store.commitAnalysed({ ...outcome.analysis, soundId: p.id, modelId: model.versionId });
+          summary.indexed++;
+          return;
+        } catch (err) {
+          if (!(err instanceof EngineError && err.kind === 'corrupt')) throw err;
+          error = err.toJSON();
+        }
+      }
+      const reason = stripFile(error!.message, p.path);
+      store.commitFailed(p.id, { kind: error!.kind, message: reason });
+      summary.failed++;
+      summary.failures.push({ path: p.path, kind: error!.kind, reason });
+    };
     try {
       for (const p of pending) {
         await control.checkpoint();
         // One file per worker in flight, so pausing stops new work within one file per worker.
         while (inFlight.size >= pool.size) await Promise.race(inFlight);
         await control.checkpoint();
+        if (stopped) break;
         summary.decoded++;
+        // A task never rejects: a write that fails (a full disk) stops the run below instead of
+        // escaping as an unhandled rejection and taking the process down.
         const task = pool.analyse(p.id, p.path).then((outcome) => {
-          if (control.signal.aborted) return;
-          if (outcome.ok) {
-            store.commitAnalysed({ ...outcome.analysis, soundId: p.id, modelId: model.versionId });
-            summary.indexed++;
-          } else {
-            const reason = stripFile(outcome.error.message, p.path);
-            store.commitFailed(p.id, { kind: outcome.error.kind, message: reason });
-            summary.failed++;
-            summary.failures.push({ path: p.path, kind: outcome.error.kind, reason });
+          if (control.signal.aborted || stopped) return;
+          try {
+            commit(p, outcome);
+          } catch (err) {
+            stopped = store.describeError(err);
+            return;
           }
           touched.add(p.id);
           progress.done++;
@@ -173,14 +199,15 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
           const settled = progress.done >= Math.min(5, progress.total);
           progress.etaSec = settled && progress.filesPerSec > 0 ? (progress.total - progress.done) / progress.filesPerSec : null;
           control.report({ ...progress });
-        });
+        }).catch((err: unknown) => { stopped ??= store.describeError(err); });
         inFlight.add(task);
-        void task.finally(() => inFlight.delete(task));
+        void task.then(() => inFlight.delete(task));
       }
       await Promise.all(inFlight);
     } finally {
       await pool.close();
     }
+    if (stopped) throw stopped;
     await control.checkpoint();
   }
   progress.current = null;

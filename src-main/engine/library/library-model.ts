@@ -1,7 +1,8 @@
 import { ensureModel, type BuiltModel, type EnsureOptions } from '../model/backbone.ts';
 import { EngineError } from '../errors.ts';
-import type { ModelVersion } from '../training/heads.ts';
-import { defaultModelVersion, loadModelVersion, saveModelVersion } from '../training/versions.ts';
+import type { ModelVersion } from '../model-version/heads.ts';
+import { defaultModelVersion } from '../model-version/versions.ts';
+import { loadModelVersion, saveModelVersion } from './model-versions.ts';
 import type { IndexModel } from './indexer.ts';
 import type { LibraryStore } from './store.ts';
 

@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.ts';
-import { SoundIndex, soundBitset, type Precision, type SoundWindow } from '../search/sound-index.ts';
+import { allFinite, SoundIndex, soundBitset, type Precision, type SoundWindow } from '../search/sound-index.ts';
 import type { LibraryStore } from './store.ts';
 import type { Sound, SoundFilter } from './types.ts';
 
@@ -27,12 +27,18 @@ export interface LibrarySearchOptions {
 export class LibrarySearch {
   readonly modelId: string;
   readonly index: SoundIndex;
+  /**
+   * Sounds whose stored vectors hold NaN or infinity (written before the store refused them): left
+   * out of search, so one bad row cannot make every search fail; analyse them again to bring them back.
+   */
+  readonly unusable: number[];
   private readonly store: LibraryStore;
 
-  private constructor(store: LibraryStore, modelId: string, index: SoundIndex) {
+  private constructor(store: LibraryStore, modelId: string, index: SoundIndex, unusable: number[]) {
     this.store = store;
     this.modelId = modelId;
     this.index = index;
+    this.unusable = unusable;
   }
 
   /** Loads the embeddings of `modelId` (default: the active model version). */
@@ -42,7 +48,12 @@ export class LibrarySearch {
     let index: SoundIndex | undefined = options.dimension ? LibrarySearch.emptyIndex(store, modelId, options.dimension, options.precision) : undefined;
     let current = -1;
     let windows: SoundWindow[] = [];
-    const flush = () => { if (windows.length) index!.upsert(current, windows); };
+    const unusable: number[] = [];
+    const flush = () => {
+      if (!windows.length) return;
+      if (windows.every((w) => allFinite(w.embedding) && Number.isFinite(w.offsetSec))) index!.upsert(current, windows);
+      else unusable.push(current);
+    };
     for (const e of store.embeddings(modelId)) {
       index ??= LibrarySearch.emptyIndex(store, modelId, e.vector.length, options.precision);
       if (e.soundId !== current) {
@@ -54,7 +65,7 @@ export class LibrarySearch {
     }
     if (!index) throw new EngineError('not-found', `no sound is indexed with the model "${modelId}" yet: index a folder first`);
     flush();
-    return new LibrarySearch(store, modelId, index);
+    return new LibrarySearch(store, modelId, index, unusable);
   }
 
   private static emptyIndex(store: LibraryStore, modelId: string, dimension: number, precision: Precision | undefined): SoundIndex {
@@ -104,7 +115,9 @@ export class LibrarySearch {
   /** Brings one sound in line with the store after it was indexed, moved away or deleted. */
   refresh(soundId: number): void {
     const windows = this.store.soundWindows(soundId, this.modelId);
-    if (windows.length === 0 || this.store.sound(soundId)?.status !== 'indexed') this.index.remove(soundId);
+    const usable = windows.every((w) => allFinite(w.vector) && Number.isFinite(w.offsetSec));
+    if (!usable) this.unusable.push(soundId);
+    if (windows.length === 0 || !usable || this.store.sound(soundId)?.status !== 'indexed') this.index.remove(soundId);
     else this.index.upsert(soundId, windows.map((w) => ({ offsetSec: w.offsetSec, embedding: w.vector })));
   }
 

@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { EngineError, type SerializedError } from '../errors.ts';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
+import { allFinite } from '../search/sound-index.ts';
 import { parseUcsName } from './ucs.ts';
 import type {
   AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersion,
@@ -39,6 +40,20 @@ export class LibraryStore {
 
   get schemaVersion(): number {
     return schemaVersion(this.db);
+  }
+
+  /**
+   * An error from a write, in a person's words. SQLite says only "database or disk is full"; the
+   * sentence names the folder where space must be freed, and says that nothing already kept is lost
+   * (the failed transaction rolled back whole). Anything else passes through EngineError.from.
+   */
+  describeError(err: unknown): EngineError {
+    const code = (err as { code?: unknown } | undefined)?.code;
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || (err instanceof EngineError && err.kind === 'disk-full')) {
+      const where = this.path === ':memory:' ? 'memory' : dirname(this.path);
+      return new EngineError('disk-full', `the disk holding the library database (${where}) is full: free some space there and scan again; everything indexed so far is kept`, { cause: err });
+    }
+    return EngineError.from(err);
   }
 
   /** Runs `fn` in one transaction (nested calls join the outer one). */
@@ -176,6 +191,9 @@ export class LibraryStore {
    * and the status 'indexed'. A kill before the commit leaves the sound pending and whole.
    */
   commitAnalysed(a: AnalysedSound, now = Date.now()): void {
+    if (![...a.windows, ...(a.features?.windows ?? [])].every((w) => allFinite(w.vector) && Number.isFinite(w.offsetSec))) {
+      throw new EngineError('corrupt', 'its analysis gave values that are not finite numbers (NaN or infinity), so it was not added to the library');
+    }
     this.transaction(() => {
       const changed = this.sql(
         `UPDATE sounds SET status = 'indexed', content_hash = ?, format = ?, sample_rate = ?, channels = ?, bit_depth = ?,
@@ -612,7 +630,9 @@ export class LibraryStore {
 
 // -------------------------------------------------------------------- row mapping
 
+/** Every stored vector passes here: a NaN in the database would break every later search, so none gets in. */
 function blob(v: Float32Array): Buffer {
+  if (!allFinite(v)) throw new EngineError('corrupt', 'a vector to be stored contains a value that is not a finite number (NaN or infinity); nothing was written');
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 

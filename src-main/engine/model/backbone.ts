@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { EngineError } from '../errors.ts';
 import { catalogueEntry, DEFAULT_MODEL_ID, type CatalogueEntry } from './catalogue.ts';
@@ -8,6 +8,7 @@ import { readCheckpoint, towersOf } from './checkpoint.ts';
 import { download } from './download.ts';
 import { buildOnnx, describeMobileNet, ONNX_BUILDER_VERSION } from './mobilenet.ts';
 import { appRoot } from '../app-root.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
 
 /**
  * Turns a checkpoint into the ONNX files the runtime opens: finds the checkpoint (configured folders,
@@ -69,11 +70,11 @@ export async function ensureModel(modelsDir: string, opts: EnsureOptions = {}): 
   const paths = towers(twoTowers);
   const metadata = { checkpoint: basename(checkpointPath), checkpoint_sha256: sha256 };
   const reference = buildOnnx(split.reference, { name: `${id}_reference`, metadata: { ...metadata, tower: twoTowers ? 'reference' : 'both' } });
-  await atomicWrite(paths.reference, reference);
-  if (twoTowers) await atomicWrite(paths.imitation, buildOnnx(split.imitation, { name: `${id}_imitation`, metadata: { ...metadata, tower: 'imitation' } }));
+  await writeFileAtomic(paths.reference, reference);
+  if (twoTowers) await writeFileAtomic(paths.imitation, buildOnnx(split.imitation, { name: `${id}_imitation`, metadata: { ...metadata, tower: 'imitation' } }));
   const { embeddingSize } = describeMobileNet(split.reference);
   const built: BuildRecord = { builder: ONNX_BUILDER_VERSION, embeddingSize, twoTowers, checkpoint: checkpointPath };
-  await atomicWrite(`${stem}.json`, new TextEncoder().encode(JSON.stringify(built, null, 1)));
+  await writeFileAtomic(`${stem}.json`, new TextEncoder().encode(JSON.stringify(built, null, 1)));
   return { id, onnxPath: paths.reference, towers: paths, checkpointPath, checkpointSha256: sha256, embeddingSize };
 }
 
@@ -134,16 +135,5 @@ async function readRecord(path: string): Promise<BuildRecord | undefined> {
     return JSON.parse(await readFile(path, 'utf8')) as BuildRecord;
   } catch {
     return undefined;
-  }
-}
-
-async function atomicWrite(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw EngineError.from(e, path);
   }
 }

@@ -400,10 +400,14 @@ export class SoundIndex {
     if (!(vector instanceof Float32Array) || vector.length !== this.dimension) {
       throw new EngineError('invalid-argument', `${what} has ${vector?.length ?? 0} values but the index holds ${this.dimension}-dimensional embeddings`);
     }
-    for (let i = 0; i < vector.length; i++) {
-      if (!Number.isFinite(vector[i])) throw new EngineError('invalid-argument', `${what} contains a value that is not a finite number`);
-    }
+    if (!allFinite(vector)) throw new EngineError('invalid-argument', `${what} contains a value that is not a finite number`);
   }
+}
+
+/** Whether every value is a finite number: one NaN or infinity would poison every score it meets. */
+export function allFinite(vector: ArrayLike<number>): boolean {
+  for (let i = 0; i < vector.length; i++) if (!Number.isFinite(vector[i])) return false;
+  return true;
 }
 
 type Allowed = (soundId: number) => boolean;

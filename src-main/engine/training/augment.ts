@@ -1,6 +1,6 @@
 import { resample } from '../audio/resample.ts';
 import { SAMPLE_RATE } from '../features/log-mel.ts';
-import { seededRandom, type Random } from './random.ts';
+import { seededRandom, type Random } from '../random.ts';
 
 /**
  * Waveform augmentation in the style of the QVIM challenge's listening-test winner (gain,

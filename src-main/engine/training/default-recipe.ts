@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { FeatureRecipe } from './features.ts';
+import type { FeatureRecipe } from '../model-version/features.ts';
 
 /**
  * The feature recipe the shipped default heads read, chosen by measurement on the QVIM-proxy

@@ -1,6 +1,6 @@
 import { EngineError } from '../errors.ts';
-import { headForward, type Head } from './heads.ts';
-import { matmulABt, transpose } from './matrix.ts';
+import { headForward, type Head } from '../model-version/heads.ts';
+import { matmulABt, transpose } from '../model-version/matrix.ts';
 
 /**
  * The training objective and its gradient, by hand (no autograd exists here):

@@ -6,12 +6,12 @@ import { EngineError } from '../errors.ts';
 import type { Dataset } from '../evaluation/dataset-types.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
 import { augmentedCopies } from './augment.ts';
-import { featureExtractor, type FeatureRecipe } from './features.ts';
-import { decodeTensorFile, encodeTensorFile } from './model-file.ts';
-import { hashString } from './random.ts';
+import { featureExtractor, type FeatureRecipe } from '../model-version/features.ts';
+import { decodeTensorFile, encodeTensorFile } from '../model-version/model-file.ts';
+import { hashString } from '../random.ts';
 import type { RetrievalSet } from './retrieval.ts';
 import type { PairFeatures } from './trainer.ts';
-import { clipFeatures, soundWindowFeatures } from './window-features.ts';
+import { clipFeatures, soundWindowFeatures } from '../model-version/window-features.ts';
 
 /**
  * Training pairs as cached features, from a dataset folder (imitation -> reference rows) or from

@@ -3,11 +3,11 @@ import { EngineError } from '../errors.ts';
 import type { LibraryStore } from '../library/store.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
 import { augmentedCopies } from './augment.ts';
-import { featureExtractor, type FeatureRecipe } from './features.ts';
-import { hashString } from './random.ts';
+import { featureExtractor, type FeatureRecipe } from '../model-version/features.ts';
+import { hashString } from '../random.ts';
 import type { PairFeatures } from './trainer.ts';
-import { featureKey } from './versions.ts';
-import { clipFeatures, soundWindowFeatures } from './window-features.ts';
+import { featureKey } from '../model-version/versions.ts';
+import { clipFeatures, soundWindowFeatures } from '../model-version/window-features.ts';
 
 /**
  * The user's own pairs (a take marked as the match for a library sound, or taught) as training

@@ -1,5 +1,5 @@
-import { applyHeadBatch, searchDimension, type ModelVersion } from './heads.ts';
-import { matmulABt } from './matrix.ts';
+import { applyHeadBatch, searchDimension, type ModelVersion } from '../model-version/heads.ts';
+import { matmulABt } from '../model-version/matrix.ts';
 
 /**
  * Quick held-out retrieval measures over cached features, for validation curves and the

@@ -1,8 +1,8 @@
 import { EngineError } from '../errors.ts';
-import { featureExtractor } from './features.ts';
-import type { Head, ModelVersion } from './heads.ts';
+import { featureExtractor } from '../model-version/features.ts';
+import type { Head, ModelVersion } from '../model-version/heads.ts';
 import type { HeadPair } from './loss.ts';
-import { decodeTensorFile, encodeTensorFile } from './model-file.ts';
+import { decodeTensorFile, encodeTensorFile } from '../model-version/model-file.ts';
 import type { AdamWState } from './optimiser.ts';
 import { meanReciprocalRank, type RetrievalSet } from './retrieval.ts';
 import { holdOutPlan, isHeldOut, referenceFolds } from './split.ts';

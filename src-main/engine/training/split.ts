@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.ts';
-import { hashString, seededRandom, shuffle } from './random.ts';
+import { hashString, seededRandom, shuffle } from '../random.ts';
 
 /**
  * Hold-out splits are made BY REFERENCE SOUND, never by imitation: two imitations of one sound

@@ -1,8 +1,8 @@
 import { EngineError } from '../errors.ts';
-import { cloneHead, identityHead, type Head, type ModelVersion } from './heads.ts';
+import { cloneHead, identityHead, type Head, type ModelVersion } from '../model-version/heads.ts';
 import { infoNceStep, LossScratch, zeroGradients, type HeadGradients, type HeadPair } from './loss.ts';
 import { adamWState, adamWStep, type AdamWState } from './optimiser.ts';
-import { seededRandom, shuffle } from './random.ts';
+import { seededRandom, shuffle } from '../random.ts';
 
 /** One training pair's cached features: the clean copy first, then augmented copies (see augment.ts). */
 export interface PairFeatures {

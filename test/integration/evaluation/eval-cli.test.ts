@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedRandomMrr } from '../../../src-main/engine/evaluation/metrics.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
-import { BACKBONE_ONLY } from '../../../src-main/engine/training/features.ts';
-import { baseModelVersion } from '../../../src-main/engine/training/heads.ts';
-import { saveModelVersion } from '../../../src-main/engine/training/versions.ts';
+import { BACKBONE_ONLY } from '../../../src-main/engine/model-version/features.ts';
+import { baseModelVersion } from '../../../src-main/engine/model-version/heads.ts';
+import { saveModelVersion } from '../../../src-main/engine/library/model-versions.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));

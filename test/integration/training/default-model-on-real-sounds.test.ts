@@ -7,10 +7,10 @@ import type { Dataset } from '../../../src-main/engine/evaluation/dataset-types.
 import { evaluate } from '../../../src-main/engine/evaluation/metrics.ts';
 import { ensureModel } from '../../../src-main/engine/model/backbone.ts';
 import { EmbeddingModel } from '../../../src-main/engine/model/runtime.ts';
-import { featureExtractor } from '../../../src-main/engine/training/features.ts';
-import { modelVersionSystem } from '../../../src-main/engine/training/system.ts';
-import { defaultModelVersion } from '../../../src-main/engine/training/versions.ts';
-import { soundWindowFeatures } from '../../../src-main/engine/training/window-features.ts';
+import { featureExtractor } from '../../../src-main/engine/model-version/features.ts';
+import { modelVersionSystem } from '../../../src-main/engine/evaluation/model-version-system.ts';
+import { defaultModelVersion } from '../../../src-main/engine/model-version/versions.ts';
+import { soundWindowFeatures } from '../../../src-main/engine/model-version/window-features.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 
 const SOUNDS = ['freedesktop/bell.oga', 'freedesktop/complete.oga', 'freedesktop/phone-incoming-call.oga', 'freedesktop/alarm-clock-elapsed.oga', 'freedesktop/message.oga'];

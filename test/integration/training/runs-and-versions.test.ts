@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
-import type { FeatureRecipe } from '../../../src-main/engine/training/features.ts';
-import { applyHead, baseModelVersion } from '../../../src-main/engine/training/heads.ts';
-import { seededRandom } from '../../../src-main/engine/training/random.ts';
+import type { FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
+import { applyHead, baseModelVersion } from '../../../src-main/engine/model-version/heads.ts';
+import { seededRandom } from '../../../src-main/engine/random.ts';
 import { readRunCheckpoint, startTrainingRun } from '../../../src-main/engine/training/run-job.ts';
 import type { PairFeatures } from '../../../src-main/engine/training/trainer.ts';
 import {
-  activateModelVersion, defaultModelVersion, exportModelVersion, featureKey, importModelVersion, listModelVersions,
-  loadModelVersion, reembedLibrary, saveModelVersion,
-} from '../../../src-main/engine/training/versions.ts';
+  activateModelVersion, exportModelVersion, importModelVersion, listModelVersions, loadModelVersion, reembedLibrary, saveModelVersion,
+} from '../../../src-main/engine/library/model-versions.ts';
+import { defaultModelVersion, featureKey } from '../../../src-main/engine/model-version/versions.ts';
 
 const RECIPE: FeatureRecipe = { backbone: 'mn04_as', parts: [{ name: 'envelope', weight: 1 }] };
 const D = 32;

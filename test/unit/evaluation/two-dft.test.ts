@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fft, ifft } from '../../../src-main/engine/evaluation/fft.ts';
+import { fft, ifft } from '../../../src-main/engine/features/any-length-fft.ts';
 import { constantQMagnitude, twoDftFeature } from '../../../src-main/engine/evaluation/two-dft.ts';
 
 const dir = new URL('../../fixtures/evaluation/', import.meta.url);

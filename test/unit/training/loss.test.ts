@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { identityHead, type Head } from '../../../src-main/engine/training/heads.ts';
+import { identityHead, type Head } from '../../../src-main/engine/model-version/heads.ts';
 import { infoNceStep, LossScratch, zeroGradients, type Batch, type HeadPair, type LossOptions } from '../../../src-main/engine/training/loss.ts';
-import { seededRandom } from '../../../src-main/engine/training/random.ts';
+import { seededRandom } from '../../../src-main/engine/random.ts';
 
 const D = 7;
 const R = 3;

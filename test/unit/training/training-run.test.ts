@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FeatureRecipe } from '../../../src-main/engine/training/features.ts';
-import { applyHead, baseModelVersion, identityHead, type ModelVersion } from '../../../src-main/engine/training/heads.ts';
+import type { FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
+import { applyHead, baseModelVersion, identityHead, type ModelVersion } from '../../../src-main/engine/model-version/heads.ts';
 import { decodeRunCheckpoint, encodeRunCheckpoint, runTraining, type RunCheckpoint } from '../../../src-main/engine/training/run.ts';
-import { seededRandom } from '../../../src-main/engine/training/random.ts';
+import { seededRandom } from '../../../src-main/engine/random.ts';
 import type { PairFeatures } from '../../../src-main/engine/training/trainer.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 

@@ -1,4 +1,4 @@
-import { fft } from '../fft.ts';
+import { fft } from '../../features/any-length-fft.ts';
 
 /**
  * The analysis every imitator family may read: what a listener takes away from a sound before

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMono32k, resample } from '../../../../src-main/engine/audio/decode.ts';
-import { fft } from '../../../../src-main/engine/evaluation/fft.ts';
+import { fft } from '../../../../src-main/engine/features/any-length-fft.ts';
 import { analyseReference } from '../../../../src-main/engine/evaluation/imitators/analysis.ts';
 import { formantFamily, type FormantStyle } from '../../../../src-main/engine/evaluation/imitators/formant.ts';
 import { seededRandom } from '../../../../src-main/engine/evaluation/random.ts';

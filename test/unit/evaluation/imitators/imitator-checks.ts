@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadMono32k } from '../../../../src-main/engine/audio/decode.ts';
-import { fft } from '../../../../src-main/engine/evaluation/fft.ts';
+import { fft } from '../../../../src-main/engine/features/any-length-fft.ts';
 import { analyseReference, IMITATION_SAMPLE_RATE, type ReferenceTracks } from '../../../../src-main/engine/evaluation/imitators/analysis.ts';
 import type { ImitatorFamily } from '../../../../src-main/engine/evaluation/imitators/family.ts';
 import { seededRandom } from '../../../../src-main/engine/evaluation/random.ts';

@@ -1,5 +1,5 @@
 import type { LogMel } from '../features/log-mel.ts';
-import { fft } from '../evaluation/fft.ts';
+import { fft } from '../features/any-length-fft.ts';
 
 /**
  * Cheap descriptors of a 10 s window that keep what global pooling of the backbone throws away:

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyHead, applyHeadBatch, baseModelVersion, searchDimension, type ModelVersion } from '../../../src-main/engine/training/heads.ts';
-import { BACKBONE_ONLY } from '../../../src-main/engine/training/features.ts';
-import { decodeModelVersion, encodeModelVersion } from '../../../src-main/engine/training/model-file.ts';
-import { defaultModelVersion } from '../../../src-main/engine/training/versions.ts';
+import { applyHead, applyHeadBatch, baseModelVersion, searchDimension, type ModelVersion } from '../../../src-main/engine/model-version/heads.ts';
+import { BACKBONE_ONLY } from '../../../src-main/engine/model-version/features.ts';
+import { decodeModelVersion, encodeModelVersion } from '../../../src-main/engine/model-version/model-file.ts';
+import { defaultModelVersion } from '../../../src-main/engine/model-version/versions.ts';
 
 /** A version over the 384-d backbone whose output keeps the first `k` coordinates (an orthonormal projection). */
 function truncating(k: number): ModelVersion {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
-import type { FeatureRecipe } from '../../../src-main/engine/training/features.ts';
-import { applyHead, baseModelVersion, identityHead } from '../../../src-main/engine/training/heads.ts';
-import { decodeModelVersion, encodeModelVersion } from '../../../src-main/engine/training/model-file.ts';
-import { seededRandom } from '../../../src-main/engine/training/random.ts';
+import type { FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
+import { applyHead, baseModelVersion, identityHead } from '../../../src-main/engine/model-version/heads.ts';
+import { decodeModelVersion, encodeModelVersion } from '../../../src-main/engine/model-version/model-file.ts';
+import { seededRandom } from '../../../src-main/engine/random.ts';
 
 const RECIPE: FeatureRecipe = { backbone: 'mn04_as', parts: [{ name: 'envelope', weight: 0.5 }, { name: 'brightness', weight: 0.5 }] };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matmulABt, transpose } from '../../../src-main/engine/training/matrix.ts';
-import { seededRandom } from '../../../src-main/engine/training/random.ts';
+import { matmulABt, transpose } from '../../../src-main/engine/model-version/matrix.ts';
+import { seededRandom } from '../../../src-main/engine/random.ts';
 
 describe('matmulABt', () => {
   it('matches a plain triple loop for every remainder of the 4 x 2 blocking', () => {

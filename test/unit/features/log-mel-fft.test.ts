@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FFT_SIZE, SPECTRUM_BINS, fftScratch, powerSpectrum } from '../../../src-main/engine/features/real-fft.ts';
+import { FFT_SIZE, SPECTRUM_BINS, fftScratch, powerSpectrum } from '../../../src-main/engine/features/log-mel-fft.ts';
 
 /** |DFT|^2 straight from the definition, in float64. */
 function directPower(x: Float64Array, nonZero: number): Float64Array {

@@ -1,7 +1,7 @@
 import { EngineError } from '../errors.ts';
 import { featureExtractor, type FeatureRecipe } from './features.ts';
 import { matmulABt, normaliseInPlace } from './matrix.ts';
-import type { Random } from './random.ts';
+import type { Random } from '../random.ts';
 
 /**
  * A head maps a window's raw features to its search embedding:

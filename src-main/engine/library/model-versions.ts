@@ -1,31 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { appRoot } from '../app-root.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { EngineError } from '../errors.ts';
-import type { LibraryStore } from '../library/store.ts';
-import { BACKBONE_ONLY, featureExtractor, type FeatureRecipe } from './features.ts';
-import { applyHeadBatch, baseModelVersion, searchDimension, type ModelVersion, type VersionStatus } from './heads.ts';
-import { decodeModelVersion, encodeModelVersion } from './model-file.ts';
+import { featureExtractor } from '../model-version/features.ts';
+import { applyHeadBatch, searchDimension, type ModelVersion, type VersionStatus } from '../model-version/heads.ts';
+import { decodeModelVersion, encodeModelVersion } from '../model-version/model-file.ts';
+import { featureKey } from '../model-version/versions.ts';
+import { readRegularFile } from '../regular-file.ts';
+import type { LibraryStore } from './store.ts';
 
 /**
  * Model versions in the library's store (weights as one blob in the model-file format) and as
- * files: list, activate, export, import, and the default that ships in models/heads/.
+ * files: save, load, list, activate, export, import, and re-embed the library for one.
  */
-
-/** The shipped default: models/heads/<id>.onomato-model (see its .md for the recipe and numbers). */
-export const DEFAULT_HEADS_ID = 'proxy-fusion-v2';
-
-export function defaultHeadsFile(root: string = appRoot): string {
-  return join(root, 'models', 'heads', `${DEFAULT_HEADS_ID}.onomato-model`);
-}
-
-/** The default model version; the identity over the bare backbone when the shipped file is missing. */
-export function defaultModelVersion(root: string = appRoot): ModelVersion {
-  const file = defaultHeadsFile(root);
-  if (!existsSync(file)) return baseModelVersion(BACKBONE_ONLY, 'zero-shot');
-  return decodeModelVersion(readFileSync(file), file);
-}
 
 export interface ModelVersionSummary {
   id: string;
@@ -85,22 +70,20 @@ export function activateModelVersion(store: LibraryStore, id: string, opts: { fo
 }
 
 export async function exportModelVersion(store: LibraryStore, id: string, file: string): Promise<void> {
-  const v = loadModelVersion(store, id);
-  try {
-    await writeFile(file, encodeModelVersion(v));
-  } catch (e) {
-    throw EngineError.from(e, file);
-  }
+  // Atomic, so a full disk or a crash never leaves half a version file that a later import would refuse.
+  await writeFileAtomic(file, encodeModelVersion(loadModelVersion(store, id)));
 }
+
+/**
+ * The largest model version file that is read: the shipped one is 1.5 MB, and a full-rank pair
+ * of heads over the widest recipe stays far below this. A path given by the user may be a
+ * device or a pipe that never ends, so the bound is what keeps the process's memory.
+ */
+export const MODEL_FILE_MAX_BYTES = 64 << 20;
 
 /** Reads a version file into the store; an id already taken by different weights is refused. */
 export async function importModelVersion(store: LibraryStore, file: string): Promise<ModelVersion> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw EngineError.from(e, file);
-  }
+  const bytes = await readRegularFile(file, MODEL_FILE_MAX_BYTES, 'model version file');
   const v = decodeModelVersion(bytes, file);
   const existing = store.modelWeights(v.id);
   if (existing && Buffer.compare(Buffer.from(existing), Buffer.from(encodeModelVersion(v))) !== 0) {
@@ -108,12 +91,6 @@ export async function importModelVersion(store: LibraryStore, file: string): Pro
   }
   saveModelVersion(store, v);
   return v;
-}
-
-/** The store key under which a recipe's features (and its augmented copies) are cached. */
-export function featureKey(recipe: FeatureRecipe, augmentedCopy = 0): string {
-  const id = featureExtractor(recipe).id;
-  return augmentedCopy === 0 ? id : `${id}#aug${augmentedCopy}`;
 }
 
 /**

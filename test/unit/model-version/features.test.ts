@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { logMel, SAMPLE_RATE } from '../../../src-main/engine/features/log-mel.ts';
 import { DEFAULT_FEATURES } from '../../../src-main/engine/training/default-recipe.ts';
-import { featureExtractor, partSize, type FeatureRecipe } from '../../../src-main/engine/training/features.ts';
-import { seededRandom } from '../../../src-main/engine/training/random.ts';
-import { defaultModelVersion, DEFAULT_HEADS_ID } from '../../../src-main/engine/training/versions.ts';
+import { featureExtractor, partSize, type FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
+import { seededRandom } from '../../../src-main/engine/random.ts';
+import { defaultModelVersion, DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 
 function chirp(f0: number, f1: number, delaySec: number): Float32Array {
   const x = new Float32Array(10 * SAMPLE_RATE);
