@@ -12,9 +12,9 @@ import { splitmix32, shuffled } from '../random.ts';
 /**
  * The proxy benchmark: no real vocal imitations can be had on these machines, so this builds a
  * dataset in the QVIM DEV layout whose queries are synthetic imitations of real library sounds
- * by one or more imitator families (see imitators/). It measures whether a system follows contour, envelope, rhythm
- * and brightness across a change of timbre; it is not the challenge's data, and its name says
- * so in every report: "QVIM-proxy (synthetic imitations of <library>)".
+ * by one or more imitator families (see imitators/). It measures whether a system follows
+ * contour, envelope, rhythm and brightness across a change of timbre; it is not the challenge's
+ * data, and its name says so in every report: "QVIM-proxy (synthetic imitations of <library>)".
  */
 export interface ProxyOptions {
   seed?: number;
@@ -46,6 +46,31 @@ export interface ProxyResult {
 
 /** `query,family`: which imitator family made each query file (the file name under Queries/<class>/). */
 export const IMITATORS_CSV = 'imitators.csv';
+
+/**
+ * Which family made each query of a proxy dataset: query file name -> family id. A dataset built
+ * before families existed has no imitators.csv; all its queries are the formant performer's, so
+ * it answers undefined and the caller decides.
+ */
+export async function readImitatorFamilies(root: string): Promise<Map<string, string> | undefined> {
+  const file = join(root, IMITATORS_CSV);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new EngineError('dataset', 'imitators.csv could not be read', { file, cause: err });
+  }
+  const [header, ...rows] = parseCsv(text);
+  if (header?.fields[0]?.trim() !== 'query' || header.fields[1]?.trim() !== 'family') throw new EngineError('dataset', 'imitators.csv must start with the header query,family', { file });
+  const out = new Map<string, string>();
+  for (const row of rows) {
+    const [query, family] = row.fields.map((f) => f.trim());
+    if (!query || !family) throw new EngineError('dataset', `imitators.csv line ${row.line} needs a query and a family`, { file });
+    out.set(query, family);
+  }
+  return out;
+}
 
 export function proxyDatasetName(library: string): string {
   return `QVIM-proxy (synthetic imitations of ${library})`;
@@ -106,7 +131,7 @@ export async function buildProxyDataset(libraryDir: string, outDir: string, opts
   const name = proxyDatasetName(basename(library));
   const families = imitatorFamilies(opts.imitators ?? DEFAULT_IMITATORS);
   const rand = splitmix32(seed);
-  // Its own stream, so that adding families never changes which references are drawn or how formant sings them.
+  // Its own stream, so that the formant-only default draws exactly what it drew before families existed.
   const familyRand = splitmix32((seed ^ 0x5bd1e995) >>> 0);
   const candidates = balancedOrder(await readManifest(library), rand);
 

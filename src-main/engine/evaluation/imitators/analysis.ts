@@ -11,6 +11,7 @@ const ANALYSIS_RATE = 32000;
 const HOP = 320; // 10 ms
 // 32 ms frames still follow a phone's 20 Hz warble; the peak is interpolated between 31 Hz bins.
 const FRAME = 1024;
+const HOP_SEC = HOP / ANALYSIS_RATE;
 /** Every family renders mono at this rate, like a phone recording of the performer. */
 export const IMITATION_SAMPLE_RATE = 16000;
 export const MAX_IMITATION_SECONDS = 10;
@@ -36,6 +37,8 @@ export interface Onset {
   riseDb: number;
   /** Spectral flux at the onset relative to the take's strongest, 0..1. */
   strength: number;
+  /** Seconds from the onset until the level first reaches 70 % of the event's peak (a hit: < 0.03; a swell: longer). */
+  attackSec: number;
 }
 
 /** Tracks loudness, brightness, dominant pitch, tonality and onsets of a mono 32 kHz sound, every 10 ms. */
@@ -144,7 +147,7 @@ function pickOnsets(flux: Float32Array, loudness: Float32Array): Onset[] {
     const around = Array.from(flux.subarray(Math.max(0, i - half), Math.min(frames, i + half + 1))).sort((p, q) => p - q);
     const median = around[Math.floor(around.length / 2)];
     if (flux[i] < median * 1.5 + peakFlux * 0.1) continue;
-    const onset = { frame: i, riseDb: riseDb(i), strength: flux[i] / peakFlux };
+    const onset = { frame: i, riseDb: riseDb(i), strength: flux[i] / peakFlux, attackSec: 0 };
     // A stop also makes spectral flux (its click); only a rise in level is an event.
     if (onset.riseDb < 3) continue;
     const last = onsets[onsets.length - 1];
@@ -156,10 +159,18 @@ function pickOnsets(flux: Float32Array, loudness: Float32Array): Onset[] {
   }
   const first = loudness.findIndex((l) => l > peakLoud * 0.05);
   if (first >= 0 && !onsets.some((o) => Math.abs(o.frame - first) < 5)) {
-    onsets.unshift({ frame: first, riseDb: riseDb(first), strength: flux[first] / peakFlux });
+    onsets.unshift({ frame: first, riseDb: riseDb(first), strength: flux[first] / peakFlux, attackSec: 0 });
     onsets.sort((p, q) => p.frame - q.frame);
   }
-  return onsets;
+  // The attack: how long the event takes to come up to 70 % of its own peak (its peak: up to the next onset, at most 1 s).
+  return onsets.map((o, k) => {
+    const end = Math.min(k + 1 < onsets.length ? onsets[k + 1].frame : frames, o.frame + 100);
+    let top = 0;
+    for (let f = o.frame; f < end; f++) top = Math.max(top, loudness[f]);
+    let f = o.frame;
+    while (f < end - 1 && loudness[f] < 0.7 * top) f++;
+    return { ...o, attackSec: (f - o.frame) * HOP_SEC };
+  });
 }
 
 /** Value of a 10 ms track at a fractional frame position, linearly interpolated and held at the ends. */

@@ -95,7 +95,7 @@ interface PercussiveEvent {
 function events(tracks: ReferenceTracks): PercussiveEvent[] {
   const frames = tracks.loudness.length;
   const peak = peakLoudness(tracks);
-  const onsets = tracks.onsets.length ? tracks.onsets : [{ frame: 0, riseDb: 0, strength: 0 }];
+  const onsets = tracks.onsets.length ? tracks.onsets : [{ frame: 0, riseDb: 0, strength: 0, attackSec: 1 }];
   return onsets.map((onset, k) => {
     const limit = k + 1 < onsets.length ? onsets[k + 1].frame : frames;
     let top = 0;

@@ -3,11 +3,12 @@ import type { ImitatorFamily } from './family.ts';
 import { formantFamily } from './formant.ts';
 import { percussiveFamily } from './percussive.ts';
 import { schematicFamily } from './schematic.ts';
+import { syllablesFamily } from './syllables.ts';
 import { tonalFamily } from './tonal.ts';
 import { tubeFamily } from './tube.ts';
 
 /** Every imitator family, in the order `--imitators all` uses. */
-export const IMITATOR_FAMILIES: readonly ImitatorFamily[] = [formantFamily, tubeFamily, percussiveFamily, tonalFamily, schematicFamily];
+export const IMITATOR_FAMILIES: readonly ImitatorFamily[] = [formantFamily, tubeFamily, percussiveFamily, tonalFamily, schematicFamily, syllablesFamily];
 
 /** The default: the proxy's original performer, so published proxy numbers stay reproducible. */
 export const DEFAULT_IMITATORS: readonly string[] = ['formant'];

@@ -63,11 +63,11 @@ interface Gesture {
   sharp: boolean;
 }
 
-/** The reference as events: onset to the next onset or to where it falls 20 dB under its own peak. */
+/** The reference as events: onset to the next onset or to where it falls 30 dB under its own peak (a decay is part of the story). */
 function gesturesOf(tracks: ReferenceTracks): Gesture[] {
   const frames = tracks.loudness.length;
   const peak = peakLoudness(tracks);
-  const onsets = tracks.onsets.length ? tracks.onsets : [{ frame: 0, riseDb: 0, strength: 0 }];
+  const onsets = tracks.onsets.length ? tracks.onsets : [{ frame: 0, riseDb: 0, strength: 0, attackSec: 1 }];
   const logPitch = (f: number): number => Math.log2(Math.max(60, tracks.pitch[f]));
   const all: number[] = [];
   for (let f = 0; f < frames; f++) if (tracks.loudness[f] > 0.1 * peak) all.push(logPitch(f));
@@ -78,7 +78,7 @@ function gesturesOf(tracks: ReferenceTracks): Gesture[] {
     let top = 0;
     for (let f = onset.frame; f < next; f++) top = Math.max(top, tracks.loudness[f]);
     let end = next;
-    while (end > onset.frame + 1 && tracks.loudness[end - 1] < 0.1 * top) end--;
+    while (end > onset.frame + 1 && tracks.loudness[end - 1] < 0.03 * top) end--;
     let tonality = 0;
     let centroid = 0;
     const voiced: number[] = [];
@@ -105,6 +105,8 @@ function gesturesOf(tracks: ReferenceTracks): Gesture[] {
 /** Fewer, bolder events: quiet and forgotten ones go, neighbours merge, then the timing is redrawn. */
 function simplify(events: Gesture[], style: SchematicStyle, rand: () => number): Gesture[] {
   const loudest = events.reduce((best, e) => (e.level > best.level ? e : best), events[0]);
+  // The story's length is the whole reference's, even when its first or last events are forgotten.
+  const span = events[events.length - 1].startSec + events[events.length - 1].seconds - events[0].startSec;
   let kept = events.filter((e) => e === loudest || (e.level >= style.dropBelow && rand() >= style.dropChance));
   const merged: Gesture[] = [];
   for (const e of kept) {
@@ -130,9 +132,8 @@ function simplify(events: Gesture[], style: SchematicStyle, rand: () => number):
     kept.splice(k, 1);
   }
   // Free timing: every length and gap off by up to 40 %, the whole then held within 40 % of the original span.
-  const span = kept[kept.length - 1].startSec + kept[kept.length - 1].seconds - kept[0].startSec;
   const out: Gesture[] = [];
-  let t = kept[0].startSec;
+  let t = events[0].startSec;
   for (let i = 0; i < kept.length; i++) {
     if (i > 0) t += Math.max(0.03, (kept[i].startSec - (kept[i - 1].startSec + kept[i - 1].seconds)) * uniform(rand, 0.6, 1.4));
     const seconds = kept[i].seconds * uniform(rand, 0.6, 1.4);

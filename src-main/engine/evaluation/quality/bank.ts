@@ -8,6 +8,7 @@ import { datasetPairs, itemWindowFeatures } from '../../training/pair-features.t
 import { hashString } from '../../random.ts';
 import { parseCsv } from '../../csv.ts';
 import type { Dataset } from '../dataset-types.ts';
+import { IMITATORS_CSV, readImitatorFamilies } from '../proxy.ts';
 
 /**
  * The features of a multi-imitator proxy benchmark, computed once and cached, from which every
@@ -60,14 +61,12 @@ async function csvRows(file: string): Promise<Array<Record<string, string>> | un
 }
 
 /**
- * `<proxy>/imitators.csv` (query,family), as `onomato proxy --imitators` writes it; a proxy
- * without one was made by the one formant imitator. Every query must have a family.
+ * The family of every query of a proxy (proxy.ts reads `<proxy>/imitators.csv`); a proxy without
+ * one was made by the one formant imitator. Every query must have a family.
  */
-export async function readImitatorFamilies(dataset: Dataset): Promise<Map<string, string>> {
-  const file = join(dataset.root, 'imitators.csv');
-  const rows = await csvRows(file);
-  if (!rows) return new Map(dataset.queries.map((q) => [q.id, LEGACY_FAMILY]));
-  const byName = new Map(rows.filter((r) => r.query && r.family).map((r) => [basename(r.query), r.family]));
+export async function queryFamilies(dataset: Dataset): Promise<Map<string, string>> {
+  const byName = await readImitatorFamilies(dataset.root);
+  if (!byName) return new Map(dataset.queries.map((q) => [q.id, LEGACY_FAMILY]));
   const out = new Map<string, string>();
   const missing: string[] = [];
   for (const q of dataset.queries) {
@@ -76,7 +75,7 @@ export async function readImitatorFamilies(dataset: Dataset): Promise<Map<string
     else missing.push(q.id);
   }
   if (missing.length) {
-    throw new EngineError('dataset', `${missing.length} imitation${missing.length > 1 ? 's have' : ' has'} no family in imitators.csv (first: ${missing[0]})`, { file });
+    throw new EngineError('dataset', `${missing.length} imitation${missing.length > 1 ? 's have' : ' has'} no family in ${IMITATORS_CSV} (first: ${missing[0]})`, { file: join(dataset.root, IMITATORS_CSV) });
   }
   return out;
 }
@@ -100,7 +99,7 @@ export async function mergeProxies(datasets: readonly Dataset[]): Promise<{ data
   const familyOf = new Map<string, string>();
   const queries: Dataset['queries'] = [];
   for (const d of datasets) {
-    const families = await readImitatorFamilies(d);
+    const families = await queryFamilies(d);
     for (const q of d.queries) {
       if (!common.has(q.itemId)) continue;
       if (familyOf.has(q.id)) throw new EngineError('dataset', `imitation ${q.id} is in two of the proxies; build each family into its own folder`, { file: d.root });
