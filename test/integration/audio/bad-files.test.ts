@@ -9,6 +9,7 @@ import { writeWav } from '../../../src-main/engine/audio/wav-write.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { twoToneChirp } from '../../support/audio-signals.ts';
 import { fmtChunk, riffWave } from '../../support/riff.ts';
+import { seededBytes } from '../../support/audio-signals.ts';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/audio/', import.meta.url));
 let dir: string;
@@ -50,16 +51,6 @@ const expectations: Record<string, { kind?: string; warning?: RegExp }> = {
   'a-folder.wav': { kind: 'not-audio' },
 };
 
-/** Seeded noise bytes: random-looking, but the same on every run, so each case has one right answer. */
-function noise(n: number, seed: number): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'onomato-bad-'));
@@ -69,7 +60,7 @@ beforeAll(async () => {
     await put(name, b.subarray(0, Math.floor(b.length * fraction)));
   };
   await put('empty.wav', Buffer.alloc(0));
-  await put('random-bytes.wav', noise(50_000, 3));
+  await put('random-bytes.wav', seededBytes(50_000, 3));
   await put('readme-named.flac', 'This folder holds the door sounds from the March session.\nAsk Sam before deleting.\n'.repeat(20));
   await put('claims-2GB-header-only.wav', wavHeader(2 ** 31, 0));
   await put('claims-2GB-with-a-second.wav', wavHeader(2 ** 31, 16000));
@@ -89,9 +80,9 @@ beforeAll(async () => {
   await cut(join(fixtures, 'two-tone-chirp.opus'), 'half-missing.opus', 0.5);
   const ogg = await readFile(join(dir, 'good.ogg'));
   await put('ogg-cut-in-headers.ogg', ogg.subarray(0, 60));
-  await put('garbage-after-magic.flac', Buffer.concat([Buffer.from('fLaC'), noise(20_000, 1)]));
+  await put('garbage-after-magic.flac', Buffer.concat([Buffer.from('fLaC'), seededBytes(20_000, 1)]));
   // A real first page (so it is recognised as Vorbis), then noise where the audio should be.
-  await put('garbage-after-magic.ogg', Buffer.concat([ogg.subarray(0, 58), noise(40_000, 2)]));
+  await put('garbage-after-magic.ogg', Buffer.concat([ogg.subarray(0, 58), seededBytes(40_000, 2)]));
   await rm(good);
   await rm(join(dir, 'good.flac'));
   await rm(join(dir, 'good.ogg'));

@@ -5,7 +5,7 @@ import { decodeAudio } from '../../../src-main/engine/audio/decode.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { LibrarySearch } from '../../../src-main/engine/library/search.ts';
 import { LibraryStore, type AnalysedSound } from '../../../src-main/engine/library/store.ts';
-import { withTempDir } from '../../support/audio-signals.ts';
+import { withTempDir } from '../../support/temp-dir.ts';
 import { floatWav } from '../../support/riff.ts';
 
 /** Issue 14, defect 1: one NaN sample took the app down and then broke every search. */
