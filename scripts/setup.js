@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One step from a fresh checkout to a working install, on Linux, macOS and Windows:
 //   node scripts/setup.js          system libraries the app needs + npm ci
-//   node scripts/setup.js --test   also what the tests need (Debian's Chromium, sox, espeak-ng)
+//   node scripts/setup.js --test   also what the tests need (Debian's Chromium, sox, espeak-ng, Info-ZIP zip)
 // Uses only Node's standard library, since nothing else is installed yet.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ const has = (cmd) => spawnSync(process.platform === 'win32' ? 'where' : 'which',
 if (process.platform === 'linux') {
   // naudiodon2 compiles PortAudio against ALSA; the tests drive Debian's Chromium.
   const want = [['libasound2-dev', '/usr/include/alsa/asoundlib.h']];
-  if (forTests) want.push(['chromium', '/usr/bin/chromium'], ['sox', '/usr/bin/sox'], ['espeak-ng', '/usr/bin/espeak-ng']);
+  if (forTests) want.push(['chromium', '/usr/bin/chromium'], ['sox', '/usr/bin/sox'], ['espeak-ng', '/usr/bin/espeak-ng'], ['zip', '/usr/bin/zip']);
   const missing = want.filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg);
   if (missing.length) {
     if (!has('apt-get')) {

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   stats: () => import('./commands/stats.ts'),
   train: () => import('./commands/train.ts'),
   models: () => import('./commands/models.ts'),
+  datasets: () => import('./commands/datasets.ts'),
 };
 
 async function help(io: CliIo): Promise<void> {

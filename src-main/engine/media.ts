@@ -48,13 +48,14 @@ export async function openWithin(path: string, folders: readonly string[]): Prom
   } catch {
     return null;
   }
-  const { handle, stats } = opened;
+  const { handle, size } = opened;
   try {
-    const real = await realpath(process.platform === 'linux' ? `/proc/self/fd/${handle.fd}` : path);
+    // Without /proc (some sandboxes), the path's real path, held to the same inode below, serves as well.
+    const real = process.platform === 'linux' ? await realpath(`/proc/self/fd/${handle.fd}`).catch(() => realpath(path)) : await realpath(path);
     const [now, held] = await Promise.all([stat(real, { bigint: true }), handle.stat({ bigint: true })]);
     const realFolders = await Promise.all(folders.map((f) => realpath(f).catch(() => null)));
     if (now.dev === held.dev && now.ino === held.ino && realFolders.some((f) => f !== null && isWithin(f, real))) {
-      return { handle, path: real, size: stats.size };
+      return { handle, path: real, size };
     }
   } catch {
     // Deleted or moved while being checked: not servable.

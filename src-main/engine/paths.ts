@@ -14,6 +14,8 @@ export interface DataPaths {
   takes: string;
   exports: string;
   models: string;
+  /** Downloaded datasets (VimSketch, QVIM DEV), one folder each; see evaluation/dataset-fetch.ts. */
+  datasets: string;
   logs: string;
 }
 
@@ -33,6 +35,7 @@ export function dataPaths(root: string = defaultDataDir()): DataPaths {
     takes: join(r, 'takes'),
     exports: join(r, 'exports'),
     models: join(r, 'models'),
+    datasets: join(r, 'datasets'),
     logs: join(r, 'logs'),
   };
 }

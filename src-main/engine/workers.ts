@@ -52,6 +52,12 @@ export class WorkerThread<Request, Reply> {
     this.worker.postMessage(request, transfer);
   }
 
+  /** Ends the thread now, for a worker stuck where it cannot listen (never during an inference: see CLOSE_GRACE_MS). */
+  terminate(): void {
+    this.terminated = true;
+    void this.worker.terminate();
+  }
+
   /** Asks the worker to stop after the unit in hand; resolves once it has exited. Calling it again waits for the same close. */
   close(): Promise<WorkerExit> {
     this.closing ??= (async () => {

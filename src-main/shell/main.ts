@@ -8,7 +8,7 @@ import { byteRange, mediaHeaders } from '../engine/media.ts';
 import { CONTENT_SECURITY_POLICY, MEDIA_SCHEME } from '../contract/security.ts';
 import { EVENT_CHANNEL, registerIpc } from './ipc.ts';
 import { shellHandlers } from './handlers.ts';
-import { isAppUrl, permissionAllowed, secureWebPreferences } from './security.ts';
+import { externalLink, isAppUrl, permissionAllowed, secureWebPreferences } from './security.ts';
 
 // The Electron shell: window, preload, IPC wiring, native drag, dialogs and the media protocol.
 // Everything else is the engine, shared with the CLI and the web mode.
@@ -99,8 +99,9 @@ function lockDown(contents: WebContents): void {
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to the docs open in the user's browser, never inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    // The app's own links open in the user's browser, never inside the app; nothing else opens.
+    const link = externalLink(url);
+    if (link) void shell.openExternal(link);
     return { action: 'deny' };
   });
 }

@@ -35,3 +35,21 @@ export function isAppUrl(url: string, appUrl: string): boolean {
     return false;
   }
 }
+
+/**
+ * The only pages the app hands to the user's browser: the links its own screens show, each
+ * exactly. The renderer links to no outside page today, so nothing is opened; a screen that
+ * gains a link adds it here (a test checks the two agree). Any https URL was opened before,
+ * which let a page that got script into the window open whatever it liked on the user's behalf.
+ */
+export const EXTERNAL_LINKS: readonly string[] = [];
+
+/** The URL to open in the user's browser, or null when it is not one of EXTERNAL_LINKS. */
+export function externalLink(url: string, allowed: readonly string[] = EXTERNAL_LINKS): string | null {
+  try {
+    const href = new URL(url).href;
+    return allowed.some((a) => new URL(a).href === href) ? href : null;
+  } catch {
+    return null;
+  }
+}

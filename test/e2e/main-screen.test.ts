@@ -16,7 +16,7 @@ import { fakeMicPlaying, type FakeImitation } from '../support/fake-mic.ts';
 import { copySfxSubset } from '../support/library-copy.ts';
 import { pageProblems, watchPageProblems, watchPushedEvents, type PageProblems, type PushedEvents } from '../support/page-watch.ts';
 import { smallSfxLibrary } from '../support/sfx.ts';
-import { launchChromium, screenshot, startWebApp, type RunningApp } from '../support/web-app.ts';
+import { callFromPage, launchChromium, screenshot, startWebApp, type RunningApp } from '../support/web-app.ts';
 
 /** The sound the fake microphone performs: 1.5 s, stereo, 16-bit FLAC at 44.1 kHz. */
 const SOURCE = 'sonic-pi/mehackit_phone4.flac';
@@ -60,18 +60,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The app's own reply to a contract call, asked from the page (so it carries the page's token). */
-function call<T>(method: string, args: object = {}): Promise<T> {
-  return page.evaluate(
-    async ([m, a]) => {
-      const r = await fetch(`/api/${m}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(a) });
-      const reply = (await r.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
-      if (!reply.ok) throw new Error(reply.error?.message);
-      return reply.value;
-    },
-    [method, args] as const,
-  ) as Promise<T>;
-}
+const call = <T>(method: string, args: object = {}): Promise<T> => callFromPage<T>(page, method, args);
 
 /** The source's 16-bit samples as sox decodes them: a reference independent of the app's decoders. */
 function sourcePcm16(): Int16Array[] {

@@ -64,6 +64,19 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/** The app's own reply to a contract call, asked from a page of the app (so it carries the page's token). */
+export function callFromPage<T>(page: Page, method: string, args: object = {}): Promise<T> {
+  return page.evaluate(
+    async ([m, a]) => {
+      const r = await fetch(`/api/${m}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(a) });
+      const reply = (await r.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
+      if (!reply.ok) throw new Error(reply.error?.message);
+      return reply.value;
+    },
+    [method, args] as const,
+  ) as Promise<T>;
+}
+
 export const screenshotDir = join(root, 'test-output', 'screenshots');
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -1,22 +1,48 @@
 import { resolve } from 'node:path';
 import { LibraryStore } from '../../engine/library/store.ts';
+import { addBackbone, listBackbones } from '../../engine/model/backbone.ts';
+import { formatBytes } from '../../engine/model/zip.ts';
 import {
   activateModelVersion, exportModelVersion, importModelVersion, listModelVersions, reembedLibrary,
 } from '../../engine/library/model-versions.ts';
 import { LIBRARY_OPTIONS, UsageError, libraryLocation, parse, type CliCommand } from '../command.ts';
 
 export const command: CliCommand = {
-  summary: 'list, activate, export and import trained model versions',
+  summary: 'list, activate, export and import trained model versions; add and list backbones',
   usage: `usage: onomato models list [--json]
+       onomato models backbones [--json]          (the backbones the library can use)
+       onomato models add-backbone <file> [--id <name>]
+                                  (an EfficientAT state dict of any width, or a QVIM two-tower Lightning checkpoint)
        onomato models activate <id> [--force]   (re-embeds the library from cached features)
        onomato models export <id> <file.onomato-model>
        onomato models import <file.onomato-model>
        [--db <path> | --data-dir <dir>]`,
 
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...LIBRARY_OPTIONS, json: { type: 'boolean' }, force: { type: 'boolean' } });
+    const { values, positionals } = parse(argv, { ...LIBRARY_OPTIONS, json: { type: 'boolean' }, force: { type: 'boolean' }, id: { type: 'string' } });
     const [action, ...args] = positionals;
-    const store = LibraryStore.open(libraryLocation(values).database);
+    const location = libraryLocation(values);
+    // Backbones live in the models folder; these two never open the library.
+    if (action === 'backbones' && args.length === 0) {
+      const list = await listBackbones(location.models);
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify(list, null, 1)}\n`);
+        return 0;
+      }
+      for (const b of list) {
+        const size = b.bytes !== undefined ? formatBytes(b.bytes) : 'size not published';
+        const towers = b.twoTowers ? 'two towers' : 'one network for both sides';
+        io.stdout.write(`${b.id.padEnd(16)} ${b.present ? 'on this machine' : 'downloads when chosen'}  ${b.embeddingSize}-d, ${towers}, ${size}\n    ${b.name}; licence: ${b.licence}\n    source: ${b.source}\n`);
+      }
+      return 0;
+    }
+    if (action === 'add-backbone' && args.length === 1) {
+      const built = await addBackbone(location.models, args[0], { id: values.id });
+      const towers = built.added.twoTowers ? 'two towers (takes go through the imitation tower, library sounds through the reference tower)' : 'one network for takes and library sounds';
+      io.stdout.write(`${built.id} added: ${built.embeddingSize}-d embeddings, ${towers}; the library's model is unchanged until you switch to it\n`);
+      return 0;
+    }
+    const store = LibraryStore.open(location.database);
     try {
       if (action === 'list') {
         const versions = listModelVersions(store);
@@ -48,7 +74,7 @@ export const command: CliCommand = {
         io.stdout.write(`${v.id} imported (${v.status}); activate it with: onomato models activate ${v.id}\n`);
         return 0;
       }
-      throw new UsageError('say list, activate <id>, export <id> <file> or import <file>');
+      throw new UsageError('say list, activate <id>, export <id> <file>, import <file>, backbones or add-backbone <file>');
     } finally {
       store.close();
     }

@@ -1,10 +1,12 @@
 import { buildProxyDataset } from '../../engine/evaluation/proxy.ts';
+import { IMITATOR_FAMILIES, imitatorFamilies } from '../../engine/evaluation/imitators/registry.ts';
 import { UsageError, cancelOnInterrupt, parse, positiveInteger, type CliCommand } from '../command.ts';
 import { ProgressBar } from '../progress-bar.ts';
 
 export const command: CliCommand = {
   summary: 'build the QVIM-proxy benchmark: synthetic imitations of a library with a manifest.csv',
-  usage: `usage: onomato proxy <library dir> <out dir> [--seed N] [--references N] [--queries-per-reference N] [--json]
+  usage: `usage: onomato proxy <library dir> <out dir> [--seed N] [--references N] [--queries-per-reference N]
+                      [--imitators ID,ID,...|all] [--json]
 
   Draws references from the library (balanced over the categories of its manifest.csv, columns
   path,source,category,license) and writes synthetic vocal imitations of each, in the QVIM DEV
@@ -12,6 +14,10 @@ export const command: CliCommand = {
   --seed N                   random seed (default 1)
   --references N             how many library sounds become references (default 120)
   --queries-per-reference N  imitations of each reference (default 3)
+  --imitators ID,...|all     imitator families (default formant, the original proxy); with several,
+                             each reference's imitations go round them, and imitators.csv
+                             (query,family) says which family made each query. Families:
+${IMITATOR_FAMILIES.map((f) => `                               ${f.id.padEnd(11)} ${f.description}`).join('\n')}
   --json                     print the summary as JSON on stdout`,
 
   async run(argv, io) {
@@ -19,12 +25,21 @@ export const command: CliCommand = {
       seed: { type: 'string' },
       references: { type: 'string' },
       'queries-per-reference': { type: 'string' },
+      imitators: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
     if (positionals.length !== 2) throw new UsageError('name the library folder and the folder to write the dataset to');
     const seed = values.seed === undefined ? 1 : Number(values.seed);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed needs a whole number, not "${values.seed}"`);
+    const imitators = values.imitators?.split(',');
+    if (imitators) {
+      try {
+        imitatorFamilies(imitators);
+      } catch (err) {
+        throw new UsageError(`--imitators: ${(err as Error).message}`);
+      }
+    }
     const controller = new AbortController();
     const release = cancelOnInterrupt(() => controller.abort());
     const bar = new ProgressBar(io.stderr);
@@ -34,6 +49,7 @@ export const command: CliCommand = {
         seed,
         references: positiveInteger(values.references, '--references'),
         queriesPerReference: positiveInteger(values['queries-per-reference'], '--queries-per-reference'),
+        imitators,
         signal: controller.signal,
         onProgress: (done, total) => bar.step(done, total, 'references imitated'),
       });
@@ -43,7 +59,7 @@ export const command: CliCommand = {
       } else {
         const lines = [
           `${result.name}: ${result.references} references, ${result.queries} imitations in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-          `  written to ${result.root} (seed ${seed})`,
+          `  imitators: ${result.imitators.join(', ')}; written to ${result.root} (seed ${seed})`,
           ...result.skipped.map((s) => `  skipped ${s.path}: ${s.reason}`),
         ];
         io.stdout.write(`${lines.join('\n')}\n`);

@@ -3,7 +3,7 @@ import type { EventBus } from '../../contract/events.ts';
 import type { Job as JobView, Match, Root, SearchFilters, SearchResult, Sound as SoundView } from '../../contract/schema.ts';
 import { loadMono32k } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
-import { startIndexing, type IndexJob } from '../library/indexer.ts';
+import { addLibraryFolder, startIndexing, type IndexJob } from '../library/indexer.ts';
 import { FolderWatcher } from '../library/watcher.ts';
 import { prepareLibraryModel, type LibraryModel } from '../library/library-model.ts';
 import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
@@ -16,6 +16,8 @@ import { openModelPair, type ModelPair } from '../model/runtime.ts';
 import { isWithin, type DataPaths } from '../paths.ts';
 import type { Jobs } from './jobs.ts';
 import type { SettingsStore } from './settings.ts';
+
+const EXTERNAL_POLL_MS = 2000;
 
 export interface ReadyModel {
   library: LibraryModel;
@@ -36,6 +38,12 @@ export class Library {
   private readonly watcher: FolderWatcher;
   /** Folders that changed while a scan was running; scanned as soon as it ends. */
   private readonly changedWhileScanning = new Set<string>();
+  /** Folders whose scan was refused because another process owned the library's scan; retried when it writes. */
+  private readonly refusedAsBusy = new Set<string>();
+  /** What another process (a CLI run) committed is looked for this often. */
+  private readonly externalPoll: NodeJS.Timeout;
+  private seenDataVersion: number;
+  private seenIndexedAt = Date.now();
 
   constructor(
     private readonly store: LibraryStore,
@@ -55,7 +63,40 @@ export class Library {
       this.modelProblem = `The model could not be built: ${EngineError.from(err).message}`;
     });
     // Sounds added, changed, moved or deleted on disk while the app runs are picked up by themselves.
-    this.watcher = new FolderWatcher(store.roots().map((r) => r.path), (roots) => void this.onDiskChange(roots));
+    // What Onomato writes itself (the database, takes, renders) must never set off a rescan.
+    this.watcher = new FolderWatcher(store.roots().map((r) => r.path), (roots) => void this.onDiskChange(roots), { ignore: [paths.root] });
+    this.seenDataVersion = store.dataVersion();
+    this.externalPoll = setInterval(() => this.pickUpExternalChanges(), EXTERNAL_POLL_MS);
+    this.externalPoll.unref();
+  }
+
+  /**
+   * Sounds and folders another process committed (a CLI index run beside the app) become
+   * searchable and watched without a restart: SQLite's data_version says that someone else wrote,
+   * and only the sounds indexed since the last look are refreshed. A scan refused because the
+   * other process owned the library runs now.
+   */
+  private pickUpExternalChanges(): void {
+    try {
+      const version = this.store.dataVersion();
+      if (version === this.seenDataVersion) return;
+      this.seenDataVersion = version;
+      const roots = this.store.roots().map((r) => r.path);
+      for (const r of roots) this.watcher.add(r);
+      for (const r of Object.keys(this.watcher.modes)) if (!roots.includes(r)) this.watcher.remove(r);
+      const { ids, latest } = this.store.soundsIndexedSince(this.seenIndexedAt);
+      this.seenIndexedAt = latest;
+      if (this.index) for (const id of ids) this.index.refresh(id);
+      else if (ids.length) void this.reloadIndex().catch(() => undefined);
+      this.events.emit('library.changed', { rootId: null });
+      if (!this.scanning && this.refusedAsBusy.size) {
+        const refused = [...this.refusedAsBusy];
+        this.refusedAsBusy.clear();
+        void this.onDiskChange(refused);
+      }
+    } catch {
+      // a busy or full database: the next look tries again
+    }
   }
 
   private async onDiskChange(roots: string[]): Promise<void> {
@@ -86,6 +127,8 @@ export class Library {
       throw EngineError.from(err, path);
     }
     if (!isFolder) throw new EngineError('invalid-argument', 'this is not a folder', { file: path });
+    // The folder is in the library even when its scan has to wait (another process owns the scan).
+    if (!this.scanning) addLibraryFolder(this.store, path);
     const job = await this.startScan({ folders: [path] });
     this.watcher.add(this.store.rootByPath(path)?.path ?? path);
     const root = this.roots().find((r) => r.path === this.store.rootByPath(path)?.path) ?? this.roots().find((r) => isWithin(r.path, path));
@@ -147,7 +190,10 @@ export class Library {
         }
       });
     };
-    job.result.then(finished, finished);
+    job.result.then(finished, (err: unknown) => {
+      if (EngineError.from(err).kind === 'busy') for (const r of target.only ?? target.folders ?? this.store.roots().map((x) => x.path)) this.refusedAsBusy.add(r);
+      finished();
+    });
     return this.jobs.track(job, 'scan', (p) => ({
       done: p.done, total: p.total, ratePerSec: p.filesPerSec, etaSec: p.etaSec, current: p.current,
       message: p.phase === 'scanning' ? 'Looking for sound files…' : `${p.indexed} indexed, ${p.failed} failed`,
@@ -245,6 +291,7 @@ export class Library {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.externalPoll);
     this.watcher.close();
     this.scan?.cancel();
     await this.scan?.result.catch(() => undefined);

@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openRegularFile } from '../regular-file.ts';
 import { EngineError, type ErrorKind } from '../errors.ts';
 
 /**
@@ -13,20 +14,8 @@ export class AudioFile {
   ) {}
 
   static async open(path: string): Promise<AudioFile> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (err) {
-      throw EngineError.from(err, path);
-    }
-    try {
-      const stat = await handle.stat();
-      if (stat.isDirectory()) throw new EngineError('not-audio', 'this is a folder, not a sound file', { file: path });
-      return new AudioFile(path, handle, stat.size);
-    } catch (err) {
-      await handle.close();
-      throw EngineError.from(err, path);
-    }
+    const { handle, size } = await openSoundFile(path);
+    return new AudioFile(path, handle, size);
   }
 
   /** Up to `length` bytes at `offset`; shorter only at the end of the file. */
@@ -48,6 +37,22 @@ export class AudioFile {
 
   fail(kind: ErrorKind, sentence: string, cause?: unknown): EngineError {
     return new EngineError(kind, sentence, { file: this.path, cause });
+  }
+}
+
+/**
+ * A sound file's descriptor, opened without blocking and only if it is a regular file
+ * (regular-file.ts): a FIFO swapped in after a scan listed the path would otherwise wait for a
+ * writer for ever on a thread of libuv's pool. What is refused is 'not-audio' here.
+ */
+export async function openSoundFile(path: string): Promise<{ handle: FileHandle; size: number }> {
+  try {
+    return await openRegularFile(path);
+  } catch (err) {
+    if (err instanceof EngineError && err.kind === 'invalid-argument') {
+      throw new EngineError('not-audio', `this ${err.message.slice(path.length + 2)}, so it is not read as a sound`, { file: path });
+    }
+    throw err;
   }
 }
 

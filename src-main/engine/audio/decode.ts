@@ -112,28 +112,35 @@ export function decodeAudio(path: string, opts: DecodeOptions = {}): Promise<Dec
     let totalSamples: number;
     let decoded: { channels: Float32Array[]; warnings: string[] };
     let metadata;
+    let headerChannels: number;
     if (container === 'flac') {
       const i = await readFlacInfo(file, offset);
       decoded = await decodeFlac(file, i, opts);
       ({ sampleRate, totalSamples, metadata } = i);
+      headerChannels = i.channels;
       format = 'flac';
       bitDepth = i.bitsPerSample;
     } else if (container === 'ogg') {
       const i = await readOggInfo(file);
       decoded = await decodeOgg(file, i, opts);
       ({ sampleRate, totalSamples, metadata } = i);
+      headerChannels = i.channels;
       format = i.codec;
     } else {
       const i = await readMp3Info(file);
       decoded = await decodeMp3(file, i, opts);
       ({ sampleRate, totalSamples, metadata } = i);
+      headerChannels = i.channels;
       format = 'mp3';
     }
     const frames = decoded.channels[0]?.length ?? 0;
     const complete = opts.maxSeconds === undefined || frames < Math.ceil(opts.maxSeconds * sampleRate);
     // Decoding to the end measures the length exactly; a cut-off decode trusts the header.
     const durationSec = (complete ? frames : Math.max(totalSamples, frames)) / sampleRate;
-    return { format, sampleRate, channels: decoded.channels, bitDepth, durationSec, metadata, warnings: [...decoded.warnings, ...silenceNonFinite(decoded.channels)] };
+    const warnings = [...decoded.warnings, ...silenceNonFinite(decoded.channels)];
+    // What was decoded is what is reported: a header claiming 8 channels over stereo audio stays stereo.
+    if (decoded.channels.length !== headerChannels) warnings.push(`the header says ${headerChannels} channels but the audio decodes as ${decoded.channels.length}`);
+    return { format, sampleRate, channels: decoded.channels, bitDepth, durationSec, metadata, warnings };
   });
 }
 

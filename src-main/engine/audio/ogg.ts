@@ -14,6 +14,11 @@ export interface OggInfo {
   totalSamples: number;
   /** False when the stream lacks its end-of-stream page: the file was cut short. */
   complete: boolean;
+  /**
+   * Where the last whole page ends. A page cut off by a truncation is not decoded: its checksum
+   * cannot hold, and the decoder turned it into garbage audio that made a cut file "longer".
+   */
+  dataEnd: number;
   metadata: SoundMetadata;
 }
 
@@ -101,17 +106,23 @@ export async function readOggInfo(file: AudioFile): Promise<OggInfo> {
   // The stream length is the granule position of its last page: read only the file's tail.
   const tailStart = Math.max(0, file.size - TAIL_BYTES);
   const tail = await file.read(tailStart, TAIL_BYTES);
+  // Only whole pages count: a page the end of the file cuts off promises audio that is not there.
   let granule = -1n;
   let complete = false;
+  let dataEnd = -1;
   for (let p = tail.lastIndexOf('OggS'); p >= 0; p = p > 0 ? tail.lastIndexOf('OggS', p - 1) : -1) {
     const page = pageAt(tail, p);
-    if (!page || page.serial !== headers.serial || page.granule < 0n) continue;
+    if (!page || page.end > tail.length) continue;
+    if (dataEnd < 0) dataEnd = tailStart + page.end;
+    if (page.serial !== headers.serial || page.granule < 0n) continue;
     granule = page.granule;
-    complete = (page.flags & 4) !== 0 && page.end <= tail.length;
+    complete = (page.flags & 4) !== 0;
     break;
   }
+  // No whole page in the tail (one page larger than the tail, or noise): leave the end to the decoder.
+  if (dataEnd < 0) dataEnd = file.size;
   const totalSamples = granule > 0n ? Math.max(0, Number(granule) - preSkip) : 0;
-  return { codec, sampleRate, channels, totalSamples, complete, metadata };
+  return { codec, sampleRate, channels, totalSamples, complete, dataEnd, metadata };
 }
 
 const READ_BYTES = 1 << 18;
@@ -135,9 +146,9 @@ export async function decodeOgg(file: AudioFile, info: OggInfo, opts: DecodeOpti
   const warnings: string[] = [];
   const decodeAll = async (decoder: OggVorbisDecoder | OggOpusDecoder): Promise<void> => {
     let pos = 0;
-    while (pos < file.size && out.frames < wanted) {
+    while (pos < info.dataEnd && out.frames < wanted) {
       throwIfAborted(opts.signal, file.path);
-      const chunk = await file.read(pos, READ_BYTES);
+      const chunk = await file.read(pos, Math.min(READ_BYTES, info.dataEnd - pos));
       pos += chunk.length;
       const r = await decoder.decode(chunk);
       out.add(r.channelData);
@@ -150,7 +161,7 @@ export async function decodeOgg(file: AudioFile, info: OggInfo, opts: DecodeOpti
   else await withDecoder('vorbis', () => new OggVorbisDecoder(), 'none', decodeAll);
   if (out.frames === 0) {
     const kind = await cutOrDamaged(file);
-    throw file.fail(kind, kind === 'truncated' ? 'the Ogg file ends before its first complete audio packet' : 'the Ogg file is damaged: no audio packet in it could be decoded');
+    throw file.fail(kind, kind === 'truncated' ? 'the Ogg file ends before its first whole page of audio' : 'the Ogg file is damaged: no audio packet in it could be decoded');
   }
   if (!info.complete) warnings.push('the file is truncated: the Ogg stream has no end-of-stream page');
   return { channels: out.take(), warnings: [...new Set(warnings)] };

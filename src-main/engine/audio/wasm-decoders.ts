@@ -55,6 +55,8 @@ export function withDecoder<D extends WasmDecoder, R>(kind: string, create: () =
 export class SampleCollector {
   private buffers: Float32Array[];
   frames = 0;
+  /** Channels the decoder really gave, which a damaged or hostile header may overstate. */
+  private decoded = 0;
 
   constructor(
     private readonly channels: number,
@@ -68,6 +70,7 @@ export class SampleCollector {
   add(channelData: Float32Array[]): void {
     const n = channelData[0]?.length ?? 0;
     if (n === 0 || this.frames >= this.limit) return;
+    this.decoded = Math.max(this.decoded, Math.min(this.channels, channelData.length));
     const keep = Math.min(n, this.limit - this.frames);
     if (this.frames + keep > this.buffers[0].length) {
       const size = Math.min(this.limit, Math.max(this.frames + keep, this.buffers[0].length * 2));
@@ -82,7 +85,8 @@ export class SampleCollector {
     this.frames += keep;
   }
 
+  /** One buffer per channel the decoder produced (not per channel the header claimed). */
   take(): Float32Array[] {
-    return this.buffers.map((b) => (b.length === this.frames ? b : b.slice(0, this.frames)));
+    return this.buffers.slice(0, this.decoded || this.channels).map((b) => (b.length === this.frames ? b : b.slice(0, this.frames)));
   }
 }

@@ -22,6 +22,10 @@ const KNOWN_CODECS: Record<number, string> = {
 /** Metadata chunks larger than this are skipped rather than read into memory. */
 const MAX_METADATA_BYTES = 4 << 20;
 
+/** Chunk headers walked at most; real files have a handful (fmt, data, bext, iXML, LIST, cue, JUNK...). */
+const MAX_CHUNKS = 4096;
+const READ_AHEAD_BYTES = 64 << 10;
+
 export async function readWavHeader(file: AudioFile): Promise<PcmHeader> {
   const head = await file.read(0, 12);
   if (head.length < 12) throw file.fail('truncated', 'the file ends inside the RIFF header');
@@ -33,10 +37,17 @@ export async function readWavHeader(file: AudioFile): Promise<PcmHeader> {
   let fmt: Buffer | undefined;
   let data: { offset: number; size: number } | undefined;
   const metadata: SoundMetadata = {};
+  const headers = new ChunkHeaders(file);
   let pos = 12;
-  // Some writers put metadata after the data chunk, so walk every chunk header (never the audio itself).
-  while (pos + 8 <= walkEnd) {
-    const ch = await file.read(pos, 8);
+  // Some writers put metadata after the data chunk, so walk every chunk header (never the audio
+  // itself), through a read-ahead buffer and at most MAX_CHUNKS of them: a file of a million empty
+  // chunks must cost a few block reads, not a million (it took 54 s for 8 MB).
+  for (let walked = 0; pos + 8 <= walkEnd; walked++) {
+    if (walked === MAX_CHUNKS) {
+      if (fmt && data) break;
+      throw file.fail('corrupt', `the WAV file has more than ${MAX_CHUNKS} chunks before its audio; no real recorder writes that`);
+    }
+    const ch = await headers.read(pos, 8);
     const id = fourCC(ch, 0);
     if (!/^[\x20-\x7e]{4}$/.test(id)) break;
     const size = ch.readUInt32LE(4);
@@ -49,7 +60,7 @@ export async function readWavHeader(file: AudioFile): Promise<PcmHeader> {
     } else if (size <= MAX_METADATA_BYTES && (id === 'bext' || id === 'iXML' || id === 'LIST')) {
       readMetadataChunk(id, await file.read(body, size), metadata);
     }
-    pos = await nextChunk(file, body, size);
+    pos = await nextChunk(headers, body, size);
   }
 
   if (!fmt) throw file.fail(data ? 'corrupt' : 'truncated', 'the WAV file has no format (fmt) chunk before its end');
@@ -73,13 +84,29 @@ export async function readWavHeader(file: AudioFile): Promise<PcmHeader> {
  * RIFF pads odd-sized chunks to even length, but some writers forget; trust the padding only
  * when a plausible chunk id follows it.
  */
-async function nextChunk(file: AudioFile, body: number, size: number): Promise<number> {
+async function nextChunk(headers: ChunkHeaders, body: number, size: number): Promise<number> {
   const unpadded = body + size;
   if ((size & 1) === 0) return unpadded;
-  const probe = await file.read(unpadded, 5);
+  const probe = await headers.read(unpadded, 5);
   const padOk = probe.length >= 5 && /^[\x20-\x7e]{4}$/.test(probe.toString('latin1', 1, 5));
   const rawOk = probe.length >= 4 && /^[\x20-\x7e]{4}$/.test(probe.toString('latin1', 0, 4));
   return rawOk && !padOk ? unpadded : unpadded + 1;
+}
+
+/** Chunk headers through a 64 KiB read-ahead: small chunks are read once a block, big ones are jumped over. */
+class ChunkHeaders {
+  private start = 0;
+  private block: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly file: AudioFile) {}
+
+  async read(pos: number, length: number): Promise<Buffer> {
+    if (pos < this.start || pos + length > this.start + this.block.length) {
+      this.start = pos;
+      this.block = await this.file.read(pos, Math.max(length, READ_AHEAD_BYTES));
+    }
+    return this.block.subarray(pos - this.start, pos - this.start + length);
+  }
 }
 
 function parseFmt(file: AudioFile, fmt: Buffer): { layout: PcmLayout; bitDepth: number; sampleRate: number } {

@@ -4,14 +4,15 @@ import { loadMono32k, MODEL_SAMPLE_RATE, writeWav } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import { parseCsv } from '../csv.ts';
 import { DATASET_INFO } from './datasets.ts';
-import { analyseReference, drawImitationStyle, IMITATION_SAMPLE_RATE, synthesiseImitation } from './imitation-synth.ts';
+import { analyseReference, IMITATION_SAMPLE_RATE } from './imitators/analysis.ts';
+import { DEFAULT_IMITATORS, imitatorFamilies } from './imitators/registry.ts';
 import { DEV_CSV } from './qvim-dev-layout.ts';
 import { splitmix32, shuffled } from '../random.ts';
 
 /**
  * The proxy benchmark: no real vocal imitations can be had on these machines, so this builds a
  * dataset in the QVIM DEV layout whose queries are synthetic imitations of real library sounds
- * (see imitation-synth.ts). It measures whether a system follows contour, envelope, rhythm
+ * by one or more imitator families (see imitators/). It measures whether a system follows contour, envelope, rhythm
  * and brightness across a change of timbre; it is not the challenge's data, and its name says
  * so in every report: "QVIM-proxy (synthetic imitations of <library>)".
  */
@@ -21,6 +22,13 @@ export interface ProxyOptions {
   references?: number;
   /** Imitations per reference (default 3). */
   queriesPerReference?: number;
+  /**
+   * Imitator family ids (imitators/registry.ts), or ['all']. Default ['formant'], the original
+   * proxy, whose audio is identical to what it was before families existed. With several, each
+   * reference's imitations go round the families from a seeded starting point, so every family
+   * imitates about the same share of references and of categories; imitators.csv says which.
+   */
+  imitators?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -30,9 +38,14 @@ export interface ProxyResult {
   name: string;
   references: number;
   queries: number;
+  /** Family ids used, in the order given. */
+  imitators: string[];
   /** Library sounds that were drawn but could not be used, with the reason. */
   skipped: { path: string; reason: string }[];
 }
+
+/** `query,family`: which imitator family made each query file (the file name under Queries/<class>/). */
+export const IMITATORS_CSV = 'imitators.csv';
 
 export function proxyDatasetName(library: string): string {
   return `QVIM-proxy (synthetic imitations of ${library})`;
@@ -91,11 +104,15 @@ export async function buildProxyDataset(libraryDir: string, outDir: string, opts
   const library = resolve(libraryDir);
   const root = resolve(outDir);
   const name = proxyDatasetName(basename(library));
+  const families = imitatorFamilies(opts.imitators ?? DEFAULT_IMITATORS);
   const rand = splitmix32(seed);
+  // Its own stream, so that adding families never changes which references are drawn or how formant sings them.
+  const familyRand = splitmix32((seed ^ 0x5bd1e995) >>> 0);
   const candidates = balancedOrder(await readManifest(library), rand);
 
   const rows: string[] = [];
   const licences: string[] = ['item,library_path,source,license'];
+  const madeBy: string[] = ['query,family'];
   const skipped: ProxyResult['skipped'] = [];
   const used = new Set<string>();
   let references = 0;
@@ -126,11 +143,14 @@ export async function buildProxyDataset(libraryDir: string, outDir: string, opts
     await writeWav(join(root, 'Items', cls, item), { channels: [samples], sampleRate: MODEL_SAMPLE_RATE, bitDepth: 16 });
     const tracks = analyseReference(samples);
     const queries: string[] = [];
+    const firstFamily = families.length > 1 ? Math.floor(familyRand() * families.length) : 0;
     for (let k = 1; k <= perReference; k++) {
-      const style = drawImitationStyle(rand);
-      const query = `${stem}-imitation-${k}.wav`;
-      await writeWav(join(root, 'Queries', cls, query), { channels: [synthesiseImitation(tracks, style, rand)], sampleRate: IMITATION_SAMPLE_RATE, bitDepth: 16 });
+      const family = families[(firstFamily + k - 1) % families.length];
+      const style = family.draw(rand);
+      const query = `${stem}-${family.id}-${k}.wav`;
+      await writeWav(join(root, 'Queries', cls, query), { channels: [family.synthesise(tracks, style, rand)], sampleRate: IMITATION_SAMPLE_RATE, bitDepth: 16 });
       queries.push(query);
+      madeBy.push([query, family.id].map(csvField).join(','));
     }
     // The layout holds three imitations per row; a reference may take several rows.
     for (let i = 0; i < queries.length; i += 3) {
@@ -147,9 +167,10 @@ export async function buildProxyDataset(libraryDir: string, outDir: string, opts
   const title = `${name} - built by Onomato with seed ${seed} - synthetic - not the QVIM DEV set`;
   await writeFile(join(root, DEV_CSV), [csvField(title), 'Label,Class,Items,Query 1,Query 2,Query 3', ...rows].join('\n') + '\n');
   await writeFile(join(root, 'licenses.csv'), licences.join('\n') + '\n');
+  await writeFile(join(root, IMITATORS_CSV), madeBy.join('\n') + '\n');
   await writeFile(
     join(root, DATASET_INFO),
-    JSON.stringify({ name, kind: 'qvim-proxy', library, seed, references, queriesPerReference: perReference, skipped }, null, 2) + '\n',
+    JSON.stringify({ name, kind: 'qvim-proxy', library, seed, references, queriesPerReference: perReference, imitators: families.map((f) => f.id), skipped }, null, 2) + '\n',
   );
-  return { root, name, references, queries: references * perReference, skipped };
+  return { root, name, references, queries: references * perReference, imitators: families.map((f) => f.id), skipped };
 }

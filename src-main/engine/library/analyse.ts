@@ -1,3 +1,4 @@
+import { throwIfAborted } from '../audio/audio-file.ts';
 import { decodeAudio, downmix, MODEL_SAMPLE_RATE, resample, waveformPeaks } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
 import { topTagsOfWindows } from '../model/audioset-tags.ts';
@@ -18,6 +19,11 @@ export interface AnalysisSettings {
   peakBuckets: number;
   tagCount: number;
   minTagProbability: number;
+  /**
+   * Longest one file may take (default 120 s; a 600 s file takes about 1 s): a hostile file (a WAV
+   * of a million empty chunks, a stream that never ends) fails with 'timed-out' instead of holding a worker.
+   */
+  fileTimeLimitSec: number;
 }
 
 export const DEFAULT_ANALYSIS: AnalysisSettings = {
@@ -27,6 +33,7 @@ export const DEFAULT_ANALYSIS: AnalysisSettings = {
   peakBuckets: 200,
   tagCount: 5,
   minTagProbability: 0.1,
+  fileTimeLimitSec: 120,
 };
 
 export type Analysis = Omit<AnalysedSound, 'soundId' | 'modelId'>;
@@ -37,13 +44,26 @@ export type Analysis = Omit<AnalysedSound, 'soundId' | 'modelId'>;
  * the file, run inside the indexing workers, and by tests and the CLI directly.
  */
 export async function analyseSound(path: string, model: EmbeddingModel, settings: AnalysisSettings = DEFAULT_ANALYSIS, signal?: AbortSignal, version?: ModelVersion): Promise<Analysis> {
+  const limit = AbortSignal.timeout(settings.fileTimeLimitSec * 1000);
+  const stop = signal ? AbortSignal.any([signal, limit]) : limit;
+  try {
+    return await analyse(path, model, settings, stop, version);
+  } catch (err) {
+    if (!limit.aborted || signal?.aborted) throw err;
+    throw new EngineError('timed-out', `analysing it took longer than ${settings.fileTimeLimitSec} s, so it was passed over (a damaged or hostile file; it is tried again when it changes)`, { file: path, cause: err });
+  }
+}
+
+async function analyse(path: string, model: EmbeddingModel, settings: AnalysisSettings, signal: AbortSignal, version: ModelVersion | undefined): Promise<Analysis> {
   const hash = await contentHash(path).catch((err: unknown) => { throw EngineError.from(err, path); });
+  throwIfAborted(signal, path);
   // loadMono32k's steps, keeping the channel count it drops (saves re-reading the header).
   const { channels, ...decoded } = await decodeAudio(path, { maxSeconds: settings.maxSeconds, signal });
   const limit = Math.ceil(settings.maxSeconds * MODEL_SAMPLE_RATE);
   const resampled = resample(downmix(channels), decoded.sampleRate, MODEL_SAMPLE_RATE);
   const samples = resampled.length > limit ? resampled.subarray(0, limit) : resampled;
   if (samples.length === 0) throw new EngineError('empty-file', 'the file holds no audio samples', { file: path });
+  throwIfAborted(signal, path);
   const extractor = version && featureExtractor(version.features);
   const { windows, logits } = await embedWindows(samples, model, { windowSec: settings.windowSec, hopSec: settings.hopSec, extractor });
   const { description, ...rest } = decoded.metadata;
@@ -93,8 +113,8 @@ export async function analyseQuery(
   return { queries, features };
 }
 
-/** Samples too loud for float arithmetic (1e30 and up) give infinite spectra; say so instead of storing NaN. */
+/** Decoding silences NaN samples, but audio far beyond full scale can still overflow the analysis: say so instead of storing NaN. */
 function notFinite(file: string | undefined, use: string): EngineError {
   const what = file ? 'this sound' : 'this take';
-  return new EngineError('corrupt', `${what} could not be ${use}: its audio is so far beyond full scale that the analysis overflowed (values that are not finite numbers)`, { file });
+  return new EngineError('corrupt', `${what} could not be ${use}: its analysis gave values that are not numbers (NaN or infinity), as audio far beyond full scale does`, { file });
 }

@@ -4,11 +4,18 @@ import { WorkerThread } from '../workers.ts';
 import type { Analysis, AnalysisSettings } from './analyse.ts';
 import type { WorkerReply, WorkerRequest } from './analyse-protocol.ts';
 
+/** When a worker past its file's time limit (checked by the analysis itself) is given up on. */
+function hardLimitMs(settings: AnalysisSettings): number {
+  return settings.fileTimeLimitSec * 2000 + 5000;
+}
+
 export type AnalysisOutcome = { ok: true; analysis: Analysis } | { ok: false; error: SerializedError };
 
 interface Slot {
   thread: WorkerThread<WorkerRequest, WorkerReply>;
   busy: { soundId: number; path: string; resolve: (o: AnalysisOutcome) => void } | undefined;
+  /** Terminated for overrunning its file: whatever it says or does from now on is ignored. */
+  retired?: boolean;
 }
 
 /**
@@ -76,7 +83,7 @@ export class AnalysisPool {
       const slot: Slot = { thread, busy: undefined };
       // Once per worker, however it ended (an error is reported with its exit), so one crash is one replacement.
       void thread.exited.then((exit) => {
-        if (this.closed && !slot.busy) return;
+        if (slot.retired || (this.closed && !slot.busy)) return;
         const reason = exit.error?.message ?? `exit code ${exit.code}`;
         if (!ready) { reject(new EngineError('internal', `an analysis worker could not start (${reason})`)); return; }
         const i = this.slots.indexOf(slot);
@@ -107,9 +114,28 @@ export class AnalysisPool {
     if (this.closed) throw new EngineError('cancelled', 'the analysis pool was closed');
     const slot = await this.acquire();
     return new Promise((resolve) => {
-      slot.busy = { soundId, path, resolve };
+      const timer = setTimeout(() => this.overrun(slot), hardLimitMs(this.settings));
+      slot.busy = { soundId, path, resolve: (o) => { clearTimeout(timer); resolve(o); } };
       slot.thread.send({ type: 'analyse', soundId, path });
     });
+  }
+
+  /**
+   * A worker that has not answered long after the file's own time limit is stuck in code that
+   * cannot look at the clock (a decoder's loop): the file fails as 'timed-out', the worker is
+   * terminated and replaced. By then it is not inside an inference (those take milliseconds),
+   * which is when terminating a thread is unsafe.
+   */
+  private overrun(slot: Slot): void {
+    const job = slot.busy;
+    if (!job) return;
+    slot.busy = undefined;
+    slot.retired = true;
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    job.resolve({ ok: false, error: { kind: 'timed-out', message: `analysing it took longer than ${hardLimitMs(this.settings) / 1000} s, so it was stopped and passed over (a damaged or hostile file; it is tried again when it changes)` } });
+    slot.thread.terminate();
+    if (!this.closed) this.spawn().catch(() => undefined);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { openSoundFile } from '../audio/audio-file.ts';
 
 /** Files up to this size are hashed whole; larger ones by samples of their bytes. */
 const WHOLE_LIMIT = 1 << 20;
@@ -13,9 +13,8 @@ const SAMPLE = 64 * 1024;
  * (the header alone carries the length and format, and the samples differ).
  */
 export async function contentHash(path: string): Promise<string> {
-  const handle = await open(path, 'r');
+  const { handle, size } = await openSoundFile(path);
   try {
-    const { size } = await handle.stat();
     const hash = createHash('sha1');
     hash.update(`${size}:`);
     const spans = size <= WHOLE_LIMIT ? [[0, size]] : [[0, SAMPLE], [Math.floor(size / 2) - SAMPLE / 2, SAMPLE], [size - SAMPLE, SAMPLE]];

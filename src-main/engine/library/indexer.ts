@@ -5,14 +5,14 @@ import { errorSentence } from '../../contract/errors.ts';
 import { EngineError } from '../errors.ts';
 import { isWithin } from '../paths.ts';
 import { RateEstimator } from '../jobs/rate.ts';
-import { Job, type JobControl } from '../jobs/job.ts';
+import { Job, type JobControl, type JobRecorder } from '../jobs/job.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { encodeModelVersion } from '../model-version/model-file.ts';
 import { DEFAULT_ANALYSIS, type AnalysisSettings } from './analyse.ts';
 import { AnalysisPool, type AnalysisOutcome } from './analysis-pool.ts';
 import { applyScanPlan, planScan, type RootOnDisk } from './scan-plan.ts';
 import { scanFolder } from './scanner.ts';
-import type { LibraryStore } from './store.ts';
+import type { JobRecord, LibraryStore } from './store.ts';
 
 export const AUDIO_EXTENSION_SET: ReadonlySet<string> = new Set(AUDIO_EXTENSIONS.map((e) => `.${e}`));
 
@@ -93,10 +93,21 @@ export function startIndexing(options: IndexOptions): IndexJob {
   const folders = (options.folders ?? []).map((f) => resolve(f));
   // A write that fails anywhere in the run (a full disk) ends it with a sentence naming the folder to free.
   const body = (control: JobControl<IndexProgress>) => runIndexing(options, folders, control).catch((err: unknown) => { throw store.describeError(err); });
-  return new Job<IndexProgress, IndexSummary>('scan', body, {
-    recorder: store,
-    config: { folders, model: options.model.versionId, workers: options.workers ?? null, analysis: options.analysis ?? {} },
-  });
+  const config = { folders, model: options.model.versionId, workers: options.workers ?? null, analysis: options.analysis ?? {} };
+  // One process at a time scans a library: two CLI runs decoded every file twice. The claim is
+  // the job's record; the loser's job fails at once with 'busy' and a sentence (never a throw here,
+  // which a watcher's timer would turn into a crash).
+  let claimed: JobRecord | undefined;
+  try {
+    claimed = store.claimScan(config);
+  } catch (err) {
+    if (err instanceof EngineError && err.kind === 'busy') return new Job<IndexProgress, IndexSummary>('scan', () => Promise.reject(err));
+    // bookkeeping that cannot be written (a full disk): the run itself says why
+  }
+  const recorder: JobRecorder = claimed
+    ? { createJob: () => claimed, updateJob: (id, patch) => store.updateJob(id, patch) }
+    : store;
+  return new Job<IndexProgress, IndexSummary>('scan', body, { recorder, config });
 }
 
 async function runIndexing(options: IndexOptions, folders: string[], control: JobControl<IndexProgress>): Promise<IndexSummary> {
@@ -110,12 +121,14 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
   const progress: IndexProgress = { phase: 'scanning', done: 0, total: 0, filesPerSec: 0, etaSec: null, current: null, lastSoundId: null, indexed: 0, failed: 0 };
   control.report({ ...progress });
   const onDisk: RootOnDisk[] = [];
+  // A library folder around the data folder (the home folder, say) must not index takes and renders.
+  const ownFolders = store.dataFolder ? [store.dataFolder] : [];
   for (const r of roots) {
     await control.checkpoint();
     progress.current = r.path;
     control.report({ ...progress });
     try {
-      onDisk.push({ rootId: r.id, path: r.path, scan: await scanFolder(r.path, AUDIO_EXTENSION_SET, control.signal) });
+      onDisk.push({ rootId: r.id, path: r.path, scan: await scanFolder(r.path, AUDIO_EXTENSION_SET, control.signal, ownFolders) });
     } catch (err) {
       const e = EngineError.from(err, r.path);
       if (e.kind === 'cancelled') throw e;

@@ -32,9 +32,11 @@ export function hasAudioExtension(name: string, extensions: ReadonlySet<string>)
 /**
  * Walks a folder recursively and lists the audio files in it with their size and modification
  * time (what the incremental index compares). Symbolic links to folders are not followed, so a
- * link loop cannot trap the scan; links to files are listed under the link's path.
+ * link loop cannot trap the scan; links to files are listed under the link's path. Folders in
+ * `skip` (Onomato's own data folder, whose takes and renders must never become library sounds)
+ * are passed over wherever they lie.
  */
-export async function scanFolder(root: string, extensions: ReadonlySet<string>, signal?: AbortSignal): Promise<FolderScan> {
+export async function scanFolder(root: string, extensions: ReadonlySet<string>, signal?: AbortSignal, skip: readonly string[] = []): Promise<FolderScan> {
   try {
     const s = await stat(root);
     if (!s.isDirectory()) throw new EngineError('invalid-argument', 'this is not a folder', { file: root });
@@ -50,7 +52,7 @@ export async function scanFolder(root: string, extensions: ReadonlySet<string>, 
     try {
       handle = await opendir(dir, { bufferSize: 256 });
     } catch (err) {
-      out.unreadable.push({ path: dir, reason: EngineError.from(err, dir).message });
+      out.unreadable.push({ path: dir, reason: unreadable(err, dir) });
       continue;
     }
     for await (const entry of handle) {
@@ -60,7 +62,8 @@ export async function scanFolder(root: string, extensions: ReadonlySet<string>, 
         continue;
       }
       if (entry.isDirectory()) {
-        stack.push(path);
+        if (skip.includes(path)) out.skipped++;
+        else stack.push(path);
         continue;
       }
       if (!(entry.isFile() || entry.isSymbolicLink()) || !hasAudioExtension(entry.name, extensions)) {
@@ -72,10 +75,23 @@ export async function scanFolder(root: string, extensions: ReadonlySet<string>, 
         if (!s.isFile()) { out.skipped++; continue; }
         out.files.push({ path, size: s.size, mtimeMs: Math.round(s.mtimeMs) });
       } catch (err) {
-        out.unreadable.push({ path, reason: EngineError.from(err, path).message });
+        out.unreadable.push({ path, reason: unreadable(err, path) });
       }
     }
   }
   out.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out;
+}
+
+/**
+ * Why a listed entry could not be read. On Linux a name is any bytes; one that is not valid UTF-8
+ * comes out of the listing with U+FFFD in it, and that path then "does not exist": say what is
+ * really wrong, and what to do.
+ */
+function unreadable(err: unknown, path: string): string {
+  const e = EngineError.from(err, path);
+  if (e.kind === 'not-found' && path.includes('\uFFFD')) {
+    return `${path}: its name is not valid UTF-8 text (each \uFFFD stands for bytes that are not), so it cannot be opened; rename it`;
+  }
+  return e.message;
 }

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { EngineError, type SerializedError } from '../errors.ts';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
@@ -36,6 +36,14 @@ export class LibraryStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * The folder the database lives in: Onomato's data folder (takes, exports, models, the WAL).
+   * Scans skip it and the watcher ignores it, so what Onomato writes never becomes a sound.
+   */
+  get dataFolder(): string | null {
+    return this.path === ':memory:' ? null : dirname(resolve(this.path));
   }
 
   get schemaVersion(): number {
@@ -528,6 +536,37 @@ export class LibraryStore {
       ? this.sql('SELECT * FROM jobs WHERE kind = ? ORDER BY id DESC LIMIT ?').all(options.kind, limit)
       : this.sql('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit);
     return rows.map((r) => toJob(r as Row));
+  }
+
+  /**
+   * Starts an index job's record only if no other live process owns a scan of this library: the
+   * check and the insert are one IMMEDIATE transaction, so of two processes starting at once
+   * exactly one wins. A scan left 'running' by a process that died holds nothing (its owner is
+   * gone) and is taken over. Scans of this same process are the caller's to serialise.
+   */
+  claimScan(config: Record<string, unknown> = {}, now = Date.now()): JobRecord {
+    return this.db.transaction(() => {
+      const open = this.sql(`SELECT id, owner_pid FROM jobs WHERE kind = 'scan' AND state IN ('running', 'paused', 'queued')`).all() as { id: number; owner_pid: number | null }[];
+      const owner = open.find((j) => j.owner_pid !== process.pid && processAlive(j.owner_pid));
+      if (owner) {
+        throw new EngineError('busy', `another Onomato process (pid ${owner.owner_pid}) is scanning this library right now; this scan was not started. Let that one finish (or stop it) and scan again`);
+      }
+      return this.createJob('scan', config, now);
+    }).immediate();
+  }
+
+  /**
+   * Changes another connection committed show as a new value here (SQLite's data_version; this
+   * connection's own writes never change it), so a process can notice a CLI run's sounds and folders.
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** Sounds indexed or failed at or after `since` (ms), and the latest such time. */
+  soundsIndexedSince(since: number): { ids: number[]; latest: number } {
+    const rows = this.sql('SELECT id, indexed_at FROM sounds WHERE indexed_at >= ? ORDER BY indexed_at').all(since) as { id: number; indexed_at: number }[];
+    return { ids: rows.map((r) => r.id), latest: rows.length ? rows[rows.length - 1].indexed_at : since };
   }
 
   /** Jobs left running or paused by a process that died; called once at start-up. */

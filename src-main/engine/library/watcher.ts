@@ -1,5 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { isWithin } from '../paths.ts';
 import { EngineError } from '../errors.ts';
 import { startIndexing, type IndexJob, type IndexModel, type IndexOptions, type IndexSummary } from './indexer.ts';
 import { isIgnoredName } from './scanner.ts';
@@ -12,6 +14,11 @@ export interface FolderWatchOptions {
   maxWaitMs?: number;
   /** Rescan interval for folders that cannot be watched (network shares, removed folders). */
   pollMs?: number;
+  /**
+   * Folders whose changes are Onomato's own (its data folder: the database and its log, takes,
+   * renders). A library folder around them would otherwise rescan itself for ever.
+   */
+  ignore?: readonly string[];
 }
 
 /**
@@ -31,11 +38,13 @@ export class FolderWatcher {
   private readonly debounceMs: number;
   private readonly maxWaitMs: number;
   private readonly pollMs: number;
+  private readonly ignore: readonly string[];
 
   constructor(roots: readonly string[], private readonly onChange: (roots: string[]) => void, options: FolderWatchOptions = {}) {
     this.debounceMs = options.debounceMs ?? 2000;
     this.maxWaitMs = options.maxWaitMs ?? 30_000;
     this.pollMs = options.pollMs ?? 10 * 60_000;
+    this.ignore = options.ignore ?? [];
     for (const r of roots) this.add(r);
   }
 
@@ -53,6 +62,7 @@ export class FolderWatcher {
       const w = watch(root, { recursive: true, persistent: false }, (_event, name) => {
         const rel = name?.toString();
         if (rel && rel.split(/[\\/]/).some(isIgnoredName)) return;
+        if (rel && this.isOwn(root, join(root, rel))) return;
         this.markDirty(root);
       });
       w.on('error', () => {
@@ -64,6 +74,14 @@ export class FolderWatcher {
     } catch {
       this.poll(root);
     }
+  }
+
+  /**
+   * Only a data folder that lies inside the watched folder is skipped: a library folder that is
+   * itself inside the data folder (as in a portable install) is the user's, whatever sits above it.
+   */
+  private isOwn(root: string, path: string): boolean {
+    return this.ignore.some((d) => d !== root && isWithin(root, d) && isWithin(d, path));
   }
 
   remove(root: string): void {
@@ -123,7 +141,7 @@ export class LibraryWatch extends EventEmitter<LibraryWatchEvents> {
     options: FolderWatchOptions & Pick<IndexOptions, 'workers' | 'analysis'> = {},
   ) {
     super();
-    this.watcher = new FolderWatcher(store.roots().map((r) => r.path), (roots) => this.rescan(roots, options), options);
+    this.watcher = new FolderWatcher(store.roots().map((r) => r.path), (roots) => this.rescan(roots, options), { ...options, ignore: store.dataFolder ? [store.dataFolder] : [] });
   }
 
   get job(): IndexJob | undefined {

@@ -8,6 +8,7 @@ import { decodeAudio, downmix, writeWav } from '../../../src-main/engine/audio/d
 import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
 import { seededNoise } from '../../support/audio-signals.ts';
 import { copySfxSubset } from '../../support/library-copy.ts';
+import { jobEnded } from '../../support/jobs.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 
 /**
@@ -19,15 +20,6 @@ let dir: string;
 let engine: Engine;
 const pushed: Array<{ name: EventName; payload: unknown }> = [];
 
-async function finished(job: Job): Promise<Job> {
-  for (let i = 0; i < 600; i++) {
-    const now = (await engine.handlers['jobs.list']({})).find((j) => j.id === job.id);
-    if (now && ['done', 'failed', 'cancelled'].includes(now.state)) return now;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`job ${job.id} did not finish`);
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'onomato-app-training-'));
   const lib = join(dir, 'sfx');
@@ -35,7 +27,7 @@ beforeAll(async () => {
   engine = await openEngine({ dataDir: join(dir, 'data'), mode: 'web' });
   engine.events.onAny((name, payload) => pushed.push({ name, payload }));
   const { job } = await engine.handlers['library.addRoot']({ path: lib });
-  expect((await finished(job)).state).toBe('done');
+  expect((await jobEnded(engine, job)).state).toBe('done');
 }, 600_000);
 
 afterAll(async () => {
@@ -67,7 +59,7 @@ describe('training in the app', () => {
     expect(before.find((v) => v.active)?.id).toBe('proxy-fusion-v2');
 
     const job = await engine.handlers['train.start']({ epochs: 4, temperature: 0.07, learningRate: 1e-3, weightDecay: 0, towardBase: 10, head: 'linear', augmentCopies: 0, pairs: 'personal' });
-    const end = await finished(job);
+    const end = await jobEnded(engine, job);
     expect(end.state, end.message ?? '').toBe('done');
     const curve = pushed.filter((e) => e.name === 'train.curve');
     expect(curve.length).toBeGreaterThanOrEqual(4);
@@ -102,7 +94,7 @@ describe('training in the app', () => {
     const versions = await engine.handlers['models.list']({});
     const target = versions.find((v) => v.state === 'trained' && !v.active) ?? versions.find((v) => v.id === 'proxy-fusion-v2')!;
     const job = await engine.handlers['models.activate']({ versionId: target.id });
-    const end = await finished(job);
+    const end = await jobEnded(engine, job);
     expect(end.state).toBe('done');
     expect(end.total).toBeGreaterThanOrEqual(20);
     expect((await engine.handlers['app.info']({})).model?.id).toBe(target.id);
@@ -123,7 +115,7 @@ describe('training in the app', () => {
     }
     writeFileSync(join(ds, 'pairs.csv'), `${rows.join('\n')}\n`);
     const before = (await engine.handlers['pairs.list']({})).length;
-    const end = await finished(await engine.handlers['pairs.import']({ datasetDir: ds }));
+    const end = await jobEnded(engine, await engine.handlers['pairs.import']({ datasetDir: ds }));
     expect(end.state, end.message ?? '').toBe('done');
     const pairs = await engine.handlers['pairs.list']({});
     const imported = pairs.filter((p) => p.origin === 'dataset');

@@ -1,17 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio, loadMono32k, readAudioInfo } from '../../../src-main/engine/audio/decode.ts';
 import { writeWav } from '../../../src-main/engine/audio/wav-write.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { twoToneChirp } from '../../support/audio-signals.ts';
-import { fmtChunk, riffWave } from '../../support/riff.ts';
-import { seededBytes } from '../../support/audio-signals.ts';
+import { CLASSIC_BAD_FILES, wavHeader, writeClassicBadFiles } from '../../support/bad-files.ts';
 
-const fixtures = fileURLToPath(new URL('../../fixtures/audio/', import.meta.url));
 let dir: string;
 
 async function failure(p: Promise<unknown>): Promise<EngineError> {
@@ -23,69 +20,11 @@ async function failure(p: Promise<unknown>): Promise<EngineError> {
   return err as EngineError;
 }
 
-/** A WAV header whose data chunk claims `dataSize` bytes, followed by `present` bytes of silence. */
-function wavHeader(dataSize: number, present: number, o: { rate?: number; bits?: number } = {}): Buffer {
-  const head = riffWave([fmtChunk({ tag: 1, channels: 1, rate: o.rate ?? 8000, bits: o.bits ?? 16 }), ['data', Buffer.alloc(0)]], { riffSize: Math.min(0xffffffff, dataSize + 36) });
-  head.writeUInt32LE(dataSize, head.length - 4);
-  return Buffer.concat([head, Buffer.alloc(present, o.bits === 8 ? 128 : 0)]);
-}
-
-/** Bad files: name -> what decodeAudio must say (kind), and whether some audio still comes out. */
-const expectations: Record<string, { kind?: string; warning?: RegExp }> = {
-  'empty.wav': { kind: 'empty-file' },
-  'random-bytes.wav': { kind: 'not-audio' },
-  'readme-named.flac': { kind: 'not-audio' },
-  'claims-2GB-header-only.wav': { kind: 'truncated' },
-  'claims-2GB-with-a-second.wav': { warning: /truncated/ },
-  'zero-length-data.wav': { kind: 'empty-file' },
-  'ima-adpcm.wav': { kind: 'unsupported-format' },
-  'ends-inside-header.wav': { kind: 'truncated' },
-  'half-missing.wav': { warning: /truncated/ },
-  'half-missing.flac': { warning: /truncated/ },
-  'flac-cut-in-metadata.flac': { kind: 'truncated' },
-  'half-missing.ogg': { warning: /truncated/ },
-  'ogg-cut-in-headers.ogg': { kind: 'truncated' },
-  'garbage-after-magic.flac': { kind: 'truncated' },
-  'garbage-after-magic.ogg': { kind: 'corrupt' },
-  'half-missing.opus': { warning: /truncated/ },
-  'a-folder.wav': { kind: 'not-audio' },
-};
-
+const expectations = CLASSIC_BAD_FILES;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'onomato-bad-'));
-  const put = (name: string, bytes: Buffer | string): Promise<void> => writeFile(join(dir, name), bytes);
-  const cut = async (from: string, name: string, fraction: number): Promise<void> => {
-    const b = await readFile(from);
-    await put(name, b.subarray(0, Math.floor(b.length * fraction)));
-  };
-  await put('empty.wav', Buffer.alloc(0));
-  await put('random-bytes.wav', seededBytes(50_000, 3));
-  await put('readme-named.flac', 'This folder holds the door sounds from the March session.\nAsk Sam before deleting.\n'.repeat(20));
-  await put('claims-2GB-header-only.wav', wavHeader(2 ** 31, 0));
-  await put('claims-2GB-with-a-second.wav', wavHeader(2 ** 31, 16000));
-  await put('zero-length-data.wav', wavHeader(0, 0));
-  await put('ends-inside-header.wav', wavHeader(16000, 16000).subarray(0, 30));
-  await mkdir(join(dir, 'a-folder.wav'));
-
-  const good = join(dir, 'good.wav');
-  await writeWav(good, { channels: twoToneChirp(44100, 2), sampleRate: 44100, bitDepth: 16 });
-  execFileSync('sox', [good, '-e', 'ima-adpcm', join(dir, 'ima-adpcm.wav')]);
-  execFileSync('sox', [good, join(dir, 'good.flac')]);
-  execFileSync('sox', [good, join(dir, 'good.ogg')]);
-  await cut(good, 'half-missing.wav', 0.5);
-  await cut(join(dir, 'good.flac'), 'half-missing.flac', 0.5);
-  await cut(join(dir, 'good.flac'), 'flac-cut-in-metadata.flac', 0.001);
-  await cut(join(dir, 'good.ogg'), 'half-missing.ogg', 0.5);
-  await cut(join(fixtures, 'two-tone-chirp.opus'), 'half-missing.opus', 0.5);
-  const ogg = await readFile(join(dir, 'good.ogg'));
-  await put('ogg-cut-in-headers.ogg', ogg.subarray(0, 60));
-  await put('garbage-after-magic.flac', Buffer.concat([Buffer.from('fLaC'), seededBytes(20_000, 1)]));
-  // A real first page (so it is recognised as Vorbis), then noise where the audio should be.
-  await put('garbage-after-magic.ogg', Buffer.concat([ogg.subarray(0, 58), seededBytes(40_000, 2)]));
-  await rm(good);
-  await rm(join(dir, 'good.flac'));
-  await rm(join(dir, 'good.ogg'));
+  await writeClassicBadFiles(dir);
 });
 
 afterAll(async () => {

@@ -116,7 +116,7 @@ describe('web server access', () => {
   it('sets a same-site cookie from the launch URL and serves the page with the CSP', async () => {
     const page = await fetch(server.url);
     expect(page.status).toBe(200);
-    expect(page.headers.get('set-cookie')).toMatch(/onomato_token=[0-9a-f]+; HttpOnly; SameSite=Strict/);
+    expect(page.headers.get('set-cookie')).toMatch(new RegExp(`^onomato_token_${server.port}=[0-9a-f]+; HttpOnly; SameSite=Strict`));
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 

@@ -33,8 +33,12 @@ export interface DevRow {
   queries: string[];
 }
 
+/** Writes the sound for a fixture file; by default a short tone whose pitch tells files apart. */
+export type AudioWriter = (path: string, freq: number) => void;
+
 /** `DEV Dataset.csv` with its title row, plus Items/<Class>/ and Queries/<Class>/ audio. */
-export function buildDevLayout(root: string, rows: DevRow[], opts: { skipAudio?: string[] } = {}): void {
+export function buildDevLayout(root: string, rows: DevRow[], opts: { skipAudio?: string[]; audio?: AudioWriter } = {}): void {
+  const audio = opts.audio ?? ((path, freq) => writeTone(path, freq));
   const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = ['AES AIMLA Challenge 2025 - DEV set,,,,,,', 'Label,Class,Items,Query 1,Query 2,Query 3,Notes'];
   let f = 200;
@@ -42,21 +46,22 @@ export function buildDevLayout(root: string, rows: DevRow[], opts: { skipAudio?:
     const q = [...r.queries, '', '', ''].slice(0, 3);
     lines.push([r.label, r.cls, r.item, ...q, ''].map(quote).join(','));
     const skip = new Set(opts.skipAudio ?? []);
-    if (r.item && r.cls && !skip.has(r.item)) writeTone(join(root, 'Items', r.cls, r.item), (f += 40));
-    for (const query of r.queries) if (query && r.cls && !skip.has(query)) writeTone(join(root, 'Queries', r.cls, query), f + 5);
+    if (r.item && r.cls && !skip.has(r.item)) audio(join(root, 'Items', r.cls, r.item), (f += 40));
+    for (const query of r.queries) if (query && r.cls && !skip.has(query)) audio(join(root, 'Queries', r.cls, query), f + 5);
   }
   mkdirSync(root, { recursive: true });
   writeFileSync(join(root, DEV_CSV), lines.join('\r\n') + '\r\n');
 }
 
 /** VimSketch: two tab-separated name lists without header, references/ and vocal_imitations/. */
-export function buildVimSketchLayout(root: string, references: string[], imitations: string[], opts: { skipAudio?: string[] } = {}): void {
+export function buildVimSketchLayout(root: string, references: string[], imitations: string[], opts: { skipAudio?: string[]; audio?: AudioWriter } = {}): void {
   const skip = new Set(opts.skipAudio ?? []);
+  const audio = opts.audio ?? ((path, freq) => writeTone(path, freq));
   mkdirSync(root, { recursive: true });
   writeFileSync(join(root, 'reference_file_names.csv'), references.join('\n') + '\n');
   writeFileSync(join(root, 'vocal_imitation_file_names.csv'), imitations.join('\n') + '\n');
-  references.forEach((r, i) => skip.has(r) || writeTone(join(root, 'references', r), 300 + 50 * i));
-  imitations.forEach((m, i) => skip.has(m) || writeTone(join(root, 'vocal_imitations', m), 320 + 50 * i));
+  references.forEach((r, i) => skip.has(r) || audio(join(root, 'references', r), 300 + 50 * i));
+  imitations.forEach((m, i) => skip.has(m) || audio(join(root, 'vocal_imitations', m), 320 + 50 * i));
 }
 
 /** The plain layout: one CSV (imitation, reference, class in `columns` order) with paths relative to the folder. */

@@ -1,5 +1,5 @@
-import { crc32 } from 'node:zlib';
 import type { StateDict, Tensor } from '../../../src-main/engine/model/checkpoint.ts';
+import { writeZip } from '../../support/zip-writer.ts';
 
 /**
  * Writes checkpoints in torch.save's zip format (pickle protocol 2, stored entries), the way
@@ -67,46 +67,5 @@ export function writeTorchCheckpoint(root: PickleInput): Uint8Array {
     ...storages.map((s, i) => [`archive/data/${i}`, new Uint8Array(s.buffer, s.byteOffset, s.byteLength)] as [string, Uint8Array]),
     ['archive/version', new TextEncoder().encode('3\n')],
   ];
-  return zipStored(files);
-}
-
-function zipStored(files: Array<[string, Uint8Array]>): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const central: Uint8Array[] = [];
-  let offset = 0;
-  for (const [name, data] of files) {
-    const nameBytes = new TextEncoder().encode(name);
-    const crc = crc32(data);
-    const local = new DataView(new ArrayBuffer(30));
-    local.setUint32(0, 0x04034b50, true);
-    local.setUint16(4, 20, true);
-    local.setUint32(14, crc, true);
-    local.setUint32(18, data.length, true);
-    local.setUint32(22, data.length, true);
-    local.setUint16(26, nameBytes.length, true);
-    chunks.push(new Uint8Array(local.buffer), nameBytes, data);
-    const entry = new DataView(new ArrayBuffer(46));
-    entry.setUint32(0, 0x02014b50, true);
-    entry.setUint16(4, 20, true);
-    entry.setUint16(6, 20, true);
-    entry.setUint32(16, crc, true);
-    entry.setUint32(20, data.length, true);
-    entry.setUint32(24, data.length, true);
-    entry.setUint16(28, nameBytes.length, true);
-    entry.setUint32(42, offset, true);
-    central.push(new Uint8Array(entry.buffer), nameBytes);
-    offset += 30 + nameBytes.length + data.length;
-  }
-  const centralSize = central.reduce((a, c) => a + c.length, 0);
-  const end = new DataView(new ArrayBuffer(22));
-  end.setUint32(0, 0x06054b50, true);
-  end.setUint16(8, files.length, true);
-  end.setUint16(10, files.length, true);
-  end.setUint32(12, centralSize, true);
-  end.setUint32(16, offset, true);
-  const all = [...chunks, ...central, new Uint8Array(end.buffer)];
-  const result = new Uint8Array(all.reduce((a, c) => a + c.length, 0));
-  let at = 0;
-  for (const c of all) { result.set(c, at); at += c.length; }
-  return result;
+  return writeZip(files.map(([name, data]) => ({ name, data })));
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../../src-main/contract/security.ts';
-import { isAppUrl, permissionAllowed, secureWebPreferences } from '../../../src-main/shell/security.ts';
+import { EXTERNAL_LINKS, externalLink, isAppUrl, permissionAllowed, secureWebPreferences } from '../../../src-main/shell/security.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
@@ -26,6 +26,20 @@ describe('Electron window security', () => {
     expect(isAppUrl('file:///etc/passwd', app)).toBe(false);
     expect(isAppUrl('https://example.com/', app)).toBe(false);
     expect(isAppUrl('not a url', app)).toBe(false);
+  });
+
+  it('opens in the browser only the links the app itself shows', () => {
+    // Every outside URL written in the renderer's sources, and nothing more, is on the list.
+    const sources = readdirSync(join(root, 'src-renderer'), { recursive: true, encoding: 'utf8' }).filter((f) => /\.(svelte|ts|html)$/.test(f));
+    const shown = new Set(sources.flatMap((f) => [...readFileSync(join(root, 'src-renderer', f), 'utf8').matchAll(/\bhttps?:\/\/[^\s'"`<>)]+/g)].map((m) => m[0])));
+    expect([...EXTERNAL_LINKS].sort()).toEqual([...shown].sort());
+    for (const url of ['https://example.com/', 'https://github.com/fschmid56/EfficientAT/releases/download/v0.0.1/', 'http://127.0.0.1:1/', 'file:///etc/passwd', 'javascript:alert(1)', 'not a url']) {
+      expect(externalLink(url), url).toBeNull();
+    }
+    const docs = ['https://onomato.example/docs/search'];
+    expect(externalLink('https://onomato.example/docs/search', docs)).toBe('https://onomato.example/docs/search');
+    expect(externalLink('https://onomato.example/docs/search?x=1', docs)).toBeNull();
+    expect(externalLink('https://onomato.example.evil/docs/search', docs)).toBeNull();
   });
 
   it('has a strict Content-Security-Policy (the e2e test checks the built page carries it)', () => {

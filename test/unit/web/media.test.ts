@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Handlers } from '../../../src-main/contract/methods.ts';
 import { EventBus } from '../../../src-main/contract/events.ts';
 import { Media } from '../../../src-main/engine/app/media.ts';
+import { byteRange } from '../../../src-main/engine/media.ts';
 import { decodeAudio, writeWav } from '../../../src-main/engine/audio/decode.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { dataPaths, ensureDataDirs, isWithin, safeFileName, type DataPaths } from '../../../src-main/engine/paths.ts';
@@ -252,6 +253,21 @@ describe('file names', () => {
     expect(isWithin('/sfx', '/sfx-old/a.wav')).toBe(false);
     expect(isWithin('/sfx', '/sfx/../etc/passwd')).toBe(false);
     expect(isWithin('/sfx', '/sfx/..a/b.wav')).toBe(true);
+  });
+});
+
+describe('byte ranges', () => {
+  it('reads one range as browsers ask for it, and the whole file otherwise', () => {
+    expect(byteRange(100, undefined)).toEqual({ status: 200, start: 0, end: 99 });
+    expect(byteRange(100, 'bytes=0-')).toEqual({ status: 206, start: 0, end: 99 });
+    expect(byteRange(100, 'bytes=10-19')).toEqual({ status: 206, start: 10, end: 19 });
+    expect(byteRange(100, 'bytes=90-200')).toEqual({ status: 206, start: 90, end: 99 });
+    expect(byteRange(100, 'bytes=-30')).toEqual({ status: 206, start: 70, end: 99 });
+    expect(byteRange(100, 'bytes=-300')).toEqual({ status: 206, start: 0, end: 99 });
+    expect(byteRange(100, 'bytes=100-')).toEqual({ status: 416 });
+    expect(byteRange(100, 'bytes=20-10')).toEqual({ status: 416 });
+    for (const odd of ['bytes=-', 'bytes=0-1,5-6', 'items=0-1', 'bytes=a-b']) expect(byteRange(100, odd), odd).toEqual({ status: 200, start: 0, end: 99 });
+    expect(byteRange(0, 'bytes=0-')).toEqual({ status: 200, start: 0, end: -1 });
   });
 });
 

@@ -1,97 +1,20 @@
-import { fft } from '../features/any-length-fft.ts';
-import { gaussian, uniform } from '../random.ts';
+import { gaussian, uniform } from '../../random.ts';
+import { IMITATION_SAMPLE_RATE, MAX_IMITATION_SECONDS, trackAt, type ReferenceTracks } from './analysis.ts';
+import type { ImitatorFamily } from './family.ts';
 
 /**
- * Synthetic "vocal imitations" for the proxy benchmark. People who imitate a sound keep its
- * pitch contour, loudness envelope, rhythm and brightness, and lose everything else: the
- * timbre becomes a voice (or a whistle), the register moves into their range, the timing
- * drifts, and a phone-grade microphone in a room adds its band limits and noise. So: track
- * loudness, spectral centroid, dominant pitch and tonality of the reference every 10 ms, then
- * drive a small formant voice with them.
+ * The proxy's original performer. People who imitate a sound keep its pitch contour, loudness
+ * envelope, rhythm and brightness, and lose everything else: the timbre becomes a voice (or a
+ * whistle), the register moves into their range, the timing drifts, and a phone-grade
+ * microphone in a room adds its band limits and noise. So the tracks drive a small subtractive
+ * formant voice. Its output is kept sample-identical to the pre-family code (imitation-synth.ts)
+ * so that published proxy numbers can be rebuilt; change it only with a new family id.
  */
 
-const ANALYSIS_RATE = 32000;
-const HOP = 320; // 10 ms
-// 32 ms frames still follow a phone's 20 Hz warble; the peak is interpolated between 31 Hz bins.
-const FRAME = 1024;
-export const IMITATION_SAMPLE_RATE = 16000;
-const MAX_SECONDS = 10;
-
-export interface ReferenceTracks {
-  hopSec: number;
-  /** Frame RMS, linear. */
-  loudness: Float32Array;
-  /** Spectral centroid in Hz (70 Hz-8 kHz). */
-  centroid: Float32Array;
-  /** Frequency of the strongest peak in 70 Hz-4 kHz, in Hz. */
-  pitch: Float32Array;
-  /** 0 (noise-like) .. 1 (a clear tone): how much of the energy sits in that peak. */
-  tonality: Float32Array;
-}
-
-/** Tracks loudness, brightness, dominant pitch and tonality of a mono 32 kHz sound, every 10 ms. */
-export function analyseReference(samples32k: Float32Array): ReferenceTracks {
-  const n = Math.min(samples32k.length, ANALYSIS_RATE * MAX_SECONDS);
-  const frames = Math.max(1, Math.ceil(n / HOP));
-  const loudness = new Float32Array(frames);
-  const centroid = new Float32Array(frames);
-  const pitch = new Float32Array(frames);
-  const tonality = new Float32Array(frames);
-  const window = new Float64Array(FRAME).map((_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / FRAME));
-  const re = new Float64Array(FRAME);
-  const im = new Float64Array(FRAME);
-  const binHz = ANALYSIS_RATE / FRAME;
-  const lo = Math.ceil(70 / binHz);
-  const hiPitch = Math.floor(4000 / binHz);
-  const hi = Math.floor(8000 / binHz);
-  const power = new Float64Array(hi + 1);
-  for (let f = 0; f < frames; f++) {
-    const start = f * HOP - FRAME / 2;
-    let energy = 0;
-    for (let i = 0; i < FRAME; i++) {
-      const j = start + i;
-      const x = j >= 0 && j < n ? samples32k[j] : 0;
-      if (i >= FRAME / 2 - HOP * 1.5 && i < FRAME / 2 + HOP * 1.5) energy += x * x;
-      re[i] = x * window[i];
-      im[i] = 0;
-    }
-    loudness[f] = Math.sqrt(energy / (HOP * 3));
-    fft(re, im);
-    let total = 0;
-    let weighted = 0;
-    let peak = lo;
-    for (let k = lo; k <= hi; k++) {
-      power[k] = re[k] * re[k] + im[k] * im[k];
-      total += power[k];
-      weighted += power[k] * k * binHz;
-      if (k <= hiPitch && power[k] > power[peak]) peak = k;
-    }
-    centroid[f] = total > 0 ? weighted / total : 1000;
-    // Parabolic interpolation of the log peak gives the pitch between bins.
-    const a = Math.log(power[peak - 1] + 1e-20);
-    const b = Math.log(power[peak] + 1e-20);
-    const c = Math.log(power[peak + 1] + 1e-20);
-    const offset = a - 2 * b + c < 0 ? (0.5 * (a - c)) / (a - 2 * b + c) : 0;
-    pitch[f] = (peak + offset) * binHz;
-    let near = 0;
-    for (let k = peak - 2; k <= peak + 2; k++) near += power[k];
-    tonality[f] = total > 0 ? Math.min(1, Math.max(0, (near / total - 0.05) / 0.3)) : 0;
-  }
-  return { hopSec: HOP / ANALYSIS_RATE, loudness, centroid, pitch: medianFilter(pitch, 3), tonality };
-}
-
-function medianFilter(x: Float32Array, width: number): Float32Array {
-  const out = new Float32Array(x.length);
-  const half = Math.floor(width / 2);
-  for (let i = 0; i < x.length; i++) {
-    const w = Array.from(x.subarray(Math.max(0, i - half), Math.min(x.length, i + half + 1))).sort((p, q) => p - q);
-    out[i] = w[Math.floor(w.length / 2)];
-  }
-  return out;
-}
+const MAX_SECONDS = MAX_IMITATION_SECONDS;
 
 /** How one imitation differs from its reference: the performer's choices and the room. */
-export interface ImitationStyle {
+export interface FormantStyle {
   /** Extra transposition on top of moving into the voice's register, +/-4 semitones. */
   semitones: number;
   /** Duration factor 0.8-1.25 (the performer is slower or faster). */
@@ -114,7 +37,7 @@ export interface ImitationStyle {
   peakDb: number;
 }
 
-export function drawImitationStyle(rand: () => number): ImitationStyle {
+export function drawFormantStyle(rand: () => number): FormantStyle {
   return {
     semitones: uniform(rand, -4, 4),
     stretch: Math.exp(uniform(rand, Math.log(0.8), Math.log(1.25))),
@@ -183,14 +106,6 @@ function butterworth(x: Float32Array, cutoff: number, rate: number, kind: 'high'
   }
 }
 
-/** Value of a 10 ms track at a fractional frame position, linearly interpolated and held at the ends. */
-function at(track: Float32Array, frame: number): number {
-  if (frame <= 0) return track[0];
-  if (frame >= track.length - 1) return track[track.length - 1];
-  const i = Math.floor(frame);
-  return track[i] + (track[i + 1] - track[i]) * (frame - i);
-}
-
 // Vowels people pick by brightness: "oo" for dark, "ah" in between, "ee" for bright (F1, F2 in Hz).
 const VOWELS = [
   [300, 870],
@@ -204,7 +119,7 @@ const VOWELS = [
  * the noisy ones (noise through a band that follows the centroid); the loudness envelope,
  * compressed as voices compress it, gates both.
  */
-export function synthesiseImitation(tracks: ReferenceTracks, style: ImitationStyle, rand: () => number): Float32Array {
+function synthesiseFormant(tracks: ReferenceTracks, style: FormantStyle, rand: () => number): Float32Array {
   const rate = IMITATION_SAMPLE_RATE;
   const frames = tracks.loudness.length;
   const duration = Math.min(MAX_SECONDS, style.onsetSec + (frames * tracks.hopSec * style.stretch) / (1 - style.swayDepth) + 0.15);
@@ -252,22 +167,22 @@ export function synthesiseImitation(tracks: ReferenceTracks, style: ImitationSty
     frame += (1 + style.swayDepth * Math.sin((2 * Math.PI * t) / style.swayPeriodSec + swayPhase)) / (rate * style.stretch * tracks.hopSec);
     if (frame > frames + 5) break;
     if ((n - start) % 32 === 0) {
-      const bright = Math.min(1, Math.max(0, Math.log2(at(tracks.centroid, frame) / 500) / 3));
+      const bright = Math.min(1, Math.max(0, Math.log2(trackAt(tracks.centroid, frame) / 500) / 3));
       const [a, b] = bright < 0.5 ? [VOWELS[0], VOWELS[1]] : [VOWELS[1], VOWELS[2]];
       const mix = bright < 0.5 ? bright * 2 : bright * 2 - 1;
       formants = { v1: (a[0] + (b[0] - a[0]) * mix) * style.formantScale, v2: (a[1] + (b[1] - a[1]) * mix) * style.formantScale };
       f1.set(formants.v1, 5, rate);
       f2.set(formants.v2, 8, rate);
       f3.set(2600 * style.formantScale, 10, rate);
-      hiss.set(Math.min(6500, Math.max(900, at(tracks.centroid, frame) * 0.9)), 1.8, rate);
+      hiss.set(Math.min(6500, Math.max(900, trackAt(tracks.centroid, frame) * 0.9)), 1.8, rate);
     }
     // Voices cannot switch as fast as a sound can: smooth the envelope (15 ms up, 50 ms down).
-    const target = frame < frames ? (at(tracks.loudness, frame) / (peakLoud || 1)) ** 0.7 : 0;
+    const target = frame < frames ? (trackAt(tracks.loudness, frame) / (peakLoud || 1)) ** 0.7 : 0;
     env += (target - env) * (1 - Math.exp(-1 / ((target > env ? 0.015 : 0.05) * rate)));
-    voicedShare += (at(tracks.tonality, frame) - voicedShare) * (1 - Math.exp(-1 / (0.02 * rate)));
+    voicedShare += (trackAt(tracks.tonality, frame) - voicedShare) * (1 - Math.exp(-1 / (0.02 * rate)));
     const cents = style.vibratoCents * Math.sin(2 * Math.PI * style.vibratoHz * t) + style.driftCents * Math.sin(0.9 * t + driftPhase);
     const vibrato = 2 ** (cents / 1200);
-    const f0 = Math.min(rate * 0.2, at(heldPitch, frame) * transpose * vibrato);
+    const f0 = Math.min(rate * 0.2, trackAt(heldPitch, frame) * transpose * vibrato);
     phase += f0 / rate;
     phase -= Math.floor(phase);
     const noise = gaussian(rand) * 0.3;
@@ -319,3 +234,10 @@ export function synthesiseImitation(tracks: ReferenceTracks, style: ImitationSty
   for (let i = 0; i < out.length; i++) out[i] *= gain;
   return out;
 }
+
+export const formantFamily: ImitatorFamily<FormantStyle> = {
+  id: 'formant',
+  description: 'a subtractive formant voice (sawtooth through three band-passes) or a whistle, following pitch, loudness and brightness',
+  draw: drawFormantStyle,
+  synthesise: synthesiseFormant,
+};
