@@ -36,10 +36,10 @@ export function parse<O extends Options>(argv: string[], options: O, allowPositi
   }
 }
 
-/** Where the library database and the models live, from --db / --data-dir (else the user's data folder). */
-export function libraryLocation(values: { db?: string; 'data-dir'?: string }): { database: string; models: string } {
+/** Where the library database, the models and the fetched datasets live, from --db / --data-dir (else the user's data folder). */
+export function libraryLocation(values: { db?: string; 'data-dir'?: string }): { database: string; models: string; datasets: string } {
   const paths = ensureDataDirs(dataPaths(values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir()));
-  return { database: values.db ? resolve(values.db) : paths.database, models: paths.models };
+  return { database: values.db ? resolve(values.db) : paths.database, models: paths.models, datasets: paths.datasets };
 }
 
 export function positiveInteger(value: string | undefined, flag: string): number | undefined {

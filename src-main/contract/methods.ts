@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  AppInfo, CurvePoint, DragItem, EvalRun, EvalSystem, InputDevice, Job, Level, MediaRef, ModelVersionView, Pair, Root,
+  AppInfo, Backbone, CurvePoint, DatasetInfo, DragItem, EvalRun, EvalSystem, InputDevice, Job, Level, MediaRef, ModelVersionView, Pair, Root,
   SearchFilters, SearchResult, Settings, Sound, Take, TrainConfig,
 } from './schema.ts';
 
@@ -76,6 +76,11 @@ export const methods = {
   'models.export': method(z.object({ versionId: z.string().min(1).max(100) }).strict(), z.object({ path: z.string() }), 'Write a model version to one file in the exports folder'),
   'models.import': method(z.object({ path: z.string().min(1).max(4096) }).strict(), ModelVersionView, 'Read a model version file (a regular file of at most 64 MiB)'),
   'train.start': method(TrainConfig, Job, 'Train heads on the training pairs'),
+
+  'backbones.list': method(none, z.array(Backbone), 'The backbones the library can use (catalogue and added files), with size, licence and source'),
+  'backbones.add': method(z.object({ path: z.string().min(1).max(4096) }).strict(), Backbone, 'Use a checkpoint file as a backbone (EfficientAT state dict or QVIM two-tower Lightning checkpoint); the current model is unchanged'),
+  'datasets.list': method(none, z.array(DatasetInfo), 'The public imitation datasets and what is in the data folder'),
+  'datasets.fetch': method(z.object({ id: z.enum(['vimsketch', 'qvim-dev']) }).strict(), Job, 'Download and unpack a public dataset into the data folder (resumable; cancel keeps what arrived)'),
 } as const;
 
 export const events = {

@@ -10,7 +10,7 @@ const id = z.number().int().nonnegative();
 const nonEmpty = z.string().min(1).max(4096);
 
 export const JobState = z.enum(['queued', 'running', 'paused', 'cancelled', 'failed', 'done', 'interrupted']);
-export const JobKind = z.enum(['scan', 'reembed', 'evaluation', 'training', 'import']);
+export const JobKind = z.enum(['scan', 'reembed', 'evaluation', 'training', 'import', 'download']);
 
 export const Job = z.object({
   id,
@@ -188,6 +188,39 @@ export const ModelVersionView = z.object({
   metrics: z.record(z.string(), z.number()),
   curve: z.array(CurvePoint),
   pairs: z.number(),
+  /** The backbone whose features its heads read; it is only ever applied to that backbone. */
+  backbone: z.string(),
+});
+
+/** A backbone the library can use: from the catalogue (downloaded when chosen) or added from a checkpoint file. */
+export const Backbone = z.object({
+  id: z.string(),
+  name: z.string(),
+  origin: z.enum(['catalogue', 'file']),
+  embeddingSize: z.number().int(),
+  twoTowers: z.boolean(),
+  bytes: z.number().nullable(),
+  licence: z.string(),
+  source: z.string(),
+  unverified: z.string().nullable(),
+  present: z.boolean(),
+  /** Whether the library's sounds are analysed with it now. */
+  inUse: z.boolean(),
+});
+
+/** A public dataset of real imitations and where it stands in the data folder. */
+export const DatasetInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.enum(['present', 'partial-download', 'absent']),
+  folder: z.string(),
+  root: z.string().nullable(),
+  items: z.number().nullable(),
+  queries: z.number().nullable(),
+  problems: z.number().nullable(),
+  downloadedBytes: z.number().nullable(),
+  /** What the user reads before the download starts: contents, source, licence, address, size. */
+  notice: z.string().nullable(),
 });
 
 export const Level = z.object({
@@ -218,3 +251,5 @@ export type EvalRun = z.infer<typeof EvalRun>;
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type ModelVersionView = z.infer<typeof ModelVersionView>;
 export type Level = z.infer<typeof Level>;
+export type Backbone = z.infer<typeof Backbone>;
+export type DatasetInfo = z.infer<typeof DatasetInfo>;

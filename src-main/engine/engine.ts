@@ -7,6 +7,7 @@ import { Jobs } from './app/jobs.ts';
 import { Library } from './app/library.ts';
 import { Media } from './app/media.ts';
 import { SettingsStore } from './app/settings.ts';
+import { Catalogue } from './app/catalogue.ts';
 import { Takes } from './app/takes.ts';
 import { Training } from './app/training.ts';
 import { EngineError } from './errors.ts';
@@ -47,6 +48,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const library = new Library(store, paths, events, jobs, settings);
   const evaluation = new Evaluation(store, paths, jobs, settings);
   const training = new Training(store, paths, events, jobs, library, takes);
+  const catalogue = new Catalogue(store, paths, jobs, library);
   const ok = { ok: true } as const;
 
   const pairView = (p: { id: number; takeId: number; soundId: number; origin: 'match' | 'teach' | 'dataset'; createdAt: number }) => ({
@@ -117,6 +119,10 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     'models.activate': async ({ versionId }) => training.activate(versionId),
     'models.export': ({ versionId }) => training.export(versionId),
     'models.import': ({ path }) => training.import(path),
+    'backbones.list': () => catalogue.backbones(),
+    'backbones.add': ({ path }) => catalogue.addBackbone(path),
+    'datasets.list': () => catalogue.datasets(),
+    'datasets.fetch': async ({ id }) => catalogue.fetchDataset(id),
     'train.start': async (config) => training.train(config),
   };
   return {

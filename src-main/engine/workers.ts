@@ -48,14 +48,19 @@ export class WorkerThread<Request, Reply> {
     });
   }
 
+  /** Lets the process exit while this worker still runs (a helper thread that only serves requests). */
+  unref(): void {
+    this.worker.unref();
+  }
+
   send(request: Request, transfer?: readonly Transferable[]): void {
     this.worker.postMessage(request, transfer);
   }
 
-  /** Ends the thread now, for a worker stuck where it cannot listen (never during an inference: see CLOSE_GRACE_MS). */
-  terminate(): void {
+  /** Ends the worker now, for one stuck past any grace (a decoder that never looks at the clock); never during an inference. */
+  terminate(): Promise<number> {
     this.terminated = true;
-    void this.worker.terminate();
+    return this.worker.terminate();
   }
 
   /** Asks the worker to stop after the unit in hand; resolves once it has exited. Calling it again waits for the same close. */

@@ -2,7 +2,7 @@ import type { AppInfo, Job, Settings } from '../../src-main/contract/schema.ts';
 import { api } from './api.ts';
 import { attempt, status } from './status.svelte.ts';
 
-const JOB_NAMES: Record<Job['kind'], string> = { scan: 'Scan', reembed: 'Re-embedding', evaluation: 'Evaluation', training: 'Training', import: 'Import' };
+const JOB_NAMES: Record<Job['kind'], string> = { scan: 'Scan', reembed: 'Re-embedding', evaluation: 'Evaluation', training: 'Training', import: 'Import', download: 'Download' };
 
 export type Screen = 'search' | 'library' | 'training' | 'evaluation' | 'settings';
 

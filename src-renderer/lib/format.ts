@@ -60,4 +60,5 @@ export const JOB_NAMES: Record<string, string> = {
   evaluation: 'Evaluating',
   training: 'Training',
   import: 'Importing pairs',
+  download: 'Downloading dataset',
 };

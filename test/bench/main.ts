@@ -6,9 +6,9 @@ import { testEnvironment } from '../support/workplace.ts';
 /**
  * `npm run bench [-- section ...]`: every speed and memory target of the product, measured on
  * this machine against a baseline measured in the same run. Sections: audio, features, model,
- * library, search, training (default: all that exist).
+ * library, search, training, million (default: all that exist).
  */
-const ALL = ['audio', 'features', 'model', 'search', 'library', 'training'] as const;
+const ALL = ['audio', 'features', 'model', 'search', 'library', 'training', 'million'] as const;
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const sections = (wanted.length ? wanted : ALL).filter((s) => existsSync(new URL(`./${s}.ts`, import.meta.url)));
 

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { SoundIndex, type Precision } from '../../src-main/engine/search/sound-index.ts';
 import { embeddingOf, embeddingSpace, perturbed, randomUnit, recallAt, type EmbeddingSpace } from '../unit/search/synthetic-embeddings.ts';
-import type { BenchRow } from './row.ts';
+import { formatCount, percentile, type BenchRow } from './row.ts';
 
 /**
  * Search speed and memory at library sizes the issue targets (100k and 1M sounds, one window
@@ -161,15 +161,6 @@ function naiveTop(all: Float32Array, dimension: number, query: Float32Array, k: 
     }
   }
   return best;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-
-function formatCount(n: number): string {
-  return n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

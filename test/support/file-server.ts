@@ -15,6 +15,8 @@ export interface ServedFile {
   dropTimes?: number;
   /** Leave out ETag and Last-Modified, as some servers do. */
   noValidators?: boolean;
+  /** Send the body 16 KiB at a time with this pause between pieces, like a slow link. */
+  chunkDelayMs?: number;
 }
 
 export interface FileServer {
@@ -73,10 +75,24 @@ export async function startFileServer(initial: Record<string, ServedFile> = {}):
       file.dropTimes = (file.dropTimes ?? 1) - 1;
       const upTo = file.dropAfter - start;
       log.sent = upTo;
-      res.write(rest.subarray(0, upTo), () => setTimeout(() => res.socket?.destroy(), 20));
+      // A graceful close after the bytes: the client gets every byte sent and then a response cut short
+      // of its Content-Length (a reset could discard bytes already in flight, making the cut land anywhere).
+      res.write(rest.subarray(0, upTo), () => res.socket?.end());
       return;
     }
     log.sent = rest.length;
+    if (file.chunkDelayMs) {
+      let at = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        if (at >= rest.length) { res.end(); return; }
+        res.write(rest.subarray(at, at + 16_384));
+        at += 16_384;
+        setTimeout(next, file.chunkDelayMs);
+      };
+      next();
+      return;
+    }
     res.end(rest);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

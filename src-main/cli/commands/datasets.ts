@@ -1,8 +1,6 @@
-import { resolve } from 'node:path';
 import { DATASETS, datasetEntry, datasetNotice, fetchDataset, listDatasets, type DatasetStatus } from '../../engine/evaluation/dataset-fetch.ts';
-import { dataPaths, defaultDataDir, ensureDataDirs } from '../../engine/paths.ts';
 import { formatBytes } from '../../engine/model/zip.ts';
-import { cancelOnInterrupt, LIBRARY_OPTIONS, parse, UsageError, type CliCommand } from '../command.ts';
+import { cancelOnInterrupt, LIBRARY_OPTIONS, libraryLocation, parse, UsageError, type CliCommand } from '../command.ts';
 import { ProgressBar } from '../progress-bar.ts';
 
 export const command: CliCommand = {
@@ -17,7 +15,7 @@ ONOMATO_CATALOGUE=<file.json> points a dataset at another address (a mirror, or 
   async run(argv, io) {
     const { values, positionals } = parse(argv, { ...LIBRARY_OPTIONS, json: { type: 'boolean' } });
     const [action, ...args] = positionals;
-    const paths = ensureDataDirs(dataPaths(values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir()));
+    const paths = libraryLocation(values);
     if (action === 'list' && args.length === 0) {
       const list = await listDatasets(paths.datasets);
       if (values.json) {

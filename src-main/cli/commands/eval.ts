@@ -25,7 +25,8 @@ export const command: CliCommand = {
   evaluations/ beside the library database. Embeddings are cached in <data>/models/eval-cache,
   so unchanged files are not embedded again. Ctrl-C cancels; nothing is recorded then.
   --systems LIST               comma-separated ids (default ${DEFAULT_SYSTEMS.join(',')}); model version ids
-                               of the library are accepted too
+                               of the library are accepted too, and backbone:<id> for any backbone on this
+                               machine (onomato models backbones), to compare backbones side by side
   --export-similarities FILE   the official {query: {item: score}} JSON (one file per system, id before
                                the extension, when there are several)
   --allow-problems             evaluate a dataset with problems, leaving the broken rows out

@@ -42,7 +42,9 @@ export const command: CliCommand = {
       if (active && active.id !== model.versionId) {
         throw new EngineError('model', `the library's active model is "${active.id}"; this command embeds imitations with "${model.versionId}" only`);
       }
-      const search = LibrarySearch.load(store, { modelId: model.versionId });
+      const search = await LibrarySearch.open(store, { modelId: model.versionId });
+      // The next search starts from the snapshot instead of re-reading every vector.
+      if (search.source === 'database') await search.saveSnapshot().catch(() => undefined);
       const { samples } = await loadMono32k(positionals[0], { maxSeconds: 60 });
       if (samples.length === 0) throw new EngineError('empty-file', 'the imitation holds no audio', { file: positionals[0] });
       const pair = await openModelPair(model.built, { threads: 0, log: () => undefined });
@@ -52,7 +54,7 @@ export const command: CliCommand = {
       } finally {
         await pair.close();
       }
-      const results = search.searchWindows(queries, {
+      const results = await search.searchWindows(queries, {
         top, exact: values.exact,
         filter: {
           folders: values.folder, text: values.text, tags: values.tag, categories: values.category,

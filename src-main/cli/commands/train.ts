@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EngineError } from '../../engine/errors.ts';
@@ -15,13 +16,16 @@ import { startTrainingRun, readRunCheckpoint } from '../../engine/training/run-j
 import type { RunInput, RunResult } from '../../engine/training/run.ts';
 import type { PairFeatures } from '../../engine/training/trainer.ts';
 import { defaultModelVersion } from '../../engine/model-version/versions.ts';
-import { loadModelVersion, saveModelVersion } from '../../engine/library/model-versions.ts';
+import { activateModelVersion, loadModelVersion, reembedLibrary, saveModelVersion } from '../../engine/library/model-versions.ts';
+import { DATASETS, listDatasets } from '../../engine/evaluation/dataset-fetch.ts';
 import { LIBRARY_OPTIONS, UsageError, cancelOnInterrupt, libraryLocation, parse, positiveInteger, positiveNumber, type CliCommand, type CliIo } from '../command.ts';
 
 export const command: CliCommand = {
   summary: 'train imitation/reference heads on pairs and report held-out MRR before and after',
   usage: `usage: onomato train (--dataset <dir> | --pairs personal) [options]
-  --dataset <dir>        pairs from a dataset folder (QVIM DEV, VimSketch or CSV layout)
+  --dataset <dir>        pairs from a dataset folder (QVIM DEV, VimSketch or CSV layout), or
+                         vimsketch / qvim-dev for one fetched with onomato datasets fetch; training on
+                         vimsketch measures on the fetched QVIM DEV when present (unless --general)
   --pairs personal       the library's own pairs (takes marked as matches, taught imitations)
   --exclude <proxy dir>  leave out the references of a proxy benchmark built from the same library
                          (when the --dataset is itself such a proxy: onomato proxy makes both)
@@ -31,6 +35,7 @@ export const command: CliCommand = {
   --epochs N  --temperature T  --rank R  --learning-rate LR  --regularisation L  --augment K
   --seed S
   --id <id>  --name <text>   --out <file.onomato-model>   --save (store it in the library)
+  --activate             store it, and make it the library's model if it measured better
   --resume               continue the run this id left (checkpoint in the data folder)
   [--db <path> | --data-dir <dir>] [--json]
 
@@ -57,6 +62,7 @@ export const command: CliCommand = {
       name: { type: 'string' },
       out: { type: 'string' },
       save: { type: 'boolean' },
+      activate: { type: 'boolean' },
       resume: { type: 'boolean' },
       json: { type: 'boolean' },
     }, false);
@@ -79,6 +85,19 @@ export const command: CliCommand = {
     };
     const location = libraryLocation(values);
     const log = (line: string) => io.stderr.write(`${line}\n`);
+    if (values.activate) values.save = true;
+    const fetched = values.dataset !== undefined ? await fetchedDataset(values.dataset, location.datasets) : undefined;
+    if (fetched) {
+      values.dataset = fetched.root;
+      // Trained on VimSketch, measured on QVIM DEV: the challenge's own protocol, when the user has both.
+      if (fetched.id === 'vimsketch' && values.general === undefined) {
+        const dev = (await listDatasets(location.datasets)).find((d) => d.id === 'qvim-dev');
+        if (dev?.state === 'present' && dev.root) {
+          values.general = dev.root;
+          log(`measuring before and after on QVIM DEV (${dev.root})`);
+        }
+      }
+    }
     const needsStore = values.pairs !== undefined || values.save || (values.from !== undefined && !['default', 'zero-shot'].includes(values.from));
     const store = needsStore ? LibraryStore.open(location.database) : undefined;
     const built = await ensureModel(location.models);
@@ -138,6 +157,15 @@ export const command: CliCommand = {
       if (values.out) await writeFile(resolve(values.out), encodeModelVersion(result.version));
       if (store && (values.save || values.pairs)) saveModelVersion(store, result.version);
       report(io, result, Boolean(values.json));
+      if (store && values.activate) {
+        if (!result.accepted) {
+          log(`${result.version.id} is kept but not activated: it did not measure better (${result.reason})`);
+        } else {
+          const v = activateModelVersion(store, result.version.id);
+          const n = await reembedLibrary(store, v, { onProgress: (done, total) => { if (done === total) log(`re-embedded ${done}/${total} sounds`); } });
+          log(`${v.id} is the library's model now; ${n} sounds re-embedded from cached features`);
+        }
+      }
       return 0;
     } finally {
       await model.close();
@@ -145,6 +173,16 @@ export const command: CliCommand = {
     }
   },
 };
+
+/** `vimsketch` / `qvim-dev` name a dataset fetched into the data folder (a folder of that name wins). */
+async function fetchedDataset(value: string, datasetsDir: string): Promise<{ id: string; root: string } | undefined> {
+  if (!DATASETS.some((d) => d.id === value) || existsSync(resolve(value))) return undefined;
+  const status = (await listDatasets(datasetsDir)).find((d) => d.id === value)!;
+  if (status.state !== 'present' || !status.root) {
+    throw new EngineError('not-found', `${status.name} is not in the data folder${status.state === 'partial-download' ? ' (its download was cut off)' : ''}; get it with: onomato datasets fetch ${value}`, { file: status.folder });
+  }
+  return { id: value, root: status.root };
+}
 
 function startVersion(from: string | undefined, store: LibraryStore | undefined): ModelVersion {
   if (from === undefined || from === 'default') {

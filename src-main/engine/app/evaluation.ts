@@ -28,8 +28,8 @@ export class Evaluation {
     private readonly settings: SettingsStore,
   ) {}
 
-  systems(): EvalSystem[] {
-    return availableSystems(this.store);
+  systems(): Promise<EvalSystem[]> {
+    return availableSystems(this.store, this.paths.models);
   }
 
   /** Checks the dataset and the systems first: a dataset with problems is refused with each problem listed. */

@@ -17,6 +17,7 @@ import { isWithin, type DataPaths } from '../paths.ts';
 import type { Jobs } from './jobs.ts';
 import type { SettingsStore } from './settings.ts';
 
+/** How often the app looks for commits by another process (the CLI) to the same database. */
 const EXTERNAL_POLL_MS = 2000;
 
 export interface ReadyModel {
@@ -24,16 +25,22 @@ export interface ReadyModel {
   pair: ModelPair;
 }
 
+/** Sounds changed since the index's snapshot before a finished scan writes a new one. */
+const SNAPSHOT_AFTER_CHANGES = 1000;
+
 /**
  * The library as the app sees it: folders, scans (as tracked jobs), the model the library is
- * embedded with, and search. The vector index is loaded from the store once the model is ready
- * and kept current as scans commit sounds.
+ * embedded with, and search. The vector index opens from its snapshot (or is built from the
+ * store a page at a time) once the model is ready; until then search reads the database.
+ * It follows the library's change log: a scan, a removed folder or the CLI costs only the
+ * sounds that changed.
  */
 export class Library {
   private readonly model: Promise<ReadyModel>;
   private modelProblem: string | null = null;
   private modelInfo: { id: string; provider: string; embeddingSize: number } | null = null;
   private index: LibrarySearch | null = null;
+  private opening: Promise<LibrarySearch | null> | null = null;
   private scan: IndexJob | null = null;
   private readonly watcher: FolderWatcher;
   /** Folders that changed while a scan was running; scanned as soon as it ends. */
@@ -43,7 +50,6 @@ export class Library {
   /** What another process (a CLI run) committed is looked for this often. */
   private readonly externalPoll: NodeJS.Timeout;
   private seenDataVersion: number;
-  private seenIndexedAt = Date.now();
 
   constructor(
     private readonly store: LibraryStore,
@@ -73,8 +79,8 @@ export class Library {
   /**
    * Sounds and folders another process committed (a CLI index run beside the app) become
    * searchable and watched without a restart: SQLite's data_version says that someone else wrote,
-   * and only the sounds indexed since the last look are refreshed. A scan refused because the
-   * other process owned the library runs now.
+   * and the index catches up with the sounds the change log stamped since it last looked (added,
+   * re-analysed or removed). A scan refused because the other process owned the library runs now.
    */
   private pickUpExternalChanges(): void {
     try {
@@ -84,10 +90,7 @@ export class Library {
       const roots = this.store.roots().map((r) => r.path);
       for (const r of roots) this.watcher.add(r);
       for (const r of Object.keys(this.watcher.modes)) if (!roots.includes(r)) this.watcher.remove(r);
-      const { ids, latest } = this.store.soundsIndexedSince(this.seenIndexedAt);
-      this.seenIndexedAt = latest;
-      if (this.index) for (const id of ids) this.index.refresh(id);
-      else if (ids.length) void this.reloadIndex().catch(() => undefined);
+      void this.syncIndex().catch(() => undefined);
       this.events.emit('library.changed', { rootId: null });
       if (!this.scanning && this.refusedAsBusy.size) {
         const refused = [...this.refusedAsBusy];
@@ -153,7 +156,7 @@ export class Library {
     }
     this.watcher.remove(root.path);
     this.store.removeRoot(rootId);
-    await this.reloadIndex();
+    await this.syncIndex();
     this.events.emit('library.changed', { rootId });
   }
 
@@ -170,18 +173,13 @@ export class Library {
     this.scan = job;
     // Each sound becomes searchable the moment its transaction commits.
     job.on('progress', (p) => {
-      if (p.lastSoundId === null) return;
-      // A listener that throws would throw inside the indexer's commit: whatever goes wrong here
-      // costs at most this sound's place in the index until the next reload, never the scan.
-      try {
-        if (this.index) this.index.refresh(p.lastSoundId);
-        else void this.reloadIndex().catch(() => undefined);
-      } catch {
-        this.index?.index.remove(p.lastSoundId);
-      }
+      // A listener must not throw inside the indexer's commit: catching up runs on its own, and a
+      // failure costs at most this sound's place in the index until the next catch-up.
+      if (p.lastSoundId !== null) void this.syncIndex().catch(() => undefined);
     });
     const finished = () => {
-      void this.reloadIndex().then(() => {
+      void this.syncIndex().then(() => {
+        if (this.index && this.index.unsaved >= SNAPSHOT_AFTER_CHANGES) void this.index.saveSnapshot().catch(() => undefined);
         this.events.emit('library.changed', { rootId: null });
         if (this.changedWhileScanning.size) {
           const roots = [...this.changedWhileScanning];
@@ -200,22 +198,34 @@ export class Library {
     }));
   }
 
-  private loading: Promise<void> | null = null;
-
-  /** Loads the index from the store; calls made while a load runs share it. */
-  private reloadIndex(): Promise<void> {
-    this.loading ??= (async () => {
+  /**
+   * Opens the active version's index (from its snapshot when valid, else built from the store,
+   * giving way between pages); calls made while it opens share it. A built index writes its
+   * snapshot in the background, so the next start is fast.
+   */
+  private openIndex(): Promise<LibrarySearch | null> {
+    this.opening ??= (async () => {
       try {
         await this.model;
         const active = this.store.activeModelVersion();
-        this.index = active && this.store.counts().indexed > 0 ? LibrarySearch.load(this.store, { modelId: active.id }) : null;
+        if (!active || !this.store.hasIndexedSounds()) return null;
+        const index = await LibrarySearch.open(this.store, { modelId: active.id });
+        this.index = index;
         // Rows an older version stored with NaN in them are left out of search and analysed again by the next scan.
-        if (this.index?.unusable.length) this.store.markPending(this.index.unusable);
+        if (index.unusable.length) this.store.markPending(index.unusable);
+        if (index.source === 'database') void index.saveSnapshot().catch(() => undefined);
+        return index;
       } finally {
-        this.loading = null;
+        this.opening = null;
       }
     })();
-    return this.loading;
+    return this.opening;
+  }
+
+  /** Brings the index in line with the store's change log, or opens it when there is none yet. */
+  private async syncIndex(): Promise<void> {
+    if (this.index) await this.index.sync();
+    else await this.openIndex();
   }
 
   readyModel(): Promise<ReadyModel> {
@@ -225,16 +235,31 @@ export class Library {
   /** Search and new scans use this version from now on (its vectors must already be in the store). */
   async useVersion(version: ModelVersion): Promise<void> {
     const model = await this.model;
+    // The new index is built while the old one keeps answering; both switch in one step.
+    const index = this.store.hasIndexedSounds() ? await LibrarySearch.open(this.store, { modelId: version.id }) : null;
     model.library = { ...model.library, version, versionId: version.id };
     this.modelInfo = this.modelInfo && { ...this.modelInfo, id: version.id, embeddingSize: searchDimension(version) };
-    await this.reloadIndex();
+    const previous = this.index;
+    this.index = index;
+    // Searches already queued on the old index finish first; then its helper thread stops.
+    void previous?.close();
+    if (index?.source === 'database') void index.saveSnapshot().catch(() => undefined);
     this.events.emit('library.changed', { rootId: null });
   }
 
-  private async ready(): Promise<{ model: ReadyModel; index: LibrarySearch }> {
+  /**
+   * The model and the index, current with what is really in the database (another process may
+   * have committed since the last look). While the index is still opening there is none: search
+   * then reads the database directly.
+   */
+  private async ready(): Promise<{ model: ReadyModel; index: LibrarySearch | null }> {
     const model = await this.model;
-    if (!this.index) await this.reloadIndex();
-    if (!this.index) throw new EngineError('not-found', 'The library has no indexed sounds yet: add a folder in the Library panel.');
+    if (this.index) {
+      await this.index.sync();
+      return { model, index: this.index };
+    }
+    if (!this.opening) await this.openIndex();
+    if (!this.index && !this.opening) throw new EngineError('not-found', 'The library has no indexed sounds yet: add a folder in the Library panel.');
     return { model, index: this.index };
   }
 
@@ -258,16 +283,30 @@ export class Library {
     const started = performance.now();
     const { model, index } = await this.ready();
     const queries = await this.takeQueries(take, model);
-    const matches = index.searchWindows(queries, { top, filter: toFilter(filters) });
-    return { query: { kind: 'take', takeId: take.id }, matches: this.views(matches), latencyMs: performance.now() - started, searched: index.size, model: index.modelId };
+    const options = { top, filter: toFilter(filters) };
+    const modelId = model.library.versionId;
+    const matches = index ? await index.searchWindows(queries, options) : await LibrarySearch.searchDatabase(this.store, modelId, queries, options);
+    return { query: { kind: 'take', takeId: take.id }, matches: this.views(matches), latencyMs: performance.now() - started, searched: this.searched(index), model: index?.modelId ?? modelId };
   }
 
   async similar(soundId: number, filters: SearchFilters | undefined, top = 50): Promise<SearchResult> {
     const started = performance.now();
-    const { index } = await this.ready();
+    const { model, index } = await this.ready();
     if (!this.store.sound(soundId)) throw new EngineError('not-found', `Sound ${soundId} is not in the library.`);
-    const matches = index.moreLikeThis(soundId, { top, filter: toFilter(filters) });
-    return { query: { kind: 'sound', soundId }, matches: this.views(matches), latencyMs: performance.now() - started, searched: index.size, model: index.modelId };
+    const options = { top, filter: toFilter(filters) };
+    const modelId = model.library.versionId;
+    let matches: LibraryMatch[];
+    if (index) matches = await index.moreLikeThis(soundId, options);
+    else {
+      const first = this.store.soundWindows(soundId, modelId)[0];
+      if (!first) throw new EngineError('not-found', `Sound ${soundId} is not indexed with the model in use.`);
+      matches = (await LibrarySearch.searchDatabase(this.store, modelId, [first.vector], { ...options, top: top + 1 })).filter((m) => m.sound.id !== soundId).slice(0, top);
+    }
+    return { query: { kind: 'sound', soundId }, matches: this.views(matches), latencyMs: performance.now() - started, searched: this.searched(index), model: index?.modelId ?? modelId };
+  }
+
+  private searched(index: LibrarySearch | null): number {
+    return index ? index.size : this.store.counts().indexed;
   }
 
   sound(id: number): SoundView {
@@ -295,6 +334,8 @@ export class Library {
     this.watcher.close();
     this.scan?.cancel();
     await this.scan?.result.catch(() => undefined);
+    await this.opening?.catch(() => undefined);
+    await this.index?.close();
     const model = await this.model.catch(() => null);
     await model?.pair.close();
   }

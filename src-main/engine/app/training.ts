@@ -83,6 +83,7 @@ export class Training {
         metrics: versionMetrics(s.metrics),
         curve: history.filter((p) => p.phase.kind !== 'fold').map((p, i) => ({ epoch: i + 1, loss: p.loss, validationMrr: p.validationMrr ?? null })),
         pairs: Number((v.training.data as { pairs?: number } | undefined)?.pairs ?? pairs),
+        backbone: v.features.backbone,
       };
     });
   }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { EngineError } from '../errors.ts';
 import { backboneVersionId, prepareLibraryModel } from '../library/library-model.ts';
 import type { LibraryStore } from '../library/store.ts';
-import { ensureModel } from '../model/backbone.ts';
+import { ensureModel, listBackbones } from '../model/backbone.ts';
 import { decodeModelVersion } from '../model-version/model-file.ts';
 import { defaultHeadsFile, DEFAULT_HEADS_ID } from '../model-version/versions.ts';
 import { listModelVersions } from '../library/model-versions.ts';
@@ -52,9 +52,24 @@ function versionSources(store: LibraryStore): VersionSource[] {
   return out;
 }
 
-/** The baselines, then the library's model versions (and the shipped default heads). */
-export function availableSystems(store: LibraryStore): SystemChoice[] {
-  return [...BASELINE_SYSTEMS, ...versionSources(store).map((s) => s.choice)];
+const BACKBONE_PREFIX = 'backbone:';
+
+/**
+ * Every backbone on this machine as a system of its own (`backbone:<id>`), so backbones can be
+ * compared side by side on one dataset: takes through a two-tower checkpoint's imitation tower,
+ * references through its reference tower, exactly as the QVIM baseline is evaluated.
+ */
+export async function backboneSystems(modelsDir: string): Promise<SystemChoice[]> {
+  return (await listBackbones(modelsDir)).filter((b) => b.present).map((b) => ({
+    id: `${BACKBONE_PREFIX}${b.id}`,
+    label: `${b.id} untrained${b.twoTowers ? ' (two towers)' : ''}`,
+    description: `${b.name}, ${b.embeddingSize}-d, used as it comes: ${b.twoTowers ? 'imitations through its imitation tower, references through its reference tower' : 'one network for imitations and references'}.`,
+  }));
+}
+
+/** The baselines, the backbones on this machine, then the library's model versions (and the shipped default heads). */
+export async function availableSystems(store: LibraryStore, modelsDir: string): Promise<SystemChoice[]> {
+  return [...BASELINE_SYSTEMS, ...(await backboneSystems(modelsDir)), ...versionSources(store).map((s) => s.choice)];
 }
 
 /**
@@ -65,7 +80,7 @@ export function availableSystems(store: LibraryStore): SystemChoice[] {
 export async function resolveSystems(ids: readonly string[], ctx: SystemContext): Promise<{ specs: SystemSpec[]; modelVersion: string | null }> {
   if (ids.length === 0) throw new EngineError('invalid-argument', 'choose at least one system to evaluate');
   const versions = new Map(versionSources(ctx.store).map((s) => [s.choice.id, s]));
-  const unknown = ids.filter((id) => !BASELINE_IDS.has(id) && !versions.has(id));
+  const unknown = ids.filter((id) => !BASELINE_IDS.has(id) && !versions.has(id) && !id.startsWith(BACKBONE_PREFIX));
   if (unknown.length) {
     const known = [...BASELINE_IDS, ...versions.keys()].join(', ');
     throw new EngineError('invalid-argument', `unknown system${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}: choose from ${known}`);
@@ -97,6 +112,7 @@ export async function resolveSystems(ids: readonly string[], ctx: SystemContext)
     if (id === 'random') specs.push({ kind: 'random', seed: 1 });
     else if (id === '2dft') specs.push({ kind: '2dft' });
     else if (id === 'zero-shot') specs.push({ kind: 'zero-shot', model: await libraryModel(), hopSec: ctx.hopSec ?? 5 });
+    else if (id.startsWith(BACKBONE_PREFIX)) specs.push({ kind: 'zero-shot', id, model: await backbone(id.slice(BACKBONE_PREFIX.length)), hopSec: ctx.hopSec ?? 5 });
     else {
       const source = versions.get(id)!;
       const weights = source.weights();

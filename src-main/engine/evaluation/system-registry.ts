@@ -20,7 +20,8 @@ export interface ModelFiles {
 export type SystemSpec =
   | { kind: 'random'; seed: number }
   | { kind: '2dft' }
-  | { kind: 'zero-shot'; model: ModelFiles; hopSec: number }
+  /** The AudioSet MobileNet untrained: the library's backbone (id zero-shot), or another by `backbone:<id>`. */
+  | { kind: 'zero-shot'; model: ModelFiles; hopSec: number; id?: string }
   /** A trained model version: heads over backbone features, its weights in the model-file format. */
   | { kind: 'model-version'; id: string; label: string; weights: Uint8Array; model: ModelFiles };
 
@@ -71,7 +72,7 @@ export async function openSystems(specs: readonly SystemSpec[], opts: { threads?
     for (const spec of specs) {
       if (spec.kind === 'random') systems.push(randomSystem(spec.seed));
       else if (spec.kind === '2dft') systems.push(twoDftSystem());
-      else if (spec.kind === 'zero-shot') systems.push(zeroShotSystem(await pairFor(spec.model), { hopSec: spec.hopSec, versionId: spec.model.versionId }));
+      else if (spec.kind === 'zero-shot') systems.push(zeroShotSystem(await pairFor(spec.model), { hopSec: spec.hopSec, versionId: spec.model.versionId, id: spec.id }));
       else if (spec.kind === 'model-version') {
         const version = decodeModelVersion(spec.weights, spec.id);
         // Heads sit over the backbone's pooled features; the reference tower is that backbone.

@@ -12,6 +12,8 @@ export interface ZeroShotOptions {
   hopSec?: number;
   /** The model version id the towers belong to (e.g. mn04_as-1a2b3c4d), so cached embeddings follow the checkpoint. */
   versionId?: string;
+  /** The system's id in a report, when several backbones are compared side by side (default zero-shot). */
+  id?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export function zeroShotSystem(pair: ModelPair, opts: ZeroShotOptions = {}): Ret
   const hopSec = opts.hopSec ?? 5;
   const dimension = pair.reference.dimension;
   return embeddingSystem(
-    'zero-shot',
+    opts.id ?? 'zero-shot',
     `zero-shot ${pair.id} (AudioSet MobileNet)`,
     async (path, tower, signal) => {
       const { samples } = await loadMono32k(path, { signal, maxSeconds: tower === 'imitation' ? QUERY_MAX_SECONDS : ITEM_MAX_SECONDS });

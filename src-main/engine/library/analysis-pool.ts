@@ -134,7 +134,7 @@ export class AnalysisPool {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     job.resolve({ ok: false, error: { kind: 'timed-out', message: `analysing it took longer than ${hardLimitMs(this.settings) / 1000} s, so it was stopped and passed over (a damaged or hostile file; it is tried again when it changes)` } });
-    slot.thread.terminate();
+    void slot.thread.terminate();
     if (!this.closed) this.spawn().catch(() => undefined);
   }
 

@@ -20,7 +20,7 @@ export function openDatabase(path: string, options: { readonly?: boolean; migrat
     throw new EngineError('not-found', `cannot open the library database (${(err as Error).message})`, { file: path, cause: err });
   }
   try {
-    // 8 KiB pages hold five 384-d float32 vectors each (4 KiB pages hold two, wasting a quarter).
+    // 8 KiB pages hold ten 384-d float16 vectors each with little slack.
     // page_size only takes effect on a database that has no tables yet.
     if (!options.readonly && schemaVersion(db) === 0) db.pragma('page_size = 8192');
     if (!options.readonly) db.pragma('journal_mode = WAL');

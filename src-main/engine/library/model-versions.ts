@@ -65,6 +65,16 @@ export function activateModelVersion(store: LibraryStore, id: string, opts: { fo
   if (v.status === 'rejected' && !opts.force) {
     throw new EngineError('forbidden', `model "${id}" was rejected when it was trained (${String(v.metrics.decision ?? 'it measured worse')}); activate it anyway only on purpose`);
   }
+  // Heads are trained on one backbone's features: applied to another's they would rank noise. The
+  // library's vectors were made with the active version's backbone, so a version for another one
+  // waits until the library is re-analysed with its backbone.
+  const active = store.activeModelVersion();
+  if (active && active.id !== id && active.kind !== 'pretrained') {
+    const current = loadModelVersion(store, active.id).features.backbone;
+    if (current !== v.features.backbone) {
+      throw new EngineError('forbidden', `model "${id}" reads the ${v.features.backbone} backbone, but the library is analysed with ${current}; its heads are never applied to another backbone's features`);
+    }
+  }
   store.setActiveModelVersion(id);
   return v;
 }

@@ -3,11 +3,12 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { EngineError, type SerializedError } from '../errors.ts';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
+import { decodeHalf, encodeHalf } from './half-float.ts';
 import { allFinite } from '../search/sound-index.ts';
 import { parseUcsName } from './ucs.ts';
 import type {
   AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersionRow,
-  NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundStatus, Tag, Take,
+  NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundStatus, StoredWindow, Tag, Take,
   TrainingPair, WindowVector,
 } from './types.ts';
 
@@ -212,7 +213,7 @@ export class LibraryStore {
       if (changed === 0) return; // the file was removed from the library while it was analysed
       this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').run(a.soundId, a.modelId);
       const putWindow = this.sql('INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      a.windows.forEach((w, i) => putWindow.run(a.soundId, a.modelId, i, w.offsetSec, blob(w.vector)));
+      a.windows.forEach((w, i) => putWindow.run(a.soundId, a.modelId, i, w.offsetSec, vectorBlob(w.vector)));
       if (a.features) this.putSoundFeatures(a.soundId, a.features.backbone, a.features.windows);
       this.sql('DELETE FROM sound_tags WHERE sound_id = ?').run(a.soundId);
       const putTag = this.sql('INSERT INTO sound_tags (sound_id, label, probability) VALUES (?, ?, ?)');
@@ -280,7 +281,7 @@ export class LibraryStore {
 
   soundWindows(soundId: number, modelId: string): WindowVector[] {
     return this.sql('SELECT offset_sec, vector FROM sound_embeddings WHERE sound_id = ? AND model_id = ? ORDER BY window_index')
-      .all(soundId, modelId).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
+      .all(soundId, modelId).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: vectorOf((r as Row).vector as Buffer) }));
   }
 
   /** The float32 vectors of the given windows, in order (the vector index's exact rescoring). */
@@ -289,7 +290,7 @@ export class LibraryStore {
     return keys.map((k) => {
       const r = s.get(k.soundId, modelId, k.window) as { vector: Buffer } | undefined;
       if (!r) throw new EngineError('not-found', `window ${k.window} of sound ${k.soundId} is not in the library`);
-      return floats(r.vector);
+      return vectorOf(r.vector);
     });
   }
 
@@ -298,15 +299,50 @@ export class LibraryStore {
   }
 
   /**
-   * Streams every window vector of a model version, grouped by sound, without holding them
-   * all as JS objects (the vector index copies each into its own storage).
+   * One page of a model version's window vectors for searchable (indexed) sounds with ids above
+   * `afterSoundId`, in sound order, every sound whole: the index is built a page at a time so the
+   * engine's thread never stops for long, and another statement may run between pages.
+   * `nextAfter` is where the next page starts; null when this was the last.
    */
-  *embeddings(modelId: string): Generator<{ soundId: number; windowIndex: number; offsetSec: number; vector: Float32Array }> {
-    const s = this.db.prepare('SELECT sound_id, window_index, offset_sec, vector FROM sound_embeddings WHERE model_id = ? ORDER BY sound_id, window_index');
-    for (const r of s.iterate(modelId)) {
-      const row = r as Row;
-      yield { soundId: row.sound_id as number, windowIndex: row.window_index as number, offsetSec: row.offset_sec as number, vector: floats(row.vector as Buffer) };
+  embeddingPage(modelId: string, afterSoundId: number, maxWindows: number): { windows: StoredWindow[]; nextAfter: number | null } {
+    // Walk the (sound, model, window) index in its own order, sounds looked up by id: any other
+    // plan (the model_id index, or sounds first) sorts everything after the page for every page.
+    // Ordering by the window too makes SQLite add a sort step, so windows are put in order here.
+    const rows = this.sql(
+      `SELECT e.sound_id, e.window_index, e.offset_sec, e.vector FROM sound_embeddings e INDEXED BY sqlite_autoindex_sound_embeddings_1
+       CROSS JOIN sounds s ON s.id = e.sound_id
+       WHERE e.sound_id > ? AND e.model_id = ? AND s.status = 'indexed' ORDER BY e.sound_id LIMIT ?`,
+    ).all(afterSoundId, modelId, maxWindows + 1) as Row[];
+    const windows = rows.map((r) => ({ soundId: r.sound_id as number, windowIndex: r.window_index as number, offsetSec: r.offset_sec as number, vector: vectorOf(r.vector as Buffer) }))
+      .sort((a, b) => a.soundId - b.soundId || a.windowIndex - b.windowIndex);
+    if (windows.length <= maxWindows) return { windows, nextAfter: null };
+    const lastSound = windows[windows.length - 1].soundId;
+    const whole = windows.filter((w) => w.soundId !== lastSound);
+    // A single sound with more windows than a page: take it whole on its own.
+    if (whole.length === 0) {
+      const all = this.soundWindows(lastSound, modelId).map((w, i) => ({ soundId: lastSound, windowIndex: i, offsetSec: w.offsetSec, vector: w.vector }));
+      return { windows: all, nextAfter: lastSound };
     }
+    return { windows: whole, nextAfter: whole[whole.length - 1].soundId };
+  }
+
+  // ---------------------------------------------------------------- change stamps
+
+  /** This database's random identity (an index snapshot names the library it was written for). */
+  libraryId(): string {
+    const id = this.getSetting<string>('library_id');
+    if (!id) throw new EngineError('corrupt', 'the library has no identity (settings.library_id is missing)', { file: this.path });
+    return id;
+  }
+
+  /** The stamp of the latest write that changed what search sees (grows with every such write, by any process). */
+  changeStamp(): number {
+    return (this.sql('SELECT coalesce(max(stamp), 0) AS n FROM library_changes').get() as { n: number }).n;
+  }
+
+  /** Sounds whose vectors, status or existence changed after `stamp`, oldest change first, at most `limit`. */
+  changesSince(stamp: number, limit: number): { soundId: number; stamp: number }[] {
+    return this.sql('SELECT sound_id AS soundId, stamp FROM library_changes WHERE stamp > ? ORDER BY stamp LIMIT ?').all(stamp, limit) as { soundId: number; stamp: number }[];
   }
 
   soundTags(soundId: number): Tag[] {
@@ -335,6 +371,11 @@ export class LibraryStore {
     };
   }
 
+  /** Whether any sound is searchable: one index lookup, where counting a million sounds reads them all. */
+  hasIndexedSounds(): boolean {
+    return this.sql(`SELECT 1 FROM sounds WHERE status = 'indexed' LIMIT 1`).get() !== undefined;
+  }
+
   maxSoundId(): number {
     return (this.sql('SELECT coalesce(max(id), 0) AS n FROM sounds').get() as { n: number }).n;
   }
@@ -361,13 +402,16 @@ export class LibraryStore {
 
   /** Ids of indexed sounds that satisfy every filter present. */
   soundIdsMatching(filter: SoundFilter): number[] {
-    const where: string[] = [`s.status = 'indexed'`];
+    // A folder is a range of the folder index (the folder and everything under "folder/", which
+    // sorts below "folder0"), so one folder of a million sounds reads only its own rows; the status
+    // test is then kept off its index, which would otherwise be picked and read every sound.
+    const where: string[] = [filter.folders?.length ? `+s.status = 'indexed'` : `s.status = 'indexed'`];
     const args: unknown[] = [];
     if (filter.folders?.length) {
-      where.push(`(${filter.folders.map(() => `(s.folder = ? OR s.folder LIKE ? ESCAPE '\\')`).join(' OR ')})`);
+      where.push(`(${filter.folders.map(() => '(s.folder = ? OR (s.folder >= ? AND s.folder < ?))').join(' OR ')})`);
       for (const f of filter.folders) {
         const folder = f.replace(/[\\/]+$/, '');
-        args.push(folder, `${escapeLike(folder)}/%`);
+        args.push(folder, `${folder}/`, `${folder}0`);
       }
     }
     if (filter.minDurationSec !== undefined) { where.push('s.duration_sec >= ?'); args.push(filter.minDurationSec); }
@@ -400,13 +444,13 @@ export class LibraryStore {
     this.transaction(() => {
       this.sql('DELETE FROM sound_features WHERE sound_id = ? AND backbone = ?').run(soundId, backbone);
       const put = this.sql('INSERT INTO sound_features (sound_id, backbone, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      windows.forEach((w, i) => put.run(soundId, backbone, i, w.offsetSec, blob(w.vector)));
+      windows.forEach((w, i) => put.run(soundId, backbone, i, w.offsetSec, vectorBlob(w.vector)));
     });
   }
 
   soundFeatures(soundId: number, backbone: string): WindowVector[] {
     return this.sql('SELECT offset_sec, vector FROM sound_features WHERE sound_id = ? AND backbone = ? ORDER BY window_index')
-      .all(soundId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
+      .all(soundId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: vectorOf((r as Row).vector as Buffer) }));
   }
 
   /** Sounds that have cached features for a recipe (what a new reference head can re-embed without decoding). */
@@ -420,7 +464,7 @@ export class LibraryStore {
     this.transaction(() => {
       this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').run(soundId, modelId);
       const put = this.sql('INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      windows.forEach((w, i) => put.run(soundId, modelId, i, w.offsetSec, blob(w.vector)));
+      windows.forEach((w, i) => put.run(soundId, modelId, i, w.offsetSec, vectorBlob(w.vector)));
       // The sound is current for this version: the next scan must not decode it again.
       this.sql('UPDATE sounds SET model_id = ? WHERE id = ?').run(modelId, soundId);
     });
@@ -470,13 +514,13 @@ export class LibraryStore {
     this.transaction(() => {
       this.sql('DELETE FROM take_features WHERE take_id = ? AND backbone = ?').run(takeId, backbone);
       const put = this.sql('INSERT INTO take_features (take_id, backbone, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      windows.forEach((w, i) => put.run(takeId, backbone, i, w.offsetSec, blob(w.vector)));
+      windows.forEach((w, i) => put.run(takeId, backbone, i, w.offsetSec, vectorBlob(w.vector)));
     });
   }
 
   takeFeatures(takeId: number, backbone: string): WindowVector[] {
     return this.sql('SELECT offset_sec, vector FROM take_features WHERE take_id = ? AND backbone = ? ORDER BY window_index')
-      .all(takeId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: floats((r as Row).vector as Buffer) }));
+      .all(takeId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: vectorOf((r as Row).vector as Buffer) }));
   }
 
   /** Pairs a take with the sound it imitates; adding the same pair again returns the existing one. */
@@ -561,12 +605,6 @@ export class LibraryStore {
    */
   dataVersion(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
-  }
-
-  /** Sounds indexed or failed at or after `since` (ms), and the latest such time. */
-  soundsIndexedSince(since: number): { ids: number[]; latest: number } {
-    const rows = this.sql('SELECT id, indexed_at FROM sounds WHERE indexed_at >= ? ORDER BY indexed_at').all(since) as { id: number; indexed_at: number }[];
-    return { ids: rows.map((r) => r.id), latest: rows.length ? rows[rows.length - 1].indexed_at : since };
   }
 
   /** Jobs left running or paused by a process that died; called once at start-up. */
@@ -669,10 +707,14 @@ export class LibraryStore {
 
 // -------------------------------------------------------------------- row mapping
 
-/** Every stored vector passes here: a NaN in the database would break every later search, so none gets in. */
-function blob(v: Float32Array): Buffer {
+/**
+ * Window vectors and features are stored as float16 (migration 6): half the bytes, rankings
+ * unchanged. Every stored vector passes here: a NaN in the database would break every later
+ * search, so none gets in.
+ */
+function vectorBlob(v: Float32Array): Buffer {
   if (!allFinite(v)) throw new EngineError('corrupt', 'a vector to be stored contains a value that is not a finite number (NaN or infinity); nothing was written');
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return encodeHalf(v);
 }
 
 /** Peaks in 0..1 as one byte each, rounded up so a quiet but non-silent bucket stays visible. */
@@ -680,15 +722,8 @@ function peakBytes(peaks: Float32Array): Buffer {
   return Buffer.from(Uint8Array.from(peaks, (p) => Math.min(255, Math.ceil(Math.max(0, p) * 255))));
 }
 
-/** A copy, because SQLite's buffers need not be 4-byte aligned. */
-function floats(b: Buffer): Float32Array {
-  const out = new Float32Array(b.byteLength / 4);
-  new Uint8Array(out.buffer).set(b);
-  return out;
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+function vectorOf(b: Buffer): Float32Array {
+  return decodeHalf(b);
 }
 
 /** Words typed by a user -> an FTS5 query where every word must match as a prefix. */

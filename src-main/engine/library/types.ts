@@ -64,6 +64,12 @@ export interface WindowVector {
   vector: Float32Array;
 }
 
+/** A window vector with the sound and position it belongs to. */
+export interface StoredWindow extends WindowVector {
+  soundId: number;
+  windowIndex: number;
+}
+
 export interface Tag {
   label: string;
   probability: number;

@@ -1,14 +1,16 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { EngineError } from '../errors.ts';
 import { addedBackbone, readAddedBackbones, recordAddedBackbone, type AddedBackbone } from './backbone-registry.ts';
 import { CATALOGUE, catalogueEntry, DEFAULT_MODEL_ID, withOverride, type CatalogueEntry } from './catalogue.ts';
-import { readCheckpoint, towersOf } from './checkpoint.ts';
+import { parseCheckpoint, readCheckpoint, towersOf } from './checkpoint.ts';
 import { download, sha256OfFile } from './download.ts';
 import { buildOnnx, describeMobileNet, ONNX_BUILDER_VERSION } from './mobilenet.ts';
 import { appRoot } from '../app-root.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
+import { readRegularFile } from '../regular-file.ts';
 
 /**
  * Turns a checkpoint into the ONNX files the runtime opens: finds the checkpoint (configured folders,
@@ -168,6 +170,9 @@ async function readRecord(path: string): Promise<BuildRecord | undefined> {
   }
 }
 
+/** Two mn10 towers with Lightning's optimizer state are ~120 MB; a gigabyte leaves room for wider networks. */
+export const CHECKPOINT_MAX_BYTES = 2 ** 30;
+
 export interface AddBackboneOptions {
   /** The name the backbone goes by (default: the file's name). */
   id?: string;
@@ -188,13 +193,10 @@ export async function addBackbone(modelsDir: string, file: string, opts: AddBack
   if (CATALOGUE.some((e) => e.id === id)) {
     throw new EngineError('invalid-argument', `"${id}" is the name of a catalogue backbone; give the file another name with --id`);
   }
-  let bytes: number;
-  try {
-    bytes = (await stat(path)).size;
-  } catch (cause) {
-    throw EngineError.from(cause, path);
-  }
-  const sha256 = await sha256OfFile(path);
+  // One bounded read of a regular file (a pipe or a device is refused by what it is), hashed, parsed and copied from memory.
+  const content = await readRegularFile(path, CHECKPOINT_MAX_BYTES, 'checkpoint');
+  const bytes = content.length;
+  const sha256 = createHash('sha256').update(content).digest('hex');
   const previous = await addedBackbone(modelsDir, id);
   if (previous && previous.sha256 !== sha256) {
     throw new EngineError('invalid-argument', `a different checkpoint was already added as "${id}"; give this one another name with --id`, { file: path });
@@ -203,7 +205,7 @@ export async function addBackbone(modelsDir: string, file: string, opts: AddBack
   let twoTowers: boolean;
   let embeddingSize: number;
   try {
-    const split = towersOf(await readCheckpoint(path));
+    const split = towersOf(parseCheckpoint(content, path));
     twoTowers = split.imitation !== split.reference;
     embeddingSize = describeMobileNet(split.reference).embeddingSize;
     if (twoTowers && describeMobileNet(split.imitation).embeddingSize !== embeddingSize) {
@@ -215,7 +217,7 @@ export async function addBackbone(modelsDir: string, file: string, opts: AddBack
   }
   await mkdir(join(modelsDir, 'checkpoints'), { recursive: true });
   const copy = join(modelsDir, 'checkpoints', `${id}-${sha256.slice(0, 8)}${extname(path) || '.ckpt'}`);
-  if (!existsSync(copy)) await writeFileAtomic(copy, await readFile(path));
+  if (!existsSync(copy)) await writeFileAtomic(copy, content);
   const built = await ensureModel(modelsDir, { checkpoint: copy, id });
   const added: AddedBackbone = { id, checkpoint: copy, origin: path, sha256, bytes, embeddingSize, twoTowers, addedAt: new Date().toISOString() };
   await recordAddedBackbone(modelsDir, added);

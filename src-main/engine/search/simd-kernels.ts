@@ -213,14 +213,23 @@ export interface ScoringKernels {
 
 const moduleCache = new Map<number, WebAssembly.Module>();
 
+/** The most 64 KiB pages a kernel memory may grow to (4 GiB, wasm32's whole address space). */
+export const MAX_PAGES = 65536;
+
+/** A memory the kernels can use: shared (so a helper thread sees the same rows), growable to 4 GiB. */
+export function kernelMemory(initialPages: number): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+}
+
 /** Compiles (once per stride) the kernels for rows of `stride` padded dimensions. */
 function compileKernels(stride: number): WebAssembly.Module {
   const cached = moduleCache.get(stride);
   if (cached) return cached;
   if (stride % STRIDE_MULTIPLE !== 0) throw new Error(`stride ${stride} is not a multiple of ${STRIDE_MULTIPLE}`);
   const fnType = [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])];
-  // Memory limits: flag 0 = a minimum (one page) and no maximum.
-  const limits = [0x00, ...uleb(1)];
+  // Memory limits: flag 3 = shared, with a minimum (one page) and the 4 GiB maximum, so a scan
+  // helper thread can score part of the rows in the same memory.
+  const limits = [0x03, ...uleb(1), ...uleb(MAX_PAGES)];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([fnType])),

@@ -1,6 +1,9 @@
 import { EngineError } from '../errors.ts';
 import { BestWindows } from './best-windows.ts';
-import { instantiateKernels, paddedStride, type ScoringKernels } from './simd-kernels.ts';
+import { ScanHelper } from './scan-helper.ts';
+import { SoundHeads } from './sound-heads.ts';
+import { BLOCK_ROWS, bitsetCheck, scanRows, type Kernel, type ScanTarget } from './scan-rows.ts';
+import { instantiateKernels, kernelMemory, MAX_PAGES, paddedStride, type ScoringKernels } from './simd-kernels.ts';
 import { dot } from '../vectors.ts';
 
 /**
@@ -17,10 +20,11 @@ import { dot } from '../vectors.ts';
  * metadata in growable typed arrays. A sound's rows form a linked list through `rowNext`, and
  * removal moves the last row into the hole, so memory never fragments.
  *
- * Search runs on the calling thread and is synchronous: a million 384-d windows scan in ~30 ms
- * on the 2-core target machine, bound by memory bandwidth; splitting the scan over two worker
- * threads measured slower there (75 ms against 57 ms with the cores busy) and would make every
- * caller asynchronous.
+ * `search` runs on the calling thread: a million 384-d windows scan in ~30 ms on the 2-core
+ * target machine, bound by memory bandwidth. `searchParallel` (with `threads: 2`) gives half the
+ * rows to a helper thread that shares the index's memory (the kernel memory and the row metadata
+ * are SharedArrayBuffers), so a large scan uses both cores and holds the engine's thread for half
+ * as long; it only helps when the second core is free, and answers exactly as `search` does.
  */
 
 export type Precision = 'int8' | 'float32';
@@ -64,6 +68,23 @@ export interface SoundMatch {
 export interface SoundIndexOptions {
   precision?: Precision;
   fetchExact?: FetchExact;
+  /** 2: `searchParallel` splits a large int8 scan with a helper thread (the second core). */
+  threads?: 1 | 2;
+}
+
+/** Below this many windows a scan takes a few milliseconds: not worth a message to another thread. */
+const PARALLEL_MIN_ROWS = 100_000;
+
+/** An index's rows as they lie in memory: what a snapshot file holds. */
+export interface IndexRows {
+  count: number;
+  /** `count` rows of `rowBytes` each (int8 or float32 vectors padded to the kernel stride). */
+  vectors: Uint8Array;
+  scale: Float32Array;
+  sound: Int32Array;
+  offset: Float32Array;
+  window: Uint16Array;
+  next: Int32Array;
 }
 
 export interface IndexMemory {
@@ -84,9 +105,6 @@ export function soundBitset(ids: Iterable<number>): Uint8Array {
 }
 
 const WASM_PAGE = 65536;
-const MAX_WASM_PAGES = 65536;
-/** Rows scored per kernel call: the int32 results stay in L1 and the rows in L2. */
-const BLOCK_ROWS = 2048;
 const MAX_WINDOWS_PER_SOUND = 65535;
 const MAX_SOUND_ID = 0x7fffffff;
 
@@ -98,7 +116,12 @@ export class SoundIndex {
   private readonly rowBytes: number;
   private readonly queryAt = 0;
   private readonly outAt: number;
+  private readonly helperOutAt: number;
   private readonly matrixAt: number;
+  private readonly threads: 1 | 2;
+  private helper: ScanHelper | null = null;
+  /** A split scan is reading the rows: nothing may move them until it is done. */
+  private scanning = false;
   private readonly memory: WebAssembly.Memory;
   private readonly kernels: ScoringKernels;
 
@@ -109,7 +132,7 @@ export class SoundIndex {
   private rowOffset = new Float32Array(0);
   private rowWindow = new Uint16Array(0);
   private rowNext = new Int32Array(0);
-  private readonly firstRow = new Map<number, number>();
+  private readonly firstRow = new SoundHeads();
 
   constructor(dimension: number, options: SoundIndexOptions = {}) {
     if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16384) {
@@ -121,8 +144,10 @@ export class SoundIndex {
     this.stride = paddedStride(dimension);
     this.rowBytes = this.precision === 'int8' ? this.stride : this.stride * 4;
     this.outAt = this.stride * 4;
-    this.matrixAt = align(this.outAt + BLOCK_ROWS * 4, 64);
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.matrixAt / WASM_PAGE) });
+    this.helperOutAt = this.outAt + BLOCK_ROWS * 4;
+    this.matrixAt = align(this.helperOutAt + BLOCK_ROWS * 4, 64);
+    this.threads = options.threads ?? 1;
+    this.memory = kernelMemory(Math.ceil(this.matrixAt / WASM_PAGE));
     this.kernels = instantiateKernels(this.stride, this.memory);
   }
 
@@ -147,6 +172,75 @@ export class SoundIndex {
     };
   }
 
+  /** Bytes a row takes in `IndexRows.vectors`. */
+  get bytesPerRow(): number {
+    return this.rowBytes;
+  }
+
+  /** The rows as they lie in memory, as views that stay valid until the next change. */
+  rows(): IndexRows {
+    const n = this.count;
+    return {
+      count: n,
+      vectors: new Uint8Array(this.memory.buffer, this.matrixAt, n * this.rowBytes),
+      scale: this.rowScale.subarray(0, n), sound: this.rowSound.subarray(0, n), offset: this.rowOffset.subarray(0, n),
+      window: this.rowWindow.subarray(0, n), next: this.rowNext.subarray(0, n),
+    };
+  }
+
+  /**
+   * Empties the index and makes room for `count` rows, returned as views to fill (from a
+   * snapshot file); `adoptRows` then checks them and makes their sounds searchable.
+   */
+  restoreRows(count: number): IndexRows {
+    this.checkNotScanning();
+    this.firstRow.clear();
+    this.count = 0;
+    this.reserve(count);
+    this.count = count;
+    return this.rows();
+  }
+
+  /**
+   * Checks rows filled through `restoreRows` and indexes their sounds, `pause`-ing between
+   * slices so a million rows never hold the thread long. Rows that do not form whole sounds
+   * (a window chain that breaks, loops, skips a window or mixes sounds) empty the index and
+   * throw 'corrupt'.
+   */
+  async adoptRows(pause: () => Promise<void> | undefined): Promise<void> {
+    const n = this.count;
+    const fail = (why: string): never => {
+      this.firstRow.clear();
+      this.count = 0;
+      throw new EngineError('corrupt', `the index rows are inconsistent: ${why}`);
+    };
+    const pointed = new Uint8Array(n);
+    for (let r = 0; r < n; r++) {
+      const next = this.rowNext[r];
+      if (next !== -1) {
+        if (next < 0 || next >= n || pointed[next]) fail(`row ${r} links to row ${next}`);
+        pointed[next] = 1;
+      }
+      if (this.rowSound[r] < 0 || !Number.isFinite(this.rowScale[r]) || !Number.isFinite(this.rowOffset[r])) fail(`row ${r} holds invalid values`);
+      if ((r & 0xffff) === 0xffff) await pause();
+    }
+    let seen = 0;
+    for (let r = 0; r < n; r++) {
+      if (pointed[r]) continue;
+      const sound = this.rowSound[r];
+      if (this.firstRow.has(sound)) fail(`sound ${sound} appears twice`);
+      this.firstRow.set(sound, r);
+      let w = 0;
+      for (let k = r; k >= 0; k = this.rowNext[k], w++) {
+        if (this.rowSound[k] !== sound || this.rowWindow[k] !== w || w >= MAX_WINDOWS_PER_SOUND) fail(`the windows of sound ${sound} are out of order`);
+        seen++;
+      }
+      if ((r & 0xffff) === 0xffff) await pause();
+    }
+    // Every row reached from a head exactly once: no loops, nothing left over.
+    if (seen !== n) fail(`${n - seen} rows belong to no sound`);
+  }
+
   /** Sets a sound's windows, replacing any it had. */
   upsert(soundId: number, windows: readonly SoundWindow[]): void {
     checkSoundId(soundId);
@@ -158,6 +252,7 @@ export class SoundIndex {
       this.checkVector(w.embedding, `sound ${soundId}`);
       if (!Number.isFinite(w.offsetSec)) throw new EngineError('invalid-argument', `sound ${soundId} has a window with offset ${w.offsetSec}`);
     }
+    this.checkNotScanning();
     this.remove(soundId);
     this.reserve(this.count + windows.length);
     let previous = -1;
@@ -178,6 +273,7 @@ export class SoundIndex {
   remove(soundId: number): boolean {
     const head = this.firstRow.get(soundId);
     if (head === undefined) return false;
+    this.checkNotScanning();
     const rows: number[] = [];
     for (let r = head; r >= 0; r = this.rowNext[r]) rows.push(r);
     // Highest first: every row above the one being filled is then already gone or belongs to
@@ -190,6 +286,57 @@ export class SoundIndex {
 
   search(query: Float32Array, options: SearchOptions): SoundMatch[] {
     return this.rank(query, options, -1);
+  }
+
+  /**
+   * `search` with a large int8 scan split between this thread and a helper thread (the second
+   * core), each scoring half the rows in the shared memory: the same answers in about half the
+   * time. Anything else (a small index, exact scoring, a filter that is not a bitset, no helper
+   * yet) is answered by `search`. The index must not change until the promise settles.
+   */
+  async searchParallel(query: Float32Array, options: SearchOptions): Promise<SoundMatch[]> {
+    const allow = options.allow;
+    if (this.threads < 2 || this.precision !== 'int8' || options.exact || this.count < PARALLEL_MIN_ROWS || !(allow === undefined || allow instanceof Uint8Array)) {
+      return this.search(query, options);
+    }
+    this.helper ??= new ScanHelper(this.memory, this.stride);
+    // Until its thread has started (the first large search), the helper cannot take work.
+    if (!this.helper.ready) return this.search(query, options);
+    this.checkVector(query, 'the query');
+    const top = options.top;
+    if (!Number.isInteger(top) || top < 1) throw new EngineError('invalid-argument', `top must be a whole number of at least 1, not ${top}`);
+    const queryScale = this.writeInt8Query(query);
+    const allowed = allowCheck(allow, -1);
+    const split = Math.ceil(this.count / 2 / BLOCK_ROWS) * BLOCK_ROWS;
+    const layout = { matrixAt: this.matrixAt, rowBytes: this.rowBytes, queryAt: this.queryAt, outAt: this.helperOutAt };
+    let candidates: ScoredWindow[];
+    this.scanning = true;
+    try {
+      for (let keep = Math.max(options.candidates ?? Math.max(10 * top, 100), top); ; keep *= 4) {
+        const k = Math.min(keep, this.count);
+        const far = this.helper.scan({ layout, scale: this.rowScale, sound: this.rowSound, start: split, end: this.count, keep: k, allow: allow ?? null, exclude: -1 });
+        const best = new BestWindows(k);
+        scanRows(this.target(this.kernels.dotsInt8), best, allowed, null, 0, split, true);
+        const theirs = await far;
+        for (let i = 0; i < theirs.rows.length; i++) best.push(theirs.scores[i], theirs.rows[i]);
+        candidates = best.entries();
+        if (best.size < best.capacity || best.capacity === this.count || distinctSounds(candidates, this.rowSound) >= top) break;
+      }
+    } catch {
+      // The helper thread died: this thread answers alone from now on.
+      this.scanning = false;
+      return this.search(query, options);
+    } finally {
+      this.scanning = false;
+    }
+    if (!this.fetchExact) return this.bestSounds(candidates, top, queryScale);
+    return this.bestSounds(this.rescore(query, this.fetchExact, candidates), top, 1);
+  }
+
+  /** Stops the helper thread, if one was started. */
+  async close(): Promise<void> {
+    await this.helper?.close();
+    this.helper = null;
   }
 
   /** Sounds like the first window of `soundId`, which is itself left out. */
@@ -205,17 +352,21 @@ export class SoundIndex {
     if (!Number.isInteger(top) || top < 1) throw new EngineError('invalid-argument', `top must be a whole number of at least 1, not ${top}`);
     if (this.count === 0) return [];
     const allowed = allowCheck(options.allow, exclude);
+    // A narrow filter (a folder, a few hundred sounds) scores only its own rows, not the library.
+    const rows = this.rowsOfFew(options.allow, exclude);
+    const total = rows ? rows.length : this.count;
+    if (total === 0) return [];
     if (this.precision === 'float32') {
       new Float32Array(this.memory.buffer, this.queryAt, this.stride).set(query);
-      return this.bestSounds(this.scan(exactKeep(top), top, (best) => this.scanFloat32(best, allowed)), top, 1);
+      return this.bestSounds(this.scan(exactKeep(top), top, total, (best) => scanRows(this.target(this.kernels.dotsF32), best, allowed, rows, 0, this.count, false)), top, 1);
     }
     if (options.exact) {
       const fetch = this.requireFetchExact();
-      return this.bestSounds(this.scan(exactKeep(top), top, (best) => this.scanExact(query, fetch, best, allowed)), top, 1);
+      return this.bestSounds(this.scan(exactKeep(top), top, total, (best) => this.scanExact(query, fetch, best, allowed, rows)), top, 1);
     }
     const queryScale = this.writeInt8Query(query);
     const keep = Math.max(options.candidates ?? Math.max(10 * top, 100), top);
-    const candidates = this.scan(keep, top, (best) => this.scanInt8(best, allowed));
+    const candidates = this.scan(keep, top, total, (best) => scanRows(this.target(this.kernels.dotsInt8), best, allowed, rows, 0, this.count, true));
     if (!this.fetchExact) return this.bestSounds(candidates, top, queryScale);
     return this.bestSounds(this.rescore(query, this.fetchExact, candidates), top, 1);
   }
@@ -224,55 +375,44 @@ export class SoundIndex {
    * Keeps the best windows among allowed sounds, widening until they span `top` sounds (or hold
    * every allowed window): every sound outside them then scores below all of those sounds.
    */
-  private scan(keep: number, top: number, fill: (best: BestWindows) => void): ScoredWindow[] {
+  private scan(keep: number, top: number, total: number, fill: (best: BestWindows) => void): ScoredWindow[] {
     for (; ; keep *= 4) {
-      const best = new BestWindows(Math.min(keep, this.count));
+      const best = new BestWindows(Math.min(keep, total));
       fill(best);
       const entries = best.entries();
-      if (best.size < best.capacity || best.capacity === this.count || distinctSounds(entries, this.rowSound) >= top) return entries;
+      if (best.size < best.capacity || best.capacity === total || distinctSounds(entries, this.rowSound) >= top) return entries;
     }
   }
 
-  private scanInt8(best: BestWindows, allowed: Allowed): void {
-    const dots = new Int32Array(this.memory.buffer, this.outAt, BLOCK_ROWS);
-    const scale = this.rowScale;
-    const sound = this.rowSound;
-    for (let start = 0; start < this.count; start += BLOCK_ROWS) {
-      const n = Math.min(BLOCK_ROWS, this.count - start);
-      this.kernels.dotsInt8(this.matrixAt + start * this.rowBytes, n, this.queryAt, this.outAt);
-      let threshold = best.threshold;
-      for (let i = 0; i < n; i++) {
-        const score = dots[i] * scale[start + i];
-        if (score > threshold && allowed(sound[start + i])) {
-          best.push(score, start + i);
-          threshold = best.threshold;
-        }
-      }
+  /**
+   * The rows of the allowed sounds when they are few enough that visiting them one by one beats
+   * scanning every row (about 1 row in 16); null to scan everything.
+   */
+  private rowsOfFew(allow: AllowedSounds | undefined, exclude: number): Int32Array | null {
+    if (!(allow instanceof Set) || allow.size * 16 > this.firstRow.size) return null;
+    const rows: number[] = [];
+    for (const id of allow as ReadonlySet<number>) {
+      if (id === exclude) continue;
+      const head = this.firstRow.get(id);
+      if (head !== undefined) for (let r = head; r >= 0; r = this.rowNext[r]) rows.push(r);
     }
+    // In memory order, so runs of a sound's neighbouring rows are scored in one kernel call.
+    return Int32Array.from(rows).sort();
   }
 
-  private scanFloat32(best: BestWindows, allowed: Allowed): void {
-    const dots = new Float32Array(this.memory.buffer, this.outAt, BLOCK_ROWS);
-    const sound = this.rowSound;
-    for (let start = 0; start < this.count; start += BLOCK_ROWS) {
-      const n = Math.min(BLOCK_ROWS, this.count - start);
-      this.kernels.dotsF32(this.matrixAt + start * this.rowBytes, n, this.queryAt, this.outAt);
-      let threshold = best.threshold;
-      for (let i = 0; i < n; i++) {
-        const score = dots[i];
-        if (score > threshold && allowed(sound[start + i])) {
-          best.push(score, start + i);
-          threshold = best.threshold;
-        }
-      }
-    }
+  private target(kernel: Kernel, outAt = this.outAt): ScanTarget {
+    return { buffer: this.memory.buffer, kernel, matrixAt: this.matrixAt, rowBytes: this.rowBytes, queryAt: this.queryAt, outAt, scale: this.rowScale, sound: this.rowSound };
   }
 
-  /** Every allowed window against the float32 embeddings from the store, a block at a time. */
-  private scanExact(query: Float32Array, fetch: FetchExact, best: BestWindows, allowed: Allowed): void {
-    for (let start = 0; start < this.count; start += BLOCK_ROWS) {
+  /** Every allowed window (or `rows`) against the float32 embeddings from the store, a block at a time. */
+  private scanExact(query: Float32Array, fetch: FetchExact, best: BestWindows, allowed: Allowed, only: Int32Array | null): void {
+    const total = only ? only.length : this.count;
+    for (let start = 0; start < total; start += BLOCK_ROWS) {
       const rows: number[] = [];
-      for (let row = start; row < Math.min(start + BLOCK_ROWS, this.count); row++) if (allowed(this.rowSound[row])) rows.push(row);
+      for (let i = start; i < Math.min(start + BLOCK_ROWS, total); i++) {
+        const row = only ? only[i] : i;
+        if (allowed(this.rowSound[row])) rows.push(row);
+      }
       const vectors = this.fetchChecked(fetch, rows);
       for (let i = 0; i < rows.length; i++) best.push(dot(query, vectors[i]), rows[i]);
     }
@@ -391,10 +531,14 @@ export class SoundIndex {
     const neededBytes = this.matrixAt + capacity * this.rowBytes;
     const pages = Math.ceil(neededBytes / WASM_PAGE);
     const havePages = this.memory.buffer.byteLength / WASM_PAGE;
-    if (pages > MAX_WASM_PAGES) {
+    if (pages > MAX_PAGES) {
       throw new EngineError('too-large', `${rows} windows of ${this.dimension} dimensions do not fit in the 4 GiB an index can hold`);
     }
     if (pages > havePages) this.memory.grow(pages - havePages);
+  }
+
+  private checkNotScanning(): void {
+    if (this.scanning) throw new EngineError('internal', 'the index was changed while a search was reading it');
   }
 
   private checkVector(vector: Float32Array, what: string): void {
@@ -421,7 +565,7 @@ interface ScoredWindow {
 function allowCheck(allow: AllowedSounds | undefined, exclude: number): Allowed {
   let check: Allowed;
   if (allow === undefined) check = () => true;
-  else if (allow instanceof Uint8Array) check = (id) => ((allow[id >> 3] >> (id & 7)) & 1) === 1;
+  else if (allow instanceof Uint8Array) return bitsetCheck(allow, exclude);
   else if (typeof allow === 'function') check = allow;
   else check = (id) => allow.has(id);
   if (exclude < 0) return check;
@@ -445,8 +589,10 @@ function checkSoundId(soundId: number): void {
   }
 }
 
+/** A larger copy, in shared memory so a scan helper thread reads the same rows. */
 function grown<T extends Float32Array | Int32Array | Uint16Array>(array: T, capacity: number): T {
-  const next = new (array.constructor as new (n: number) => T)(capacity);
+  const Type = array.constructor as (new (buffer: SharedArrayBuffer) => T) & { BYTES_PER_ELEMENT: number };
+  const next = new Type(new SharedArrayBuffer(capacity * Type.BYTES_PER_ELEMENT));
   next.set(array);
   return next;
 }

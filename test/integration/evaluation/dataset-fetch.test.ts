@@ -95,7 +95,8 @@ describe('fetching the imitation datasets', () => {
     expect(status.queries).toBe(15);
     expect([...phases]).toEqual(['download', 'unpack', 'check']);
     const asked = server.requests.filter((r) => r.path === '/drop/qvim-dev.zip');
-    expect(asked.map((r) => r.headers.range)).toEqual([undefined, `bytes=${Math.floor(devZip.length / 2)}-`]);
+    expect(asked.map((r) => r.status)).toEqual([200, 206]);
+    expect(asked[1].sent).toBeGreaterThanOrEqual(devZip.length - Math.floor(devZip.length / 2));
 
     const corrupted = Buffer.from(vimsketchZip);
     corrupted[Math.floor(corrupted.length / 3)] ^= 0x10;

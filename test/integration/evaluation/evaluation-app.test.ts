@@ -35,11 +35,11 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('the app\'s Evaluation', () => {
-  it('offers the baselines with descriptions', () => {
+  it('offers the baselines and every backbone on this machine, with descriptions', async () => {
     const app = openApp();
     try {
-      const systems = app.evaluation.systems();
-      expect(systems.slice(0, 3).map((s) => s.id)).toEqual(['random', '2dft', 'zero-shot']);
+      const systems = await app.evaluation.systems();
+      expect(systems.slice(0, 4).map((s) => s.id)).toEqual(['random', '2dft', 'zero-shot', 'backbone:mn04_as']);
       for (const s of systems) expect(s.description.length).toBeGreaterThan(20);
     } finally {
       app.store.close();

@@ -105,12 +105,12 @@ describe('the hostile bad-file corpus through the indexer', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('keeps the library searchable: no stored vector is unusable and a good sound finds itself first', () => {
-    const search = LibrarySearch.load(store);
+  it('keeps the library searchable: no stored vector is unusable and a good sound finds itself first', async () => {
+    const search = await LibrarySearch.open(store);
     expect(search.unusable).toEqual([]);
     const good = store.soundByPath(join(lib, 'good', 'good-2.wav'))!;
     const [query] = store.soundWindows(good.id, model.versionId);
-    expect(search.search(query.vector, { top: 3 })[0].sound.id).toBe(good.id);
+    expect((await search.search(query.vector, { top: 3 }))[0].sound.id).toBe(good.id);
   });
 
   it('a second scan decodes nothing: refused files stay recorded until they change', async () => {

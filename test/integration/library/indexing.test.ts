@@ -104,7 +104,7 @@ describe('indexing a real SFX library', () => {
   });
 
   it('ranks a sound first when its own file is the query', async () => {
-    const search = LibrarySearch.load(store);
+    const search = await LibrarySearch.open(store);
     const pair = await openModelPair(model.built, { threads: 1, log: () => undefined });
     try {
       const sample = copied.filter((_, i) => i % 4 === 1).map((rel) => store.soundByPath(join(lib, rel))).filter((s) => s?.status === 'indexed');
@@ -113,7 +113,7 @@ describe('indexing a real SFX library', () => {
         // A file as a query ("find sounds like this one") takes the library's own reference path.
         const { samples } = await loadMono32k(sound!.path, { maxSeconds: 10 });
         const { queries } = await analyseQuery(samples, pair, model.version, 'reference');
-        const [first, second] = search.searchWindows(queries, { top: 3 });
+        const [first, second] = await search.searchWindows(queries, { top: 3 });
         expect(first.sound.id, sound!.path).toBe(sound!.id);
         expect(first.score).toBeGreaterThan(second.score);
         expect(first.offsetSec).toBe(0);
@@ -123,8 +123,8 @@ describe('indexing a real SFX library', () => {
     }
   });
 
-  it('indexes a file dropped into a watched folder and tells search what to refresh', async () => {
-    const search = LibrarySearch.load(store);
+  it('indexes a file dropped into a watched folder and search catches up with exactly that sound', async () => {
+    const search = await LibrarySearch.open(store);
     const watch = new LibraryWatch(store, model, { debounceMs: 200, workers: 1 });
     try {
       const indexed = new Promise<IndexSummary>((r) => watch.once('indexed', r));
@@ -138,7 +138,7 @@ describe('indexing a real SFX library', () => {
       expect(sound).toMatchObject({ status: 'indexed', ucsCategory: 'FOLEY' });
       expect(summary.touchedSoundIds).toEqual([sound.id]);
       const before = search.size;
-      for (const id of summary.touchedSoundIds) search.refresh(id);
+      expect(await search.sync()).toBe(1);
       expect(search.size).toBe(before + 1);
     } finally {
       watch.close();

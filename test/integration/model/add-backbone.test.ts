@@ -13,6 +13,7 @@ import { cosine, fixtureF32, fixtureJson, MODEL_FIXTURES, type ParityFixture } f
 import { syntheticMobileNet } from '../../unit/model/synthetic-mobilenet.ts';
 import { OrderedDict, stateDictToOrdered, writeTorchCheckpoint, type PickleInput } from '../../unit/model/torch-checkpoint-writer.ts';
 import { startFileServer } from '../../support/file-server.ts';
+import { buildSoxQvimDev } from '../../support/imitation-datasets.ts';
 
 /** What make_qvim_checkpoint_fixture.py wrote: PyTorch's outputs of each tower of a Lightning checkpoint it saved. */
 interface TwoTowerFixture {
@@ -101,6 +102,15 @@ describe('onomato models add-backbone', () => {
     expect(list.find((b) => b.id === 'qvim_baseline')!.source).toMatch(/QVIM baseline/);
     const text = (await cli(['models', 'backbones', '--data-dir', dataDir])).stdout;
     expect(text).toMatch(/mn04_as .*384-d, one network for both sides, 3\.9 MiB\n.*licence: MIT/);
+
+    // Side by side on one dataset: the catalogue's mn04_as and the added two-tower checkpoint.
+    const dev = join(tmp, 'dev');
+    buildSoxQvimDev(dev, 2);
+    const evaluated = await cli(['eval', '--dataset', dev, '--systems', 'backbone:mn04_as,backbone:my_baseline', '--json', '--data-dir', dataDir]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const report = JSON.parse(evaluated.stdout) as { systems: Array<{ id: string; metrics: { queries: number; items: number; mrr: number } }> };
+    expect(report.systems.map((s) => [s.id, s.metrics.queries, s.metrics.items])).toEqual([['backbone:mn04_as', 10, 4], ['backbone:my_baseline', 10, 4]]);
+    expect(report.systems[0].metrics.mrr).not.toBe(report.systems[1].metrics.mrr);
   });
 
   it('adds a plain EfficientAT state dict of another width under the name given', async () => {
@@ -174,13 +184,12 @@ describe('the QVIM baseline from the catalogue', () => {
       expect(built.embeddingSize).toBe(960);
       expect(built.towers.imitation).not.toBe(built.towers.reference);
       expect(progress.at(-1)).toBe(good.length);
-      // The resume starts where the disk got to: above zero, at most what was sent before the drop.
-      const ranges = server.requests.filter((r) => r.path === '/jku/baseline.ckpt').map((r) => r.headers.range);
-      expect(ranges).toHaveLength(2);
-      expect(ranges[0]).toBeUndefined();
-      const from = Number(/^bytes=(\d+)-$/.exec(String(ranges[1]))?.[1]);
-      expect(from).toBeGreaterThan(0);
-      expect(from).toBeLessThanOrEqual(Math.floor(good.length / 3));
+      const asked = server.requests.filter((r) => r.path === '/jku/baseline.ckpt');
+      expect(asked).toHaveLength(2);
+      expect(asked[0].headers.range).toBeUndefined();
+      expect(asked[1].status).toBe(206); // resumed, not fetched again
+      expect(asked[1].sent).toBeGreaterThanOrEqual(good.length - Math.floor(good.length / 3));
+      expect(asked[1].sent).toBeLessThan(good.length);
       expect((await listBackbones(models)).find((b) => b.id === 'qvim_baseline')!.present).toBe(true);
     } finally {
       if (previous === undefined) delete process.env.ONOMATO_CATALOGUE;

@@ -4,6 +4,7 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import type { FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
 import { applyHead, baseModelVersion } from '../../../src-main/engine/model-version/heads.ts';
+import { decodeHalf, encodeHalf } from '../../../src-main/engine/library/half-float.ts';
 import { gaussian, mulberry32 } from '../../../src-main/engine/random.ts';
 import { readRunCheckpoint, startTrainingRun } from '../../../src-main/engine/training/run-job.ts';
 import type { PairFeatures } from '../../../src-main/engine/training/trainer.ts';
@@ -63,6 +64,10 @@ describe('model versions in the library', () => {
       expect(() => activateModelVersion(store, 'bad')).toThrow(/rejected/);
       activateModelVersion(store, 'good');
       expect(listModelVersions(store).find((v) => v.active)?.id).toBe('good');
+      const wider = baseModelVersion({ backbone: 'mn10_as', parts: [{ name: 'envelope', weight: 1 }] }, 'for-mn10');
+      saveModelVersion(store, wider);
+      expect(() => activateModelVersion(store, 'for-mn10')).toThrow(/"for-mn10" reads the mn10_as backbone, but the library is analysed with mn04_as; its heads are never applied/);
+      expect(listModelVersions(store).find((v) => v.active)?.id).toBe('good');
 
       const file = join(dir, 'good.onomato-model');
       await exportModelVersion(store, 'good', file);
@@ -77,7 +82,9 @@ describe('model versions in the library', () => {
       expect(await reembedLibrary(store, good, { onProgress: (done) => progress.push(done) })).toBe(1);
       const windows = store.soundWindows(soundId, 'good');
       expect(windows.map((w) => w.offsetSec)).toEqual([0, 5]);
-      expect(Array.from(windows[0].vector)).toEqual(Array.from(applyHead(good, 'reference', feature)));
+      // Features and embeddings are stored as float16: the head's output on the stored feature, rounded.
+      const half = (v: Float32Array) => decodeHalf(encodeHalf(v));
+      expect(Array.from(windows[0].vector)).toEqual(Array.from(half(applyHead(good, 'reference', half(feature)))));
       expect(progress).toEqual([1]);
     } finally {
       store.close();

@@ -21,9 +21,11 @@ const seeds: Record<number, (db: Database.Database) => void> = {
                 'abc', 'indexed', 2.5, 'leather jacket rustle', 'FOLYClth', 'FOLEY', 'CLOTH', 'm1', 9);
       INSERT INTO model_versions (id, created_at, kind, active) VALUES ('m1', 1, 'pretrained', 1);
       INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (7, 'm1', 0, 0, x'0000803f');
+      INSERT INTO sound_features (sound_id, backbone, window_index, offset_sec, vector) VALUES (7, 'mn04', 0, 0, x'0000003f000010c0');
       INSERT INTO sound_tags (sound_id, label, probability) VALUES (7, 'Rustle', 0.8);
       INSERT INTO takes (id, wav_path, created_at, duration_sec, sample_rate, source) VALUES (3, '/t/3.wav', 1, 1.5, 32000, 'mic');
       INSERT INTO training_pairs (take_id, sound_id, origin, created_at) VALUES (3, 7, 'teach', 2);
+      INSERT INTO take_features (take_id, backbone, window_index, offset_sec, vector) VALUES (3, 'mn04', 0, 0, x'0000c03f');
       INSERT INTO settings (key, value) VALUES ('topK', '25');
       INSERT INTO jobs (id, kind, state, created_at, updated_at) VALUES (4, 'index', 'running', 1, 1);
     `);
@@ -37,6 +39,10 @@ const seeds: Record<number, (db: Database.Database) => void> = {
   3: (db) => {
     db.exec(`INSERT INTO jobs (id, kind, state, created_at, updated_at, owner_pid) VALUES (5, 'index', 'done', 2, 3, 1)`);
   },
+  // From version 4 the store records scans as 'scan': a library at 4 or later holds no 'index' job.
+  4: (db) => {
+    db.exec(`UPDATE jobs SET kind = 'scan' WHERE kind = 'index'`);
+  },
 };
 
 function expectSeededDataReadable(store: LibraryStore, fromVersion: number): void {
@@ -44,7 +50,11 @@ function expectSeededDataReadable(store: LibraryStore, fromVersion: number): voi
   const s = store.sound(7)!;
   expect(s.name).toBe('FOLYClth_Jacket Rustle.wav');
   expect(s.ucsCategory).toBe('FOLEY');
-  expect(store.soundWindows(7, 'm1')[0].vector[0]).toBe(1);
+  // Vectors written as float32 read back the same once stored as float16 (2 bytes a value).
+  expect([...store.soundWindows(7, 'm1')[0].vector]).toEqual([1]);
+  expect([...store.soundFeatures(7, 'mn04')[0].vector]).toEqual([0.5, -2.25]);
+  expect([...store.takeFeatures(3, 'mn04')[0].vector]).toEqual([1.5]);
+  expect(store.db.prepare('SELECT length(vector) AS n FROM sound_features').get()).toEqual({ n: 4 });
   expect(store.soundTags(7)).toEqual([{ label: 'Rustle', probability: 0.8 }]);
   expect(store.pairs()).toHaveLength(1);
   expect(store.getSetting('topK')).toBe(25);
@@ -82,6 +92,13 @@ describe('library migrations', () => {
         expect(store.schemaVersion).toBe(LATEST_VERSION);
         expect(store.integrityCheck()).toBe('ok');
         expectSeededDataReadable(store, from);
+        // Every library has an identity and stamps the changes search follows from then on.
+        expect(store.libraryId()).toMatch(/^[0-9a-f]{32}$/);
+        const stamp = store.changeStamp();
+        if (from >= 1) {
+          store.markChanged(7, 1, 1);
+          expect(store.changesSince(stamp, 10).map((c) => c.soundId)).toEqual([7]);
+        }
         store.close();
       } finally {
         rmSync(dir, { recursive: true, force: true });

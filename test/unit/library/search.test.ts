@@ -24,39 +24,39 @@ describe('LibrarySearch', () => {
     return { store, ids };
   }
 
-  it('finds the sound whose best window matches, with that window offset', () => {
+  it('finds the sound whose best window matches, with that window offset', async () => {
     const { store, ids } = library();
-    const search = LibrarySearch.load(store);
+    const search = await LibrarySearch.open(store);
     expect(search.size).toBe(4);
-    const [best] = search.search(unit(0, 1, 0, 0), { top: 2 });
+    const [best] = await search.search(unit(0, 1, 0, 0), { top: 2 });
     expect(best.sound.id).toBe(ids[2]);
     expect(best.offsetSec).toBe(5);
     expect(best.score).toBeCloseTo(1, 5);
-    expect(search.search(unit(1, 0, 0, 0), { top: 2 }).map((m) => m.sound.path)).toEqual(['/sfx/doors/creak.wav', '/sfx/doors/slam.wav']);
+    expect((await search.search(unit(1, 0, 0, 0), { top: 2 })).map((m) => m.sound.path)).toEqual(['/sfx/doors/creak.wav', '/sfx/doors/slam.wav']);
   });
 
-  it('applies filters planned by the store', () => {
+  it('applies filters planned by the store', async () => {
     const { store, ids } = library();
-    const search = LibrarySearch.load(store);
+    const search = await LibrarySearch.open(store);
     const q = unit(1, 0, 0, 0);
-    expect(search.search(q, { top: 4, filter: { folders: ['/sfx/wind'] } }).map((m) => m.sound.id).sort()).toEqual([ids[2], ids[3]]);
-    expect(search.search(q, { top: 4, filter: { minDurationSec: 20 } }).map((m) => m.sound.id).sort()).toEqual([ids[2], ids[3]]);
-    expect(search.search(q, { top: 4, filter: { text: 'slam' } }).map((m) => m.sound.id)).toEqual([ids[1]]);
-    expect(search.search(q, { top: 4, filter: { text: 'nothing' } })).toEqual([]);
+    expect((await search.search(q, { top: 4, filter: { folders: ['/sfx/wind'] } })).map((m) => m.sound.id).sort()).toEqual([ids[2], ids[3]]);
+    expect((await search.search(q, { top: 4, filter: { minDurationSec: 20 } })).map((m) => m.sound.id).sort()).toEqual([ids[2], ids[3]]);
+    expect((await search.search(q, { top: 4, filter: { text: 'slam' } })).map((m) => m.sound.id)).toEqual([ids[1]]);
+    expect(await search.search(q, { top: 4, filter: { text: 'nothing' } })).toEqual([]);
   });
 
-  it('finds more like a library sound and follows deletions', () => {
+  it('finds more like a library sound and follows deletions', async () => {
     const { store, ids } = library();
-    const search = LibrarySearch.load(store);
-    expect(search.moreLikeThis(ids[0], { top: 1 })[0].sound.id).toBe(ids[1]);
+    const search = await LibrarySearch.open(store);
+    expect((await search.moreLikeThis(ids[0], { top: 1 }))[0].sound.id).toBe(ids[1]);
     store.deleteSounds([ids[1]]);
-    search.refresh(ids[1]);
-    expect(search.moreLikeThis(ids[0], { top: 1 })[0].sound.id).not.toBe(ids[1]);
+    expect(await search.sync()).toBe(1);
+    expect((await search.moreLikeThis(ids[0], { top: 1 }))[0].sound.id).not.toBe(ids[1]);
     expect(search.size).toBe(3);
   });
 
-  it('says so when nothing is indexed', () => {
+  it('says so when nothing is indexed', async () => {
     const store = LibraryStore.open(':memory:');
-    expect(() => LibrarySearch.load(store)).toThrow(/no model/);
+    await expect(LibrarySearch.open(store)).rejects.toThrow(/no model/);
   });
 });

@@ -187,11 +187,43 @@ describe('LibraryStore', () => {
     expect(store.getSetting('theme')).toBeUndefined();
   });
 
-  it('streams every embedding of a model version', () => {
-    const [a, b] = addSounds('/sfx/a.wav', '/sfx/b.wav');
+  it('pages through the embeddings of a model version, never splitting a sound', () => {
+    const [a, b, c] = addSounds('/sfx/a.wav', '/sfx/b.wav', '/sfx/c.wav');
     store.commitAnalysed(analysed(a));
     store.commitAnalysed(analysed(b, { windows: [{ offsetSec: 0, vector: new Float32Array([0, 0, 1]) }] }));
-    const rows = [...store.embeddings('ref-v1')].map((e) => [e.soundId, e.windowIndex, e.offsetSec]);
-    expect(rows).toEqual([[a, 0, 0], [a, 1, 5], [b, 0, 0]]);
+    store.commitAnalysed(analysed(c));
+    store.markChanged(c, 2, 2); // pending again: not searchable until analysed anew
+    const rows = (p: { windows: { soundId: number; windowIndex: number; offsetSec: number }[] }) => p.windows.map((e) => [e.soundId, e.windowIndex, e.offsetSec]);
+    expect(rows(store.embeddingPage('ref-v1', -1, 100))).toEqual([[a, 0, 0], [a, 1, 5], [b, 0, 0]]);
+    // Two windows a page: sound a fills the first page, b the next.
+    const first = store.embeddingPage('ref-v1', -1, 2);
+    expect(rows(first)).toEqual([[a, 0, 0], [a, 1, 5]]);
+    const second = store.embeddingPage('ref-v1', first.nextAfter!, 2);
+    expect(rows(second)).toEqual([[b, 0, 0]]);
+    expect(second.nextAfter).toBeNull();
+    // A sound with more windows than a page still comes whole, on its own.
+    const single = store.embeddingPage('ref-v1', -1, 1);
+    expect(rows(single)).toEqual([[a, 0, 0], [a, 1, 5]]);
+    expect(single.nextAfter).toBe(a);
+  });
+
+  it('stamps every change search must see, in order, whoever writes it', () => {
+    const [a, b] = addSounds('/sfx/a.wav', '/sfx/b.wav');
+    const start = store.changeStamp();
+    expect(store.hasIndexedSounds()).toBe(false);
+    store.commitAnalysed(analysed(a));
+    expect(store.hasIndexedSounds()).toBe(true);
+    store.commitAnalysed(analysed(b));
+    const afterIndexing = store.changeStamp();
+    expect(afterIndexing).toBeGreaterThan(start);
+    expect(store.changesSince(start, 10).map((c) => c.soundId)).toEqual([a, b]);
+    store.markChanged(a, 9, 9);
+    expect(store.changesSince(afterIndexing, 10).map((c) => c.soundId)).toEqual([a]);
+    const afterChange = store.changeStamp();
+    store.removeRoot(store.roots()[0].id);
+    expect(store.changesSince(afterChange, 10).map((c) => c.soundId).sort()).toEqual([a, b].sort());
+    expect(store.changesSince(0, 1)).toHaveLength(1);
+    expect(store.libraryId()).toMatch(/^[0-9a-f]{32}$/);
+    expect(store.hasIndexedSounds()).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instantiateKernels, paddedStride } from '../../../src-main/engine/search/simd-kernels.ts';
+import { instantiateKernels, kernelMemory, paddedStride } from '../../../src-main/engine/search/simd-kernels.ts';
 import { random } from './synthetic-embeddings.ts';
 
 function setup(dimension: number, rows: number, bytesPerValue: number) {
@@ -7,7 +7,7 @@ function setup(dimension: number, rows: number, bytesPerValue: number) {
   const queryAt = 0;
   const outAt = stride * 4;
   const rowsAt = outAt + rows * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((rowsAt + rows * stride * bytesPerValue) / 65536) });
+  const memory = kernelMemory(Math.ceil((rowsAt + rows * stride * bytesPerValue) / 65536));
   return { stride, queryAt, outAt, rowsAt, memory, kernels: instantiateKernels(stride, memory) };
 }
 

@@ -227,6 +227,18 @@ describe('SoundIndex windows and sounds', () => {
     expect(index.windowCount).toBe(0);
   });
 
+  it('keeps sounds with any valid id, from 0 to the largest, and forgets them again', () => {
+    const index = new SoundIndex(dimension);
+    const ids = [0, 1, 70_000, (1 << 26) - 1, 1 << 26, 0x7fffffff];
+    ids.forEach((id, i) => index.upsert(id, [{ offsetSec: 0, embedding: randomUnit(dimension, 40 + i) }]));
+    expect(index.size).toBe(ids.length);
+    for (const [i, id] of ids.entries()) expect(index.search(randomUnit(dimension, 40 + i), { top: 1 })[0].soundId).toBe(id);
+    for (const id of [1 << 26, 1, 0x7fffffff]) expect(index.remove(id)).toBe(true);
+    expect(index.remove(1 << 26)).toBe(false);
+    expect(ids.map((id) => index.has(id))).toEqual([true, false, true, true, false, false]);
+    expect(index.size).toBe(3);
+  });
+
   it('refuses embeddings of the wrong dimension and other invalid input', () => {
     const index = new SoundIndex(dimension);
     index.upsert(1, [{ offsetSec: 0, embedding: randomUnit(dimension, 1) }]);
@@ -246,6 +258,50 @@ describe('SoundIndex windows and sounds', () => {
     expect(index.size).toBe(1);
   });
 });
+
+describe('SoundIndex split over two threads', () => {
+  it('answers a large scan on two threads exactly as on one, filters included, and refuses changes meanwhile', async () => {
+    const space = embeddingSpace(32, { kinds: 200, spread: 0.5, bias: 2, seed: 9 });
+    const sounds = library(space, 120_000, 2);
+    const index = indexOf(sounds, { fetchExact: storeOf(sounds), threads: 2 });
+    try {
+      const qs = queries(sounds, 12, 0.6);
+      // The first large search starts the helper thread and is answered alone meanwhile.
+      expect(await index.searchParallel(qs[0], { top: 10 })).toEqual(index.search(qs[0], { top: 10 }));
+      await waitFor(async () => {
+        const during = index.searchParallel(qs[1], { top: 10 });
+        let refused = false;
+        try {
+          index.remove(sounds[0].soundId);
+          index.upsert(sounds[0].soundId, sounds[0].windows); // answered alone: the change went through
+        } catch (error) {
+          refused = error instanceof EngineError && error.kind === 'internal';
+        }
+        await during;
+        return refused;
+      });
+      expect(index.has(sounds[0].soundId)).toBe(true);
+      const allow = soundBitset(sounds.filter((_, i) => i % 3 !== 0).map((s) => s.soundId));
+      for (const q of qs) {
+        expect(await index.searchParallel(q, { top: 10 })).toEqual(index.search(q, { top: 10 }));
+        expect(await index.searchParallel(q, { top: 25, allow })).toEqual(index.search(q, { top: 25, allow }));
+      }
+    } finally {
+      await index.close();
+    }
+    // Without its helper the index still answers, on one thread.
+    expect(await index.searchParallel(sounds[5].windows[0].embedding, { top: 1 })).toEqual(index.search(sounds[5].windows[0].embedding, { top: 1 }));
+  });
+});
+
+/** Retries `attempt` until it holds (the helper thread needs a moment to start), for at most 20 s. */
+async function waitFor(attempt: () => Promise<boolean>): Promise<void> {
+  for (const started = Date.now(); Date.now() - started < 20_000;) {
+    if (await attempt()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the helper thread never took part in a search');
+}
 
 function catchError(fn: () => unknown): unknown {
   try {

@@ -3,9 +3,11 @@ import { initial } from './001-initial.ts';
 import { fullText } from './002-full-text.ts';
 import { jobOwner } from './003-job-owner.ts';
 import { scanJobs } from './004-scan-jobs.ts';
+import { changeLog } from './005-change-log.ts';
+import { halfVectors } from './006-half-vectors.ts';
 
 /** Every migration in order; version n is at index n - 1 (checked by the migration tests). */
-export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, scanJobs];
+export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, scanJobs, changeLog, halfVectors];
 
 export const LATEST_VERSION = MIGRATIONS.length;
 
