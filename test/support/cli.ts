@@ -11,10 +11,16 @@ export interface CliRun {
   stderr: string;
 }
 
+export interface CliOptions {
+  timeoutMs?: number;
+  /** The child's whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /** `onomato <args>` in a child process, run to its end; a failing exit is an answer, not an exception. */
-export function runOnomato(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<CliRun> {
+export function runOnomato(args: readonly string[], opts: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/onomato.js', ...args], { cwd: repoRoot, maxBuffer: 32 * 2 ** 20, timeout: opts.timeoutMs ?? 0 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['bin/onomato.js', ...args], { cwd: repoRoot, env: opts.env, maxBuffer: 32 * 2 ** 20, timeout: opts.timeoutMs ?? 0 }, (err, stdout, stderr) => {
       const code = (err as { code?: unknown } | null)?.code;
       resolve({ status: err ? (typeof code === 'number' ? code : null) : 0, stdout, stderr });
     });
@@ -22,7 +28,7 @@ export function runOnomato(args: readonly string[], opts: { timeoutMs?: number }
 }
 
 /** `onomato <args>` that must succeed: its output, or an error carrying what it printed to stderr. */
-export async function onomatoOk(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<CliRun> {
+export async function onomatoOk(args: readonly string[], opts: CliOptions = {}): Promise<CliRun> {
   const run = await runOnomato(args, opts);
   if (run.status !== 0) throw new Error(`onomato ${args.join(' ')} exited ${run.status}:\n${run.stderr}`);
   return run;

@@ -10,15 +10,15 @@ import { startIndexing } from '../../../src-main/engine/library/indexer.ts';
 import { prepareLibraryModel } from '../../../src-main/engine/library/library-model.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { sine } from '../../support/audio-signals.ts';
+import { spawnOnomato } from '../../support/cli.ts';
 
 /**
  * Issue 14, defect 11: two CLI indexers on one database decoded every file twice, and the app did
  * not see the sounds or folders a CLI run added until it restarted.
  */
-const repo = join(import.meta.dirname, '..', '..', '..');
 
 function run(args: string[]): { child: ChildProcess; done: Promise<{ status: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['bin/onomato.js', ...args], { cwd: repo });
+  const child = spawnOnomato(args);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (b: Buffer) => { stdout += b.toString(); });
