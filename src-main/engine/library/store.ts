@@ -31,9 +31,17 @@ type WindowTable = keyof typeof WINDOW_TABLES;
  * writes at a time (the main thread); workers only compute.
  */
 export class LibraryStore {
-  readonly db: SqliteDatabase;
+  private readonly db: SqliteDatabase;
   readonly path: string;
   private readonly cache = new Map<string, Statement>();
+
+  /**
+   * The named test hook: raw SQL for tests and the bench only (poisoning a row, checking foreign
+   * keys, sizing tables with dbstat, filling a disk). The product goes through the methods.
+   */
+  rawDatabaseForTests(): SqliteDatabase {
+    return this.db;
+  }
 
   private constructor(db: SqliteDatabase, path: string) {
     this.db = db;

@@ -46,14 +46,14 @@ describe('two writers on one library', () => {
       // This process's own scans are its own to order (the app runs one at a time).
       const mine = store.claimScan();
       expect(store.claimScan().id).toBeGreaterThan(mine.id);
-      store.db.prepare(`UPDATE jobs SET owner_pid = ? WHERE kind = 'scan'`).run(sleeper.pid);
+      store.rawDatabaseForTests().prepare(`UPDATE jobs SET owner_pid = ? WHERE kind = 'scan'`).run(sleeper.pid);
       let err: unknown;
       try { store.claimScan(); } catch (e) { err = e; }
       expect(err).toBeInstanceOf(EngineError);
       expect((err as EngineError).kind).toBe('busy');
       expect((err as EngineError).message).toBe(`another Onomato process (pid ${sleeper.pid}) is scanning this library right now; this scan was not started. Let that one finish (or stop it) and scan again`);
       // Its owner died without finishing (killed, crashed): the lock is taken over.
-      store.db.prepare(`UPDATE jobs SET owner_pid = ? WHERE kind = 'scan'`).run(gone.pid);
+      store.rawDatabaseForTests().prepare(`UPDATE jobs SET owner_pid = ? WHERE kind = 'scan'`).run(gone.pid);
       expect(store.claimScan().state).toBe('running');
     } finally {
       sleeper.kill();

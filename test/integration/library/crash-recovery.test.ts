@@ -56,7 +56,7 @@ describe('killing the indexer at random moments', () => {
     const store = LibraryStore.open(db);
     try {
       expect(store.integrityCheck(), context).toBe('ok');
-      expect(store.db.pragma('foreign_key_check'), context).toEqual([]);
+      expect(store.rawDatabaseForTests().pragma('foreign_key_check'), context).toEqual([]);
       const model = store.activeModelVersion()?.id;
       let finished = 0;
       for (let offset = 0; ; offset += 500) {
@@ -75,7 +75,7 @@ describe('killing the indexer at random moments', () => {
           }
         }
       }
-      const fts = store.db.prepare('SELECT count(*) AS n FROM sounds_fts').get() as { n: number };
+      const fts = store.rawDatabaseForTests().prepare('SELECT count(*) AS n FROM sounds_fts').get() as { n: number };
       expect(fts.n, context).toBe(store.counts().sounds);
       return finished;
     } finally {
