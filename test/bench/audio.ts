@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeAudio, downmix, loadMono32k, readAudioInfo } from '../../src-main/engine/audio/decode.ts';
 import { resample } from '../../src-main/engine/audio/resample.ts';
+import { sfxManifestPaths } from '../support/sfx.ts';
 import type { BenchRow } from './row.ts';
 
 /** The cheapest possible resampler (no anti-alias filter): the speed floor ours is compared with. */
@@ -24,8 +24,7 @@ async function time<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
 }
 
 export async function run(lib: string): Promise<BenchRow[]> {
-  const manifest = await readFile(join(lib, 'manifest.csv'), 'utf8');
-  const paths = manifest.trim().split('\n').slice(1).map((line) => join(lib, line.split(',')[0]));
+  const paths = sfxManifestPaths(lib).map((p) => join(lib, p));
 
   // Warm-up: page cache, WASM decoder instances, resampler tables.
   for (const p of paths) await loadMono32k(p, { maxSeconds: 10 });

@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { MEL_BINS, SAMPLE_RATE, logMel } from '../../src-main/engine/features/log-mel.ts';
+import { maxAbsDiff, seededNoise } from '../support/audio-signals.ts';
 import type { BenchRow } from './row.ts';
 
 /**
@@ -8,7 +9,7 @@ import type { BenchRow } from './row.ts';
  * sound's content, so a fixed 10 s noise clip stands in for the library (`_lib` is unused).
  */
 export async function run(_lib: string): Promise<BenchRow[]> {
-  const clip = noise(10 * SAMPLE_RATE);
+  const clip = seededNoise(10 * SAMPLE_RATE, 0.5, 12345);
   const fast = medianMs(() => logMel(clip), 2, 40);
   const plainResult = plainLogMel(clip);
   const plain = medianMs(() => plainLogMel(clip), 0, 5);
@@ -35,16 +36,6 @@ export async function run(_lib: string): Promise<BenchRow[]> {
   ];
 }
 
-function noise(length: number): Float32Array {
-  const out = new Float32Array(length);
-  let state = 12345;
-  for (let i = 0; i < length; i++) {
-    state = (state * 16807) % 2147483647;
-    out[i] = state / 2147483647 - 0.5;
-  }
-  return out;
-}
-
 function medianMs(work: () => unknown, warmUps: number, runs: number): number {
   for (let i = 0; i < warmUps; i++) work();
   const times: number[] = [];
@@ -55,12 +46,6 @@ function medianMs(work: () => unknown, warmUps: number, runs: number): number {
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(runs / 2)];
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
 }
 
 // The straightforward versions below follow the same steps as log-mel.ts without its

@@ -37,7 +37,7 @@ export async function run(lib: string): Promise<BenchRow[]> {
     store.checkpoint();
     const counts = store.counts();
     const bytes = store.databaseBytes();
-    const vectorBytes = (store.db.prepare(`SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'sound_embeddings'`).get() as { n: number }).n;
+    const vectorBytes = (store.rawDatabaseForTests().prepare(`SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'sound_embeddings'`).get() as { n: number }).n;
     store.close();
 
     return [

@@ -93,7 +93,7 @@ async function measured<T>(fn: () => T | Promise<T>): Promise<{ value: T; ms: nu
  */
 function loadAllAtOnce(store: LibraryStore): SoundIndex {
   const index = new SoundIndex(DIMENSION, { fetchExact: (keys) => store.windowVectors(MODEL, keys) });
-  const rows = store.db.prepare('SELECT sound_id, offset_sec, vector FROM sound_embeddings WHERE model_id = ? ORDER BY sound_id, window_index').iterate(MODEL);
+  const rows = store.rawDatabaseForTests().prepare('SELECT sound_id, offset_sec, vector FROM sound_embeddings WHERE model_id = ? ORDER BY sound_id, window_index').iterate(MODEL);
   for (const r of rows as Iterable<{ sound_id: number; offset_sec: number; vector: Buffer }>) {
     index.upsert(r.sound_id, [{ offsetSec: r.offset_sec, embedding: decodeHalf(r.vector) }]);
   }
@@ -108,7 +108,7 @@ async function scenario(size: number): Promise<BenchRow[]> {
   try {
     // Bytes a sound, and where they go.
     const bytes = store.databaseBytes();
-    const tables = store.db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC LIMIT 6').all() as { name: string; bytes: number }[];
+    const tables = store.rawDatabaseForTests().prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC LIMIT 6').all() as { name: string; bytes: number }[];
     out.push({ metric: `${name}: database bytes a sound`, value: bytes / size, unit: 'B', note: tables.map((t) => `${t.name} ${(t.bytes / size).toFixed(0)}`).join(', ') });
 
     // What this machine's scheduler alone does to the event loop (other processes share the cores).

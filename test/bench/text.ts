@@ -108,7 +108,8 @@ function likeScan(store: LibraryStore, text: string): number {
   const started = performance.now();
   const where = words.map(() => `(s.name LIKE ? OR s.folder LIKE ? OR coalesce(s.description, '') LIKE ? OR EXISTS (SELECT 1 FROM sound_tags t WHERE t.sound_id = s.id AND t.label LIKE ?))`).join(' AND ');
   const args = words.flatMap((w) => Array(4).fill(`%${w}%`));
-  store.db.prepare(`SELECT count(*) FROM sounds s WHERE ${where}`).pluck().get(...args);
-  store.db.prepare(`SELECT s.id FROM sounds s WHERE ${where} LIMIT 50`).pluck().all(...args);
+  const db = store.rawDatabaseForTests();
+  db.prepare(`SELECT count(*) FROM sounds s WHERE ${where}`).pluck().get(...args);
+  db.prepare(`SELECT s.id FROM sounds s WHERE ${where} LIMIT 50`).pluck().all(...args);
   return performance.now() - started;
 }

@@ -1,12 +1,31 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { splitmix32, uniform } from '../../src-main/engine/random.ts';
 
 /** A sine of `freq` Hz (phase 0 at sample 0), computed in double precision. */
 export function sine(freq: number, rate: number, n: number, amplitude = 1): Float32Array {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = amplitude * Math.sin((2 * Math.PI * freq * i) / rate);
   return x;
+}
+
+/** Seeded white noise, uniform in [-amplitude, amplitude): the same on every run, so a failure can be replayed. */
+export function seededNoise(n: number, amplitude = 1, seed = 1): Float32Array {
+  const random = splitmix32(seed);
+  return Float32Array.from({ length: n }, () => uniform(random, -amplitude, amplitude));
+}
+
+/**
+ * Seeded random bytes (garbage that must not read as audio): the same on every run, so each case
+ * has one right answer. A 32-bit LCG's top byte, not splitmix32: the bad-file cases' expected
+ * kinds (e.g. garbage after a FLAC magic reads as truncated) were pinned on these very bytes.
+ */
+export function seededBytes(n: number, seed: number): Buffer {
+  const out = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
 }
 
 /** The signal of test/fixtures/scripts/make-audio-fixtures.sh: two tones left, a chirp right. */
@@ -44,8 +63,8 @@ export function fitSine(y: Float32Array, freq: number, rate: number, from = 0, t
   return { amplitude: Math.hypot(a, b), phase: Math.atan2(b, a), residualRms: Math.sqrt(res / (to - from)) };
 }
 
-/** Largest absolute sample difference (treats -0 and 0 alike, unlike toEqual). */
-export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+/** Largest absolute difference of two equally long arrays (treats -0 and 0 alike, unlike toEqual); Infinity when their lengths differ. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
@@ -97,13 +116,4 @@ export function compareAt(a: Float32Array, b: Float32Array, lag: number): { r: n
     worst = Math.max(worst, Math.abs(a[i] - y));
   }
   return { r: ab / Math.sqrt(aa * bb || 1), worst };
-}
-
-export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'onomato-audio-'));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }

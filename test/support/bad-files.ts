@@ -6,6 +6,7 @@ import { writeWav } from '../../src-main/engine/audio/wav-write.ts';
 import type { ErrorKind } from '../../src-main/engine/errors.ts';
 import { twoToneChirp } from './audio-signals.ts';
 import { chunks, floatWav, fmtChunk, riffWave } from './riff.ts';
+import { seededBytes } from './audio-signals.ts';
 
 /**
  * The bad-file corpus: files a real library or an attacker hands Onomato, each with the one
@@ -44,17 +45,6 @@ export const CLASSIC_BAD_FILES: Record<string, BadFileExpectation> = {
   'a-folder.wav': { kind: 'not-audio' },
 };
 
-/** Seeded noise bytes: random-looking, but the same on every run, so each case has one right answer. */
-export function noise(n: number, seed: number): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
 /** A WAV header whose data chunk claims `dataSize` bytes, followed by `present` bytes of silence. */
 export function wavHeader(dataSize: number, present: number, o: { rate?: number; bits?: number } = {}): Buffer {
   const head = riffWave([fmtChunk({ tag: 1, channels: 1, rate: o.rate ?? 8000, bits: o.bits ?? 16 }), ['data', Buffer.alloc(0)]], { riffSize: Math.min(0xffffffff, dataSize + 36) });
@@ -88,7 +78,7 @@ export async function writeClassicBadFiles(dir: string): Promise<string[]> {
     await put(name, b.subarray(0, Math.floor(b.length * fraction)));
   };
   await put('empty.wav', Buffer.alloc(0));
-  await put('random-bytes.wav', noise(50_000, 3));
+  await put('random-bytes.wav', seededBytes(50_000, 3));
   await put('readme-named.flac', 'This folder holds the door sounds from the March session.\nAsk Sam before deleting.\n'.repeat(20));
   await put('claims-2GB-header-only.wav', wavHeader(2 ** 31, 0));
   await put('claims-2GB-with-a-second.wav', wavHeader(2 ** 31, 16000));
@@ -109,9 +99,9 @@ export async function writeClassicBadFiles(dir: string): Promise<string[]> {
   await cut(join(fixtures, 'two-tone-chirp.opus'), 'half-missing.opus', 0.5);
   const ogg = await readFile(join(dir, '.source.ogg'));
   await put('ogg-cut-in-headers.ogg', ogg.subarray(0, 60));
-  await put('garbage-after-magic.flac', Buffer.concat([Buffer.from('fLaC'), noise(20_000, 1)]));
+  await put('garbage-after-magic.flac', Buffer.concat([Buffer.from('fLaC'), seededBytes(20_000, 1)]));
   // A real first page (so it is recognised as Vorbis), then noise where the audio should be.
-  await put('garbage-after-magic.ogg', Buffer.concat([ogg.subarray(0, 58), noise(40_000, 2)]));
+  await put('garbage-after-magic.ogg', Buffer.concat([ogg.subarray(0, 58), seededBytes(40_000, 2)]));
   for (const s of ['.source.wav', '.source.flac', '.source.ogg']) await rm(join(dir, s));
   return Object.keys(CLASSIC_BAD_FILES).map((n) => join(dir, n));
 }

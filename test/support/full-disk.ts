@@ -38,12 +38,12 @@ export function smallDisk(parent: string, bytes: number): SmallDisk {
         const free = s.bavail * s.bsize;
         if (free > 8192) execFileSync('fallocate', ['-l', String(free - 4096), filler]);
       } else if (store) {
-        store.db.pragma(`max_page_count = ${store.db.pragma('page_count', { simple: true }) as number}`);
+        store.rawDatabaseForTests().pragma(`max_page_count = ${store.rawDatabaseForTests().pragma('page_count', { simple: true }) as number}`);
       }
     },
     free(store) {
       if (real) rmSync(filler, { force: true });
-      else if (store) store.db.pragma('max_page_count = 1073741823');
+      else if (store) store.rawDatabaseForTests().pragma('max_page_count = 1073741823');
     },
     close() {
       if (real) {

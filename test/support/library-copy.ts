@@ -1,5 +1,6 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sfxManifestPaths } from './sfx.ts';
 
 /**
  * Copies `count` clips of the small SFX library into `dest`, spread over its sources and
@@ -7,8 +8,7 @@ import { dirname, join } from 'node:path';
  * relative paths. Tests edit, move and delete the copies, never the cached library.
  */
 export function copySfxSubset(library: string, dest: string, count: number): string[] {
-  const rows = readFileSync(join(library, 'manifest.csv'), 'utf8').split(/\r?\n/).slice(1).filter(Boolean);
-  const paths = rows.map((r) => r.split(',')[0]);
+  const paths = sfxManifestPaths(library);
   const step = Math.max(1, Math.floor(paths.length / count));
   const picked = paths.filter((_, i) => i % step === 0).slice(0, count);
   for (const rel of picked) {

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCsv } from '../../src-main/engine/csv.ts';
 import { workplaceSharedDir } from './workplace.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,4 +19,9 @@ export async function smallSfxLibrary(): Promise<string> {
     });
   }
   return dest;
+}
+
+/** The clips of an SFX library copy, as paths relative to it, in manifest.csv's order (read as CSV, header skipped). */
+export function sfxManifestPaths(library: string): string[] {
+  return parseCsv(readFileSync(join(library, 'manifest.csv'), 'utf8')).slice(1).map((row) => row.fields[0]);
 }

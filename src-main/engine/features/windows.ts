@@ -7,6 +7,28 @@ export interface SoundWindow {
   samples: Float32Array;
 }
 
+export interface WindowOptions {
+  windowSec?: number;
+  hopSec?: number;
+}
+
+function windowShape(opts: WindowOptions): { window: number; hop: number } {
+  const windowSec = opts.windowSec ?? 10;
+  const hopSec = opts.hopSec ?? 5;
+  const window = Math.round(windowSec * SAMPLE_RATE);
+  const hop = Math.round(hopSec * SAMPLE_RATE);
+  if (!(window > 0 && hop > 0 && hop <= window)) {
+    throw new EngineError('invalid-argument', `Windows of ${windowSec} s every ${hopSec} s: the hop must be positive and no longer than the window.`);
+  }
+  return { window, hop };
+}
+
+/** How many windows `windowsOf` cuts from a sound of `length` samples (the rule below). */
+export function windowCount(length: number, opts: WindowOptions = {}): number {
+  const { window, hop } = windowShape(opts);
+  return 1 + Math.ceil(Math.max(0, length - window) / hop);
+}
+
 /**
  * Cuts a 32 kHz sound into fixed windows so a long ambience or take is searchable along its
  * length, not only by its first 10 s (the baseline's view).
@@ -20,16 +42,9 @@ export interface SoundWindow {
  * Windows that lie wholly inside the sound are views into `samples` (an hour-long sound is not
  * copied); treat them as read-only. Only the padded last window is a copy.
  */
-export function windowsOf(samples: Float32Array, opts: { windowSec?: number; hopSec?: number } = {}): SoundWindow[] {
-  const windowSec = opts.windowSec ?? 10;
-  const hopSec = opts.hopSec ?? 5;
-  const window = Math.round(windowSec * SAMPLE_RATE);
-  const hop = Math.round(hopSec * SAMPLE_RATE);
-  if (!(window > 0 && hop > 0 && hop <= window)) {
-    throw new EngineError('invalid-argument', `Windows of ${windowSec} s every ${hopSec} s: the hop must be positive and no longer than the window.`);
-  }
-
-  const count = 1 + Math.ceil(Math.max(0, samples.length - window) / hop);
+export function windowsOf(samples: Float32Array, opts: WindowOptions = {}): SoundWindow[] {
+  const { window, hop } = windowShape(opts);
+  const count = windowCount(samples.length, opts);
   const windows: SoundWindow[] = [];
   for (let i = 0; i < count; i++) {
     const start = i * hop;

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { EngineError, type SerializedError } from '../errors.ts';
+import { processAlive } from '../jobs/owner.ts';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
 import { decodeHalf, encodeHalf } from './half-float.ts';
 import { allFinite } from '../search/sound-index.ts';
@@ -17,15 +18,31 @@ export type * from './types.ts';
 
 type Row = Record<string, unknown>;
 
+/** The tables of per-window vectors: each row is one window of an owner (sound or take) under a model version or backbone. */
+const WINDOW_TABLES = {
+  embeddings: { table: 'sound_embeddings', owner: 'sound_id', key: 'model_id' },
+  soundFeatures: { table: 'sound_features', owner: 'sound_id', key: 'backbone' },
+  takeFeatures: { table: 'take_features', owner: 'take_id', key: 'backbone' },
+} as const;
+type WindowTable = keyof typeof WINDOW_TABLES;
+
 /**
  * The one typed door to Onomato's SQLite database: every SQL statement of the product lives
  * here (and in migrations/). Other modules call these methods and never see SQL. One process
  * writes at a time (the main thread); workers only compute.
  */
 export class LibraryStore {
-  readonly db: SqliteDatabase;
+  private readonly db: SqliteDatabase;
   readonly path: string;
   private readonly cache = new Map<string, Statement>();
+
+  /**
+   * The named test hook: raw SQL for tests and the bench only (poisoning a row, checking foreign
+   * keys, sizing tables with dbstat, filling a disk). The product goes through the methods.
+   */
+  rawDatabaseForTests(): SqliteDatabase {
+    return this.db;
+  }
 
   private constructor(db: SqliteDatabase, path: string) {
     this.db = db;
@@ -69,6 +86,21 @@ export class LibraryStore {
   /** Runs `fn` in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /** Replaces one owner's window vectors in a window table (the caller holds the transaction). */
+  private writeWindows(kind: WindowTable, owner: number, key: string, windows: readonly WindowVector[]): void {
+    const t = WINDOW_TABLES[kind];
+    this.sql(`DELETE FROM ${t.table} WHERE ${t.owner} = ? AND ${t.key} = ?`).run(owner, key);
+    const put = this.sql(`INSERT INTO ${t.table} (${t.owner}, ${t.key}, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)`);
+    windows.forEach((w, i) => put.run(owner, key, i, w.offsetSec, vectorBlob(w.vector)));
+  }
+
+  /** One owner's window vectors from a window table, in window order. */
+  private readWindows(kind: WindowTable, owner: number, key: string): WindowVector[] {
+    const t = WINDOW_TABLES[kind];
+    const rows = this.sql(`SELECT offset_sec, vector FROM ${t.table} WHERE ${t.owner} = ? AND ${t.key} = ? ORDER BY window_index`).all(owner, key) as { offset_sec: number; vector: Buffer }[];
+    return rows.map((r) => ({ offsetSec: r.offset_sec, vector: vectorOf(r.vector) }));
   }
 
   private sql(text: string): Statement {
@@ -212,9 +244,7 @@ export class LibraryStore {
       ).run(a.contentHash, a.format, a.sampleRate, a.channels, a.bitDepth, a.durationSec, a.analysedSec,
         peakBytes(a.peaks), a.description, JSON.stringify(a.metadata), a.modelId, now, a.soundId).changes;
       if (changed === 0) return; // the file was removed from the library while it was analysed
-      this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').run(a.soundId, a.modelId);
-      const putWindow = this.sql('INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      a.windows.forEach((w, i) => putWindow.run(a.soundId, a.modelId, i, w.offsetSec, vectorBlob(w.vector)));
+      this.writeWindows('embeddings', a.soundId, a.modelId, a.windows);
       if (a.features) this.putSoundFeatures(a.soundId, a.features.backbone, a.features.windows);
       this.sql('DELETE FROM sound_tags WHERE sound_id = ?').run(a.soundId);
       const putTag = this.sql('INSERT INTO sound_tags (sound_id, label, probability) VALUES (?, ?, ?)');
@@ -283,8 +313,7 @@ export class LibraryStore {
   }
 
   soundWindows(soundId: number, modelId: string): WindowVector[] {
-    return this.sql('SELECT offset_sec, vector FROM sound_embeddings WHERE sound_id = ? AND model_id = ? ORDER BY window_index')
-      .all(soundId, modelId).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: vectorOf((r as Row).vector as Buffer) }));
+    return this.readWindows('embeddings', soundId, modelId);
   }
 
   /** The float32 vectors of the given windows, in order (the vector index's exact rescoring). */
@@ -563,16 +592,11 @@ export class LibraryStore {
   // ---------------------------------------------------------------- training features
 
   putSoundFeatures(soundId: number, backbone: string, windows: readonly WindowVector[]): void {
-    this.transaction(() => {
-      this.sql('DELETE FROM sound_features WHERE sound_id = ? AND backbone = ?').run(soundId, backbone);
-      const put = this.sql('INSERT INTO sound_features (sound_id, backbone, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      windows.forEach((w, i) => put.run(soundId, backbone, i, w.offsetSec, vectorBlob(w.vector)));
-    });
+    this.transaction(() => this.writeWindows('soundFeatures', soundId, backbone, windows));
   }
 
   soundFeatures(soundId: number, backbone: string): WindowVector[] {
-    return this.sql('SELECT offset_sec, vector FROM sound_features WHERE sound_id = ? AND backbone = ? ORDER BY window_index')
-      .all(soundId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: vectorOf((r as Row).vector as Buffer) }));
+    return this.readWindows('soundFeatures', soundId, backbone);
   }
 
   /** Sounds that have cached features for a recipe (what a new reference head can re-embed without decoding). */
@@ -584,9 +608,7 @@ export class LibraryStore {
   /** Replaces one sound's window embeddings for a model version (re-embedding from cached features). */
   putSoundEmbeddings(soundId: number, modelId: string, windows: readonly WindowVector[]): void {
     this.transaction(() => {
-      this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').run(soundId, modelId);
-      const put = this.sql('INSERT INTO sound_embeddings (sound_id, model_id, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      windows.forEach((w, i) => put.run(soundId, modelId, i, w.offsetSec, vectorBlob(w.vector)));
+      this.writeWindows('embeddings', soundId, modelId, windows);
       // The sound is current for this version: the next scan must not decode it again.
       this.sql('UPDATE sounds SET model_id = ? WHERE id = ?').run(modelId, soundId);
     });
@@ -655,16 +677,11 @@ export class LibraryStore {
   }
 
   putTakeFeatures(takeId: number, backbone: string, windows: readonly WindowVector[]): void {
-    this.transaction(() => {
-      this.sql('DELETE FROM take_features WHERE take_id = ? AND backbone = ?').run(takeId, backbone);
-      const put = this.sql('INSERT INTO take_features (take_id, backbone, window_index, offset_sec, vector) VALUES (?, ?, ?, ?, ?)');
-      windows.forEach((w, i) => put.run(takeId, backbone, i, w.offsetSec, vectorBlob(w.vector)));
-    });
+    this.transaction(() => this.writeWindows('takeFeatures', takeId, backbone, windows));
   }
 
   takeFeatures(takeId: number, backbone: string): WindowVector[] {
-    return this.sql('SELECT offset_sec, vector FROM take_features WHERE take_id = ? AND backbone = ? ORDER BY window_index')
-      .all(takeId, backbone).map((r) => ({ offsetSec: (r as Row).offset_sec as number, vector: vectorOf((r as Row).vector as Buffer) }));
+    return this.readWindows('takeFeatures', takeId, backbone);
   }
 
   /** Pairs a take with the sound it imitates; adding the same pair again returns the existing one. */
@@ -934,18 +951,6 @@ const SORT_COLUMNS: Record<SoundSort, string> = {
   category: 'coalesce(s.ucs_category, \'~\')',
   description: 'coalesce(s.description, \'~\')',
 };
-
-/** Whether a process with this id still runs (a job's owner); an unknown owner counts as gone. */
-function processAlive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function json<T>(v: unknown, fallback: T): T {
   return typeof v === 'string' && v.length ? (JSON.parse(v) as T) : fallback;

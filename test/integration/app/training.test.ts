@@ -6,6 +6,7 @@ import type { EventName } from '../../../src-main/contract/methods.ts';
 import type { Job } from '../../../src-main/contract/schema.ts';
 import { decodeAudio, downmix, writeWav } from '../../../src-main/engine/audio/decode.ts';
 import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
+import { seededNoise } from '../../support/audio-signals.ts';
 import { copySfxSubset } from '../../support/library-copy.ts';
 import { jobEnded } from '../../support/jobs.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
@@ -46,11 +47,8 @@ describe('training in the app', () => {
       const d = await decodeAudio(sound.path, { maxSeconds: 10 });
       const mono = downmix(d.channels);
       const shifted = new Float32Array(mono.length + Math.round(0.2 * d.sampleRate));
-      let seed = i + 1;
-      for (let n = 0; n < mono.length; n++) {
-        seed = (seed * 1103515245 + 12345) % 2147483648;
-        shifted[n + shifted.length - mono.length] = 0.5 * mono[n] + 0.01 * (seed / 2147483648 - 0.5);
-      }
+      const hiss = seededNoise(mono.length, 0.005, i + 1);
+      for (let n = 0; n < mono.length; n++) shifted[n + shifted.length - mono.length] = 0.5 * mono[n] + hiss[n];
       const file = join(dir, `imitation-${i}.wav`);
       await writeWav(file, { channels: [shifted], sampleRate: d.sampleRate, bitDepth: 16 });
       const take = await engine.handlers['takes.import']({ name: `imitation-${i}.wav`, dataBase64: readFileSync(file).toString('base64') });

@@ -1,16 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio, loadMono32k, readAudioInfo } from '../../../src-main/engine/audio/decode.ts';
-import { smallSfxLibrary } from '../../support/sfx.ts';
+import { sfxManifestPaths, smallSfxLibrary } from '../../support/sfx.ts';
 
 let lib: string;
 let files: string[];
 
 beforeAll(async () => {
   lib = await smallSfxLibrary();
-  const manifest = await readFile(join(lib, 'manifest.csv'), 'utf8');
-  files = manifest.trim().split('\n').slice(1).map((line) => line.split(',')[0]);
+  files = sfxManifestPaths(lib);
 });
 
 describe('the small real SFX library', () => {

@@ -5,20 +5,19 @@
  * with its own HOME/.asoundrc because PortAudio reads the ALSA configuration once per process.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../../src-main/engine/audio/decode.ts';
 import { compareAt } from '../../support/audio-signals.ts';
 import { fakeMicHome, writeRawS16 } from '../../support/fake-mic.ts';
 import type { ChildJob, ChildReport } from './capture-child.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 const CHILD = fileURLToPath(new URL('./capture-child.ts', import.meta.url));
-const root = mkdtempSync(join(tmpdir(), 'onomato-capture-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = suiteTempDir('onomato-capture-');
 
 /** A home whose .asoundrc makes `infile` the default capture device, at this rate and width. */
 function fakeCaptureHome(name: string, infile: string, rate: number, channels: number): string {

@@ -1,16 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeWav } from '../../../src-main/engine/audio/decode.ts';
+import { repoRoot, runOnomato, type CliRun } from '../../support/cli.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
-const root = join(import.meta.dirname, '..', '..', '..');
-const dir = mkdtempSync(join(tmpdir(), 'onomato-embed-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const root = repoRoot;
+const dir = suiteTempDir('onomato-embed-');
 
-function onomato(...args: string[]) {
-  return spawnSync(process.execPath, ['bin/onomato.js', ...args, '--data-dir', join(dir, 'data')], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+function onomato(...args: string[]): Promise<CliRun> {
+  return runOnomato([...args, '--data-dir', join(dir, 'data')], { timeoutMs: 240_000 });
 }
 
 describe('onomato embed', () => {
@@ -23,7 +21,7 @@ describe('onomato embed', () => {
     const file = join(dir, 'rising tone.wav');
     await writeWav(file, { channels: [tone, tone], sampleRate: rate, bitDepth: 24 });
 
-    const json = onomato('embed', file, '--json');
+    const json = await onomato('embed', file, '--json');
     expect(json.status, json.stderr).toBe(0);
     const report = JSON.parse(json.stdout) as { model: string; provider: string; embeddingSize: number; windows: { offsetSec: number; embedding: number[] }[]; tags: { label: string; probability: number }[] };
     expect(report.model).toBe('mn04_as');
@@ -36,14 +34,14 @@ describe('onomato embed', () => {
     }
     expect(report.tags.length).toBeGreaterThan(0);
 
-    const text = onomato('embed', file, '--hop', '10');
+    const text = await onomato('embed', file, '--hop', '10');
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/embedding\s+384 values per window/);
     expect(text.stdout).toMatch(/windows\s+3 \(10 s every 10 s/);
   });
 
-  it('names the file and the cause for a file that is not audio', () => {
-    const r = onomato('embed', join(root, 'package.json'));
+  it('names the file and the cause for a file that is not audio', async () => {
+    const r = await onomato('embed', join(root, 'package.json'));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('package.json');
   });

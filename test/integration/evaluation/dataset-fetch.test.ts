@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { fetchDataset, listDatasets } from '../../../src-main/engine/evaluation/dataset-fetch.ts';
@@ -12,9 +9,8 @@ import { loadDataset } from '../../../src-main/engine/evaluation/datasets.ts';
 import { startFileServer, type FileServer } from '../../support/file-server.ts';
 import { buildSoxQvimDev, buildSoxVimSketch } from '../../support/imitation-datasets.ts';
 import { writeZip, zipFolder } from '../../support/zip-writer.ts';
+import { onomatoOk, type CliRun } from '../../support/cli.ts';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const run = promisify(execFile);
 
 let tmp: string;
 let server: FileServer;
@@ -30,8 +26,8 @@ function catalogue(overrides: Record<string, { url: string; sha256?: string; byt
   return { ...process.env, ONOMATO_CATALOGUE: file } as Record<string, string>;
 }
 
-function onomato(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, ['bin/onomato.js', ...args], { cwd: repo, env, maxBuffer: 8 * 2 ** 20 });
+function onomato(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return onomatoOk(args, { env });
 }
 
 beforeAll(async () => {

@@ -1,9 +1,6 @@
-import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedRandomMrr } from '../../../src-main/engine/evaluation/metrics.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
@@ -11,11 +8,10 @@ import { BACKBONE_ONLY } from '../../../src-main/engine/model-version/features.t
 import { baseModelVersion } from '../../../src-main/engine/model-version/heads.ts';
 import { DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 import { saveModelVersion } from '../../../src-main/engine/library/model-versions.ts';
+import { onomatoOk, runOnomato, spawnOnomato } from '../../support/cli.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { DEV_CSV } from '../../../src-main/engine/evaluation/qvim-dev-layout.ts';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const run = promisify(execFile);
 const REFERENCES = 16;
 const PER_REFERENCE = 2;
 
@@ -23,10 +19,6 @@ let tmp: string;
 let dataset: string;
 let dataDir: string;
 
-/** `onomato <args>` as a user runs it, in a child process. */
-function onomato(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, ['bin/onomato.js', ...args], { cwd: repo, maxBuffer: 32 * 2 ** 20 });
-}
 
 interface SystemJson {
   id: string;
@@ -59,7 +51,7 @@ beforeAll(async () => {
   dataset = join(tmp, 'proxy');
   dataDir = join(tmp, 'data');
   const library = await smallSfxLibrary();
-  const { stdout } = await onomato(['proxy', library, dataset, '--seed', '3', '--references', String(REFERENCES), '--queries-per-reference', String(PER_REFERENCE)]);
+  const { stdout } = await onomatoOk(['proxy', library, dataset, '--seed', '3', '--references', String(REFERENCES), '--queries-per-reference', String(PER_REFERENCE)]);
   expect(stdout).toContain(`QVIM-proxy (synthetic imitations of sfx-small): ${REFERENCES} references, ${REFERENCES * PER_REFERENCE} imitations`);
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -70,7 +62,7 @@ describe('onomato eval', () => {
   it('scores random, 2DFT and the zero-shot model on a proxy dataset, records the run and writes the report', async () => {
     const reportFile = join(tmp, 'first-report.json');
     const sims = join(tmp, 'sims.json');
-    const { stdout, stderr } = await onomato([
+    const { stdout, stderr } = await onomatoOk([
       'eval', '--dataset', dataset, '--systems', 'random,2dft,zero-shot', '--data-dir', dataDir,
       '--json', '--report', reportFile, '--export-similarities', sims,
     ]);
@@ -107,7 +99,7 @@ describe('onomato eval', () => {
   });
 
   it('prints the table on a second run and reuses every cached embedding', async () => {
-    const { stdout } = await onomato(['eval', '--dataset', dataset, '--data-dir', dataDir]);
+    const { stdout } = await onomatoOk(['eval', '--dataset', dataset, '--data-dir', dataDir]);
     expect(stdout).toContain(`QVIM-proxy (synthetic imitations of sfx-small): ${REFERENCES * PER_REFERENCE} queries, ${REFERENCES} items`);
     expect(stdout).toMatch(/\| system \| MRR \| NDCG \| R@1 \| R@5 \| R@10 \| seconds \|/);
     const rows = stdout.split('\n').filter((l) => /^\| (random|2DFT|zero-shot)/.test(l));
@@ -125,9 +117,9 @@ describe('onomato eval', () => {
   });
 
   it('Ctrl-C cancels cleanly: exit 130 within seconds, nothing recorded', async () => {
-    const child = spawn(process.execPath, ['bin/onomato.js', 'eval', '--dataset', dataset, '--systems', '2dft,zero-shot', '--no-cache', '--data-dir', dataDir, '--report', join(tmp, 'cancelled.json')], { cwd: repo });
+    const child = spawnOnomato(['eval', '--dataset', dataset, '--systems', '2dft,zero-shot', '--no-cache', '--data-dir', dataDir, '--report', join(tmp, 'cancelled.json')]);
     let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     await new Promise<void>((resolve, reject) => {
       const poll = setInterval(() => {
         if (/\] \d+\/\d+ /.test(stderr)) {
@@ -157,7 +149,7 @@ describe('onomato eval', () => {
     } finally {
       store.close();
     }
-    const { stdout } = await onomato(['eval', '--dataset', dataset, '--systems', 'zero-shot,identity-heads', '--data-dir', dataDir, '--json']);
+    const { stdout } = await onomatoOk(['eval', '--dataset', dataset, '--systems', 'zero-shot,identity-heads', '--data-dir', dataDir, '--json']);
     const [zeroShot, heads] = (JSON.parse(stdout) as ReportJson).systems;
     expect(heads.id).toBe('identity-heads');
     // Proxy sounds fit one 10 s window each, so two code paths (embedWindows with best window
@@ -169,7 +161,7 @@ describe('onomato eval', () => {
 
   it('"active" is the model version search uses: the shipped default in a fresh data folder, the activated one after', async () => {
     const fresh = join(tmp, 'fresh-data');
-    const shipped = JSON.parse((await onomato(['eval', '--dataset', dataset, '--systems', 'active', '--data-dir', fresh, '--json'])).stdout) as ReportJson;
+    const shipped = JSON.parse((await onomatoOk(['eval', '--dataset', dataset, '--systems', 'active', '--data-dir', fresh, '--json'])).stdout) as ReportJson;
     expect(shipped.systems.map((s) => s.id)).toEqual([DEFAULT_HEADS_ID]);
     expect(shipped.systems[0].label).toContain(`${DEFAULT_HEADS_ID}, used by search`);
     expect(shipped.modelVersion).toBe(DEFAULT_HEADS_ID);
@@ -182,15 +174,19 @@ describe('onomato eval', () => {
     } finally {
       store.close();
     }
-    const { stdout } = await onomato(['eval', '--dataset', dataset, '--systems', 'active', '--data-dir', fresh]);
+    const { stdout } = await onomatoOk(['eval', '--dataset', dataset, '--systems', 'active', '--data-dir', fresh]);
     expect(stdout).toMatch(/^\| .*\(my-heads, used by search\) \| 0\.\d{4} /m);
     expect(stdout).toContain('model version search uses: my-heads;');
-    const twice = await onomato(['eval', '--dataset', dataset, '--systems', 'active,my-heads', '--data-dir', fresh]).then(() => null, (e: { stderr: string }) => e);
-    expect(twice?.stderr).toContain('system "my-heads" is named twice ("active" is my-heads)');
+    const twice = await runOnomato(['eval', '--dataset', dataset, '--systems', 'active,my-heads', '--data-dir', fresh]);
+    expect(twice.status).not.toBe(0);
+    expect(twice.stderr).toContain('system "my-heads" is named twice ("active" is my-heads)');
   });
 
   it('refuses an unknown system with the choices, and a dataset with problems listing each', async () => {
-    const failure = (args: string[]) => onomato(args).then(() => null, (e: { code: number; stderr: string }) => e);
+    const failure = async (args: string[]) => {
+      const r = await runOnomato(args);
+      return r.status === 0 ? null : { code: r.status, stderr: r.stderr };
+    };
     const unknown = await failure(['eval', '--dataset', dataset, '--systems', '2dft,nonsense', '--data-dir', dataDir]);
     expect(unknown?.code).toBe(1);
     expect(unknown?.stderr).toContain('unknown system "nonsense": choose from random, 2dft, zero-shot');

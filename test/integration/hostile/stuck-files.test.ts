@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,25 +9,25 @@ import { prepareLibraryModel } from '../../../src-main/engine/library/library-mo
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { sine } from '../../support/audio-signals.ts';
 import { syncStormFlac } from '../../support/bad-files.ts';
+import { spawnOnomato } from '../../support/cli.ts';
 
 /**
  * Issue 14, defect 4: a FIFO swapped in after the scan listed the path hung indexing for good
  * (the blocking open held a thread of libuv's pool), and SIGINT/SIGTERM did not stop the CLI.
  * Each CLI run here gets a hard limit; a hang fails the test instead of stalling the suite.
  */
-const repo = join(import.meta.dirname, '..', '..', '..');
 const RUN_LIMIT_MS = 90_000;
 
 interface CliRun { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number; endedAt: number }
 
 /** Runs `onomato index`; `during` is called with the child once its first file is indexed. */
-function indexCli(dataDir: string, folder: string, during: (child: ReturnType<typeof spawn>) => void): Promise<CliRun> {
+function indexCli(dataDir: string, folder: string, during: (child: ChildProcess) => void): Promise<CliRun> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['bin/onomato.js', 'index', folder, '--data-dir', dataDir, '--workers', '1'], { cwd: repo });
+  const child = spawnOnomato(['index', folder, '--data-dir', dataDir, '--workers', '1']);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.stdout!.on('data', (b: Buffer) => { stdout += b.toString(); });
+  child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
   const kill = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
   const db = join(dataDir, 'library.sqlite');
   const watch = setInterval(() => {

@@ -10,15 +10,15 @@ import { startIndexing } from '../../../src-main/engine/library/indexer.ts';
 import { prepareLibraryModel } from '../../../src-main/engine/library/library-model.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { sine } from '../../support/audio-signals.ts';
+import { spawnOnomato } from '../../support/cli.ts';
 
 /**
  * Issue 14, defect 11: two CLI indexers on one database decoded every file twice, and the app did
  * not see the sounds or folders a CLI run added until it restarted.
  */
-const repo = join(import.meta.dirname, '..', '..', '..');
 
 function run(args: string[]): { child: ChildProcess; done: Promise<{ status: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['bin/onomato.js', ...args], { cwd: repo });
+  const child = spawnOnomato(args);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (b: Buffer) => { stdout += b.toString(); });
@@ -46,14 +46,14 @@ describe('two writers on one library', () => {
       // This process's own scans are its own to order (the app runs one at a time).
       const mine = store.claimScan();
       expect(store.claimScan().id).toBeGreaterThan(mine.id);
-      store.db.prepare(`UPDATE jobs SET owner_pid = ? WHERE kind = 'scan'`).run(sleeper.pid);
+      store.rawDatabaseForTests().prepare(`UPDATE jobs SET owner_pid = ? WHERE kind = 'scan'`).run(sleeper.pid);
       let err: unknown;
       try { store.claimScan(); } catch (e) { err = e; }
       expect(err).toBeInstanceOf(EngineError);
       expect((err as EngineError).kind).toBe('busy');
       expect((err as EngineError).message).toBe(`another Onomato process (pid ${sleeper.pid}) is scanning this library right now; this scan was not started. Let that one finish (or stop it) and scan again`);
       // Its owner died without finishing (killed, crashed): the lock is taken over.
-      store.db.prepare(`UPDATE jobs SET owner_pid = ? WHERE kind = 'scan'`).run(gone.pid);
+      store.rawDatabaseForTests().prepare(`UPDATE jobs SET owner_pid = ? WHERE kind = 'scan'`).run(gone.pid);
       expect(store.claimScan().state).toBe('running');
     } finally {
       sleeper.kill();

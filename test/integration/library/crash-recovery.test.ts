@@ -1,25 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { splitmix32 } from '../../../src-main/engine/random.ts';
+import { spawnOnomato } from '../../support/cli.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { copySfxSubset, writeCorruptFiles } from '../../support/library-copy.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import type { IndexSummary } from '../../../src-main/engine/library/indexer.ts';
+import { SAMPLE_RATE } from '../../../src-main/engine/features/log-mel.ts';
+import { windowCount } from '../../../src-main/engine/features/windows.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/onomato.js', import.meta.url));
-
+/** Windows the indexer must have stored for a sound analysed over `seconds`: the product's own rule (10 s windows, 5 s hop). */
 function expectedWindows(seconds: number): number {
-  return 1 + Math.ceil(Math.max(0, Math.round(seconds * 32000) - 320000) / 160000);
+  return windowCount(Math.round(seconds * SAMPLE_RATE));
 }
 
-/** A small seeded generator so a failing run can be replayed with the seed from its message. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
+/** Seeded, so a failing run can be replayed with the seed from its message. */
+const random = splitmix32;
 
 describe('killing the indexer at random moments', () => {
   let dir: string;
@@ -36,7 +35,7 @@ describe('killing the indexer at random moments', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function startIndexer(): { child: ChildProcess; stdout: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [BIN, 'index', lib, '--db', db, '--data-dir', join(dir, 'data'), '--workers', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOnomato(['index', lib, '--db', db, '--data-dir', join(dir, 'data'), '--workers', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (b) => { out += b; });
     child.stderr!.resume();
@@ -57,7 +56,7 @@ describe('killing the indexer at random moments', () => {
     const store = LibraryStore.open(db);
     try {
       expect(store.integrityCheck(), context).toBe('ok');
-      expect(store.db.pragma('foreign_key_check'), context).toEqual([]);
+      expect(store.rawDatabaseForTests().pragma('foreign_key_check'), context).toEqual([]);
       const model = store.activeModelVersion()?.id;
       let finished = 0;
       for (let offset = 0; ; offset += 500) {
@@ -76,7 +75,7 @@ describe('killing the indexer at random moments', () => {
           }
         }
       }
-      const fts = store.db.prepare('SELECT count(*) AS n FROM sounds_fts').get() as { n: number };
+      const fts = store.rawDatabaseForTests().prepare('SELECT count(*) AS n FROM sounds_fts').get() as { n: number };
       expect(fts.n, context).toBe(store.counts().sounds);
       return finished;
     } finally {

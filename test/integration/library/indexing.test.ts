@@ -12,11 +12,12 @@ import { LibraryWatch } from '../../../src-main/engine/library/watcher.ts';
 import { loadMono32k } from '../../../src-main/engine/audio/decode.ts';
 import { analyseQuery } from '../../../src-main/engine/library/analyse.ts';
 import { openModelPair } from '../../../src-main/engine/model/runtime.ts';
+import { SAMPLE_RATE } from '../../../src-main/engine/features/log-mel.ts';
+import { windowCount } from '../../../src-main/engine/features/windows.ts';
 
-/** Windows the indexer must have stored for a sound analysed over `seconds` (10 s windows, 5 s hop). */
+/** Windows the indexer must have stored for a sound analysed over `seconds`: the product's own rule (10 s windows, 5 s hop). */
 function expectedWindows(seconds: number): number {
-  const samples = Math.round(seconds * 32000);
-  return 1 + Math.ceil(Math.max(0, samples - 320000) / 160000);
+  return windowCount(Math.round(seconds * SAMPLE_RATE));
 }
 
 describe('indexing a real SFX library', () => {

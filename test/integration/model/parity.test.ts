@@ -7,7 +7,8 @@ import { audiosetLabels, topTags } from '../../../src-main/engine/model/audioset
 import { ensureModel } from '../../../src-main/engine/model/backbone.ts';
 import { readCheckpoint } from '../../../src-main/engine/model/checkpoint.ts';
 import { EmbeddingModel, openModelPair, type LogMel } from '../../../src-main/engine/model/runtime.ts';
-import { cosine, fixtureF32, fixtureJson, maxAbsDiff, type ParityFixture } from '../../unit/model/fixture-files.ts';
+import { maxAbsDiff } from '../../support/audio-signals.ts';
+import { cosine, fixtureF32, fixtureJson, type ParityFixture } from '../../unit/model/fixture-files.ts';
 import { OrderedDict, stateDictToOrdered, writeTorchCheckpoint, type PickleInput } from '../../unit/model/torch-checkpoint-writer.ts';
 
 const fixture = fixtureJson<ParityFixture>('parity.json');

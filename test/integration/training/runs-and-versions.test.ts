@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import type { FeatureRecipe } from '../../../src-main/engine/model-version/features.ts';
@@ -14,11 +12,11 @@ import {
   activateModelVersion, exportModelVersion, importModelVersion, listModelVersions, loadModelVersion, reembedLibrary, saveModelVersion,
 } from '../../../src-main/engine/library/model-versions.ts';
 import { defaultModelVersion, featureKey } from '../../../src-main/engine/model-version/versions.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 const RECIPE: FeatureRecipe = { backbone: 'mn04_as', parts: [{ name: 'envelope', weight: 1 }] };
 const D = 32;
-const dir = mkdtempSync(join(tmpdir(), 'onomato-training-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = suiteTempDir('onomato-training-');
 
 function pairs(n: number, seed: number): PairFeatures[] {
   const random = mulberry32(seed);

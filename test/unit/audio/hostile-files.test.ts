@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeAudio, readAudioInfo, writeWav } from '../../../src-main/engine/audio/decode.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { contentHash } from '../../../src-main/engine/library/content-hash.ts';
-import { withTempDir } from '../../support/audio-signals.ts';
+import { withTempDir } from '../../support/temp-dir.ts';
 import { manyEmptyChunksWav } from '../../support/bad-files.ts';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/audio/', import.meta.url));

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeAudio, readAudioInfo } from '../../../src-main/engine/audio/decode.ts';
 import { writeWav } from '../../../src-main/engine/audio/wav-write.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
-import { sine, withTempDir } from '../../support/audio-signals.ts';
+import { sine } from '../../support/audio-signals.ts';
+import { withTempDir } from '../../support/temp-dir.ts';
 import { aiff, extensibleFmtChunk, fmtChunk, riffWave, type Chunk } from '../../support/riff.ts';
 
 /** Samples that a `bits`-bit integer format stores exactly: k / 2^(bits-1). */

@@ -1,12 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../../src-main/engine/audio/decode.ts';
 import { saveTakeWav } from '../../../src-main/engine/capture/takes.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'onomato-takes-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = suiteTempDir('onomato-takes-');
 
 describe('saveTakeWav', () => {
   it('writes a float WAV named by time that reads back sample-exactly, with the device in its description', async () => {

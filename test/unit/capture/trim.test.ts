@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { silentTakeError, trimSilence } from '../../../src-main/engine/capture/trim.ts';
+import { seededNoise as noise } from '../../support/audio-signals.ts';
 
 const SR = 16000;
 
-/** Seeded noise so a failure can be reproduced. */
-function noise(n: number, amplitude: number, seed = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    out[i] = amplitude * (s / 2 ** 31 - 1);
-  }
-  return out;
-}
 
 /** Room noise at about -70 dBFS with a 440 Hz tone at -12 dBFS between `from` and `to` seconds. */
 function takeWithTone(totalSec: number, from: number, to: number): Float32Array {

@@ -67,7 +67,7 @@ function expectSeededDataReadable(store: LibraryStore, fromVersion: number): voi
   expect([...store.soundWindows(7, 'm1')[0].vector]).toEqual([1]);
   expect([...store.soundFeatures(7, 'mn04')[0].vector]).toEqual([0.5, -2.25]);
   expect([...store.takeFeatures(3, 'mn04')[0].vector]).toEqual([1.5]);
-  expect(store.db.prepare('SELECT length(vector) AS n FROM sound_features').get()).toEqual({ n: 4 });
+  expect(store.rawDatabaseForTests().prepare('SELECT length(vector) AS n FROM sound_features').get()).toEqual({ n: 4 });
   expect(store.soundTags(7)).toEqual([{ label: 'Rustle', probability: 0.8 }]);
   expect(store.pairs()).toHaveLength(1);
   expect(store.getSetting('topK')).toBe(25);

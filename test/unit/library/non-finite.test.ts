@@ -6,7 +6,7 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { encodeHalf } from '../../../src-main/engine/library/half-float.ts';
 import { LibrarySearch } from '../../../src-main/engine/library/search.ts';
 import { LibraryStore, type AnalysedSound } from '../../../src-main/engine/library/store.ts';
-import { withTempDir } from '../../support/audio-signals.ts';
+import { withTempDir } from '../../support/temp-dir.ts';
 import { floatWav } from '../../support/riff.ts';
 
 /** Issue 14, defect 1: one NaN sample took the app down and then broke every search. */
@@ -91,7 +91,7 @@ describe('a vector that is not finite', () => {
     store.commitAnalysed(analysed(ids[2], unit(0, 0, 1)));
     // What an older version let through: a NaN written straight into a stored vector (float16 since migration 5).
     const poisoned = encodeHalf(Float32Array.from([Number.NaN, 1, 0]));
-    store.db.prepare('UPDATE sound_embeddings SET vector = ? WHERE sound_id = ?').run(poisoned, ids[1]);
+    store.rawDatabaseForTests().prepare('UPDATE sound_embeddings SET vector = ? WHERE sound_id = ?').run(poisoned, ids[1]);
 
     const search = await LibrarySearch.open(store);
     expect(search.unusable).toEqual([ids[1]]);
@@ -100,7 +100,7 @@ describe('a vector that is not finite', () => {
     expect((await search.search(unit(1, 0.1, 0), { top: 3, exact: true })).map((m) => m.sound.id)).toEqual([ids[0], ids[2]]);
     // Catching up with a change to that sound (as after a scan) leaves it out instead of throwing.
     store.markPending([ids[1]]);
-    store.db.prepare(`UPDATE sounds SET status = 'indexed' WHERE id = ?`).run(ids[1]);
+    store.rawDatabaseForTests().prepare(`UPDATE sounds SET status = 'indexed' WHERE id = ?`).run(ids[1]);
     expect(await search.sync()).toBe(1);
     expect(search.size).toBe(2);
     expect(search.unusable).toContain(ids[1]);

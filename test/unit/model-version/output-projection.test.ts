@@ -4,6 +4,7 @@ import { BACKBONE_ONLY, partSize, reweightFeatures } from '../../../src-main/eng
 import { DEFAULT_FEATURES } from '../../../src-main/engine/training/default-recipe.ts';
 import { decodeModelVersion, encodeModelVersion } from '../../../src-main/engine/model-version/model-file.ts';
 import { defaultModelVersion, DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
+import { seededNoise } from '../../support/audio-signals.ts';
 
 /** A version over the 384-d backbone whose output keeps the first `k` coordinates (an orthonormal projection). */
 function truncating(k: number): ModelVersion {
@@ -14,26 +15,18 @@ function truncating(k: number): ModelVersion {
   return { ...base, output };
 }
 
-function seeded(n: number, seed: number): Float32Array {
-  let x = seed;
-  return Float32Array.from({ length: n }, () => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    return x / 2 ** 32 - 0.5;
-  });
-}
-
 describe('output projection of a model version', () => {
   it('projects the head output, then normalises: search vectors have k values', () => {
     const v = truncating(100);
     expect(searchDimension(v)).toBe(100);
-    const x = seeded(384, 1);
+    const x = seededNoise(384, 0.5, 1);
     const y = applyHead(v, 'reference', x);
     expect(y).toHaveLength(100);
     expect(Math.hypot(...y)).toBeCloseTo(1, 5);
     // Identity heads then truncation: the first 100 values of x, normalised.
     const norm = Math.hypot(...x.subarray(0, 100));
     for (let i = 0; i < 100; i += 17) expect(y[i]).toBeCloseTo(x[i] / norm, 5);
-    const batch = applyHeadBatch(v, 'imitation', new Float32Array([...x, ...seeded(384, 2)]), 2);
+    const batch = applyHeadBatch(v, 'imitation', new Float32Array([...x, ...seededNoise(384, 0.5, 2)]), 2);
     expect(batch).toHaveLength(200);
     expect(Array.from(batch.subarray(0, 100))).toEqual(Array.from(applyHead(v, 'imitation', x)));
   });
@@ -60,7 +53,7 @@ describe('output projection of a model version', () => {
       at += size;
     });
     const scaled = { ...baseModelVersion(from, 'scaled'), inputScale };
-    const x = seeded(d, 3);
+    const x = seededNoise(d, 0.5, 3);
     const viaScale = applyHead(decodeModelVersion(encodeModelVersion(scaled)), 'imitation', x);
     const viaRecipe = applyHead(baseModelVersion(to), 'imitation', reweightFeatures(x, from, to));
     // The dropped part is zero in one and absent in the other: compare the parts both keep.

@@ -4,7 +4,8 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { buildOnnx, describeMobileNet } from '../../../src-main/engine/model/mobilenet.ts';
 import { OnnxGraph } from '../../../src-main/engine/model/onnx-builder.ts';
 import { ProtoWriter } from '../../../src-main/engine/model/protobuf.ts';
-import { cosine, fixtureF32, fixtureJson, maxAbsDiff, type ParityFixture } from './fixture-files.ts';
+import { maxAbsDiff } from '../../support/audio-signals.ts';
+import { cosine, fixtureF32, fixtureJson, type ParityFixture } from './fixture-files.ts';
 import { makeDivisible, syntheticMobileNet } from './synthetic-mobilenet.ts';
 
 const hardswish = (x: number) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6;

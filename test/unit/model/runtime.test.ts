@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { buildOnnx } from '../../../src-main/engine/model/mobilenet.ts';
 import { defaultProviders, EmbeddingModel, openModelPair, type LogMel } from '../../../src-main/engine/model/runtime.ts';
-import { maxAbsDiff } from './fixture-files.ts';
+import { maxAbsDiff } from '../../support/audio-signals.ts';
 import { syntheticMobileNet } from './synthetic-mobilenet.ts';
 
 let dir: string;

@@ -1,3 +1,5 @@
+import { mulberry32 } from '../../../src-main/engine/random.ts';
+
 /**
  * Deterministic synthetic embeddings shaped like the reference tower's: L2-normalised, grouped
  * around a few hundred sound "kinds", and (with `bias`) sharing a common positive direction the
@@ -13,17 +15,8 @@ export interface EmbeddingSpace {
   spread: number;
 }
 
-/** mulberry32: small, fast, good enough for test data. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The product's mulberry32: small, fast, good enough for test data. */
+export const random = mulberry32;
 
 /** One cheap zero-mean sample per call (triangular, variance 1/6): the shape of the noise does not matter here. */
 function noise(next: () => number): number {
