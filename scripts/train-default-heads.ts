@@ -10,9 +10,9 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../src-main/engine/evaluation/datasets.ts';
-import { heldOutReferences, qualityBank } from '../src-main/engine/evaluation/quality/bank.ts';
-import { describeRecipe, selectPartWeights } from '../src-main/engine/evaluation/quality/candidates.ts';
-import { qualityFolds, reweightPairs } from '../src-main/engine/evaluation/quality/matrix.ts';
+import { heldOutReferences, qualityBank } from '../src-main/engine/quality/bank.ts';
+import { describeRecipe, selectPartWeights } from '../src-main/engine/quality/candidates.ts';
+import { qualityFolds, reweightPairs } from '../src-main/engine/quality/matrix.ts';
 import { ensureModel } from '../src-main/engine/model/backbone.ts';
 import { EmbeddingModel } from '../src-main/engine/model/runtime.ts';
 import { partSize } from '../src-main/engine/model-version/features.ts';

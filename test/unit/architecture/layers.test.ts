@@ -42,9 +42,11 @@ const ENGINE_RANKS: Record<string, number> = {
   library: 3,
   evaluation: 4,
   training: 5,
-  app: 6,
+  // The leave-one-family-out measure trains candidates (training/) and scores them (evaluation/).
+  quality: 6,
+  app: 7,
   // engine.ts composes app/ into the handler table: the top.
-  'engine.ts': 7,
+  'engine.ts': 8,
 };
 
 /** The layer of an engine file: its top folder, '.' for a base file, 'engine.ts' for the composer. */

@@ -1,12 +1,12 @@
-import { EngineError } from '../../errors.ts';
-import { reweightFeatures, type FeatureRecipe } from '../../model-version/features.ts';
-import type { ModelVersion } from '../../model-version/heads.ts';
-import { mulberry32, randomInt } from '../../random.ts';
-import { similarity, type RetrievalSet } from '../../training/retrieval.ts';
-import type { PairFeatures } from '../../training/trainer.ts';
-import type { Dataset } from '../dataset-types.ts';
-import { evaluate, type SimilarityMatrix } from '../metrics.ts';
-import { similarityShape } from '../systems.ts';
+import { EngineError } from '../errors.ts';
+import { reweightFeatures, type FeatureRecipe } from '../model-version/features.ts';
+import type { ModelVersion } from '../model-version/heads.ts';
+import { mulberry32, randomInt } from '../random.ts';
+import { similarity, type RetrievalSet } from '../training/retrieval.ts';
+import type { PairFeatures } from '../training/trainer.ts';
+import type { Dataset } from '../evaluation/dataset-types.ts';
+import { evaluate, type SimilarityMatrix } from '../evaluation/metrics.ts';
+import { similarityShape } from '../evaluation/systems.ts';
 import type { QualityBank, ReferenceSplit } from './bank.ts';
 
 /**

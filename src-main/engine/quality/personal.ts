@@ -1,7 +1,7 @@
-import { EngineError } from '../../errors.ts';
-import { runTraining, type RunResult } from '../../training/run.ts';
-import type { TrainConfig } from '../../training/trainer.ts';
-import { reweightFeatures } from '../../model-version/features.ts';
+import { EngineError } from '../errors.ts';
+import { runTraining, type RunResult } from '../training/run.ts';
+import type { TrainConfig } from '../training/trainer.ts';
+import { reweightFeatures } from '../model-version/features.ts';
 import type { QualityBank, ReferenceSplit } from './bank.ts';
 import { bankSet, qualityFolds, reweightPairs, reweightSet, type QualityCandidate } from './matrix.ts';
 

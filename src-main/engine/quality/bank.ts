@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { EngineError } from '../../errors.ts';
-import type { EmbeddingModel } from '../../model/runtime.ts';
-import { DEFAULT_FEATURES } from '../../training/default-recipe.ts';
-import type { FeatureRecipe } from '../../model-version/features.ts';
-import { datasetPairs, itemWindowFeatures } from '../../training/pair-features.ts';
-import { hashString } from '../../random.ts';
-import { parseCsv } from '../../csv.ts';
-import type { Dataset } from '../dataset-types.ts';
-import { IMITATORS_CSV, readImitatorFamilies } from '../proxy.ts';
+import { EngineError } from '../errors.ts';
+import type { EmbeddingModel } from '../model/runtime.ts';
+import { DEFAULT_FEATURES } from '../training/default-recipe.ts';
+import type { FeatureRecipe } from '../model-version/features.ts';
+import { datasetPairs, itemWindowFeatures } from '../training/pair-features.ts';
+import { hashString } from '../random.ts';
+import { parseCsv } from '../csv.ts';
+import type { Dataset } from '../evaluation/dataset-types.ts';
+import { IMITATORS_CSV, readImitatorFamilies } from '../evaluation/proxy.ts';
 
 /**
  * The features of a multi-imitator proxy benchmark, computed once and cached, from which every

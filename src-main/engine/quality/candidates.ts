@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { EngineError } from '../../errors.ts';
-import { DEFAULT_FEATURES } from '../../training/default-recipe.ts';
-import { BACKBONE_ONLY, reweightFeatures, type FeaturePartName, type FeatureRecipe } from '../../model-version/features.ts';
-import { baseModelVersion, type ModelVersion } from '../../model-version/heads.ts';
-import { matmulABt } from '../../model-version/matrix.ts';
-import { hashString } from '../../random.ts';
-import { DEFAULT_TRAIN_CONFIG, trainHeads, type PairFeatures, type TrainConfig } from '../../training/trainer.ts';
-import { contourDistance, rerankRow, type Contours } from '../../search/contour-rerank.ts';
-import { randomSystem, similarityShape, twoDftSystem, type EmbeddingCache, type RetrievalSystem } from '../systems.ts';
+import { EngineError } from '../errors.ts';
+import { DEFAULT_FEATURES } from '../training/default-recipe.ts';
+import { BACKBONE_ONLY, reweightFeatures, type FeaturePartName, type FeatureRecipe } from '../model-version/features.ts';
+import { baseModelVersion, type ModelVersion } from '../model-version/heads.ts';
+import { matmulABt } from '../model-version/matrix.ts';
+import { hashString } from '../random.ts';
+import { DEFAULT_TRAIN_CONFIG, trainHeads, type PairFeatures, type TrainConfig } from '../training/trainer.ts';
+import { contourDistance, rerankRow, type Contours } from '../search/contour-rerank.ts';
+import { randomSystem, similarityShape, twoDftSystem, type EmbeddingCache, type RetrievalSystem } from '../evaluation/systems.ts';
 import type { QualityBank } from './bank.ts';
 import { reweightPairs, versionScores, type QualityCandidate, type QualityFold } from './matrix.ts';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { EngineError } from '../../errors.ts';
-import { decodeModelVersion } from '../../model-version/model-file.ts';
-import type { ModelVersion } from '../../model-version/heads.ts';
-import type { EmbeddingCache } from '../systems.ts';
+import { EngineError } from '../errors.ts';
+import { decodeModelVersion } from '../model-version/model-file.ts';
+import type { ModelVersion } from '../model-version/heads.ts';
+import type { EmbeddingCache } from '../evaluation/systems.ts';
 import { heldOutReferences, heldOutSources, type QualityBank } from './bank.ts';
 import {
   headsCandidate, randomCandidate, rerankCandidate, selectedWeightsCandidate, shippedCandidate, twoDftCandidate, untrainedCandidate, UNTRAINED_ID, zeroShotCandidate,
