@@ -10,6 +10,7 @@ import { SettingsStore } from '../../../src-main/engine/app/settings.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { buildProxyDataset } from '../../../src-main/engine/evaluation/proxy.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
+import { DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 import { dataPaths, ensureDataDirs, type DataPaths } from '../../../src-main/engine/paths.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { buildDevLayout } from '../../unit/evaluation/dataset-fixtures.ts';
@@ -68,7 +69,7 @@ describe('the app\'s Evaluation', () => {
       const run = EvalRun.parse(runs[0]);
       expect(run).toMatchObject({
         id: stored.id, state: 'done', dataset, datasetName: 'QVIM-proxy (synthetic imitations of sfx-small)',
-        queries: REFERENCES * PER_REFERENCE, items: REFERENCES, modelVersion: null,
+        queries: REFERENCES * PER_REFERENCE, items: REFERENCES, modelVersion: DEFAULT_HEADS_ID, // what search uses in a fresh library
       });
       expect(Date.now() - Date.parse(run.createdAt)).toBeLessThan(10 * 60_000);
       expect(run.scores.map((s) => s.system)).toEqual(['random', '2dft']);

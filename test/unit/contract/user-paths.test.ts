@@ -12,7 +12,7 @@ import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { loadDataset } from '../../../src-main/engine/evaluation/datasets.ts';
 import { MODEL_FILE_MAX_BYTES } from '../../../src-main/engine/library/model-versions.ts';
-import { defaultHeadsFile } from '../../../src-main/engine/model-version/versions.ts';
+import { DEFAULT_HEADS_ID, defaultHeadsFile } from '../../../src-main/engine/model-version/versions.ts';
 
 let dir: string;
 let engine: Engine;
@@ -60,7 +60,7 @@ describe('models.import', () => {
     const err = await refusal(huge);
     expect(err.kind).toBe('too-large');
     expect(err.message).toBe(`${huge}: this model version file is larger than the 64 MiB Onomato reads for it`);
-    await expect(engine.handlers['models.import']({ path: defaultHeadsFile() })).resolves.toMatchObject({ id: 'proxy-fusion-v2' });
+    await expect(engine.handlers['models.import']({ path: defaultHeadsFile() })).resolves.toMatchObject({ id: DEFAULT_HEADS_ID });
   });
 });
 
