@@ -49,8 +49,11 @@ export class Jobs {
     };
     job.on('progress', (p) => {
       const v = view(p);
-      tracked.view = { ...tracked.view, ...v, message: v.message ?? tracked.view.message };
-      push(false);
+      const message = v.message ?? tracked.view.message;
+      // A new phase ("Unpacking …" after "Downloading …") is always shown, however soon it follows.
+      const newPhase = message !== tracked.view.message;
+      tracked.view = { ...tracked.view, ...v, message };
+      push(newPhase);
     });
     job.on('state', (s) => {
       tracked.view = { ...tracked.view, state: s };
