@@ -53,6 +53,11 @@ export class WorkerThread<Request, Reply> {
     this.worker.unref();
   }
 
+  /** Keeps the process alive again, for as long as a request to an `unref`-ed worker awaits its reply. */
+  ref(): void {
+    this.worker.ref();
+  }
+
   send(request: Request, transfer?: readonly Transferable[]): void {
     this.worker.postMessage(request, transfer);
   }

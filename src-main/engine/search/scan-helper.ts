@@ -24,7 +24,9 @@ export interface ScanReply {
 /**
  * A thread that scores part of an index's rows while the caller scores the rest: the second
  * core of the target machine. It shares the index's memory, so a scan costs one message each
- * way. The thread does not keep the process alive.
+ * way. An idle thread does not keep the process alive; one with a scan in hand does, or a process
+ * whose only pending work is that scan (a CLI command, the bench) would exit with its promise
+ * unsettled (exit code 13).
  */
 export class ScanHelper {
   private readonly thread: WorkerThread<ScanRequest, ScanReply | { ready: true }>;
@@ -49,6 +51,7 @@ export class ScanHelper {
         }
         this.waiting.get(r.id)?.resolve(r);
         this.waiting.delete(r.id);
+        if (this.waiting.size === 0) this.thread.unref();
       },
     });
     this.thread.unref();
@@ -61,6 +64,7 @@ export class ScanHelper {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.next++;
     return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) this.thread.ref();
       this.waiting.set(id, { resolve, reject });
       const message: ScanRequest = { type: 'scan', id, ...request };
       this.thread.send(message);
