@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EngineError } from '../errors.ts';
+import { dot } from '../vectors.ts';
 import { BestWindows } from '../search/best-windows.ts';
 import { readSnapshot, writeSnapshot } from '../search/snapshot.ts';
 import { allFinite, SoundIndex, soundBitset, type AllowedSounds, type Precision, type SoundWindow } from '../search/sound-index.ts';
@@ -290,12 +291,6 @@ function* bySound(windows: readonly { soundId: number; offsetSec: number; vector
 
 function usable(windows: readonly SoundWindow[]): boolean {
   return windows.every((w) => allFinite(w.embedding) && Number.isFinite(w.offsetSec));
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 function hasFilter(f: SoundFilter): boolean {
