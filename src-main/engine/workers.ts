@@ -1,5 +1,6 @@
-import { Worker, type Transferable } from 'node:worker_threads';
-import { EngineError } from './errors.ts';
+import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
+import { serializeError } from '../contract/errors.ts';
+import { EngineError, type SerializedError } from './errors.ts';
 
 /**
  * How long a closing worker may take to finish the unit in hand (a file, a sound, an epoch)
@@ -84,6 +85,83 @@ export class WorkerThread<Request, Reply> {
     })();
     return this.closing;
   }
+}
+
+/** What a serving worker answers a call with: its value, or the error that refused it. */
+export type ServedReply<Value> = { id: number; value: Value } | { id: number; error: SerializedError };
+
+/**
+ * A worker that answers calls (the search's scan helper, the library reader): each call carries
+ * an id and settles with the reply of that id. An idle thread does not keep the process alive;
+ * one with a call in hand does, or a process whose only pending work is that call (a CLI command,
+ * the bench) would exit with its promise unsettled (exit code 13). If the thread ends, every call
+ * in hand and every later one rejects with why.
+ */
+export class ServingThread<Call, Value> {
+  readonly exited: Promise<WorkerExit>;
+  private readonly thread: WorkerThread<{ id: number; call: Call } | { close: true }, ServedReply<Value>>;
+  private next = 0;
+  private readonly waiting = new Map<number, { resolve: (value: Value) => void; reject: (error: Error) => void }>();
+  private failed: Error | null = null;
+
+  constructor(entry: URL, workerData: Record<string, unknown> = {}) {
+    this.thread = new WorkerThread<{ id: number; call: Call } | { close: true }, ServedReply<Value>>(entry, workerData, {
+      closeRequest: { close: true },
+      onMessage: (reply) => {
+        const w = this.waiting.get(reply.id);
+        this.waiting.delete(reply.id);
+        if (this.waiting.size === 0) this.thread.unref();
+        if ('error' in reply) w?.reject(EngineError.from(reply.error));
+        else w?.resolve(reply.value);
+      },
+    });
+    this.thread.unref();
+    this.exited = this.thread.exited;
+    void this.exited.then((exit) => {
+      this.failed = exit.error ?? new EngineError('internal', `the ${entry.pathname.split('/').pop()} thread stopped (exit code ${exit.code})`);
+      for (const w of this.waiting.values()) w.reject(this.failed);
+      this.waiting.clear();
+    });
+  }
+
+  call(call: Call, transfer?: readonly Transferable[]): Promise<Value> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) this.thread.ref();
+      this.waiting.set(id, { resolve, reject });
+      this.thread.send({ id, call }, transfer);
+    });
+  }
+
+  /** Stops the thread after the call in hand. */
+  async close(): Promise<void> {
+    await this.thread.close();
+  }
+}
+
+/**
+ * The worker's side of a ServingThread: answers each call with `answer`'s value (and its
+ * transfer list), or with the error it threw, and leaves once asked to close.
+ */
+export function serveCalls<Call, Value>(
+  port: MessagePort,
+  answer: (call: Call) => Promise<{ value: Value; transfer?: Transferable[] }> | { value: Value; transfer?: Transferable[] },
+): void {
+  port.on('message', (m: { id: number; call: Call } | { close: true }) => {
+    if ('close' in m) {
+      port.close();
+      return;
+    }
+    void (async () => {
+      try {
+        const { value, transfer } = await answer(m.call);
+        port.postMessage({ id: m.id, value } satisfies ServedReply<Value>, transfer);
+      } catch (err) {
+        port.postMessage({ id: m.id, error: serializeError(err) } satisfies ServedReply<Value>);
+      }
+    })();
+  });
 }
 
 /** A worker that works towards one result: the result, and a way to stop it after the unit in hand. */

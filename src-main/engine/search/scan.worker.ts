@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { serveCalls } from '../workers.ts';
 import { BestWindows } from './best-windows.ts';
 import { bitsetCheck, scanRows } from './scan-rows.ts';
 import { instantiateKernels, type ScoringKernels } from './simd-kernels.ts';
@@ -9,20 +10,14 @@ import type { ScanReply, ScanRequest } from './scan-helper.ts';
  * with this thread, so a request carries only where to scan; the best windows go back as two
  * small arrays.
  */
-const port = parentPort!;
 let memory: WebAssembly.Memory | undefined;
 let kernels: ScoringKernels | undefined;
 
-port.on('message', (m: ScanRequest) => {
-  if (m.type === 'close') {
-    port.close();
-    return;
-  }
+serveCalls<ScanRequest, ScanReply | null>(parentPort!, (m) => {
   if (m.type === 'attach') {
     memory = m.memory;
     kernels = instantiateKernels(m.stride, m.memory);
-    port.postMessage({ ready: true });
-    return;
+    return { value: null };
   }
   const best = new BestWindows(m.keep);
   const allowed = m.allow ? bitsetCheck(m.allow, m.exclude) : (id: number) => id !== m.exclude;
@@ -30,6 +25,5 @@ port.on('message', (m: ScanRequest) => {
   const rows = new Int32Array(best.size);
   const scores = new Float64Array(best.size);
   best.entries().forEach((e, i) => { rows[i] = e.row; scores[i] = e.score; });
-  const reply: ScanReply = { id: m.id, rows, scores };
-  port.postMessage(reply, [rows.buffer, scores.buffer]);
+  return { value: { rows, scores }, transfer: [rows.buffer, scores.buffer] };
 });
