@@ -89,12 +89,12 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
     'library.rescan': ({ rootId }) => library.rescan(rootId),
     'library.stats': async () => {
-      const c = store.counts();
-      return { sounds: c.indexed, windows: c.windows, failed: c.failed, roots: c.roots, bytes: library.roots().reduce((a, r) => a + r.bytes, 0), databaseBytes: store.databaseBytes() };
+      const [c, roots] = await Promise.all([library.counts(), library.roots()]);
+      return { sounds: c.indexed, windows: c.windows, failed: c.failed, roots: c.roots, bytes: roots.reduce((a, r) => a + r.bytes, 0), databaseBytes: store.databaseBytes() };
     },
     'library.failures': async ({ offset, limit }) => {
       const all = store.failures(offset + limit);
-      return { total: store.counts().failed, items: all.slice(offset).map((f) => ({ path: f.path, kind: f.kind, reason: f.reason })) };
+      return { total: (await library.counts()).failed, items: all.slice(offset).map((f) => ({ path: f.path, kind: f.kind, reason: f.reason })) };
     },
     'library.sound': async ({ soundId }) => library.sound(soundId),
     'sounds.mark': async ({ soundIds, favourite, rating }) => {

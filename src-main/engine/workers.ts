@@ -124,6 +124,11 @@ export class ServingThread<Call, Value> {
     });
   }
 
+  /** The thread has ended: every call rejects. */
+  get stopped(): boolean {
+    return this.failed !== null;
+  }
+
   call(call: Call, transfer?: readonly Transferable[]): Promise<Value> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.next++;

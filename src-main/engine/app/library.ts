@@ -7,9 +7,10 @@ import { EngineError } from '../errors.ts';
 import { addLibraryFolder, startIndexing, type IndexJob } from '../library/indexer.ts';
 import { FolderWatcher } from '../library/watcher.ts';
 import { prepareLibraryModel, type LibraryModel } from '../library/library-model.ts';
+import { LibraryReader } from '../library/library-reader.ts';
 import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
 import type { LibraryStore } from '../library/store.ts';
-import type { Sound, SoundFilter, SoundMarks, Take } from '../library/types.ts';
+import type { LibraryCounts, Sound, SoundFilter, SoundMarks, Take } from '../library/types.ts';
 import { analyseQuery } from '../library/analyse.ts';
 import { hasTextTerms, parseSearchText } from '../library/text-query.ts';
 import { applyHead, searchDimension, type ModelVersion } from '../model-version/heads.ts';
@@ -52,6 +53,8 @@ export class Library {
   /** What another process (a CLI run) committed is looked for this often. */
   private readonly externalPoll: NodeJS.Timeout;
   private seenDataVersion: number;
+  /** Library-wide sums and ranked text, answered off the engine's thread. */
+  private readonly reader: LibraryReader;
 
   constructor(
     private readonly store: LibraryStore,
@@ -73,6 +76,7 @@ export class Library {
     // Sounds added, changed, moved or deleted on disk while the app runs are picked up by themselves.
     // What Onomato writes itself (the database, takes, renders) must never set off a rescan.
     this.watcher = new FolderWatcher(store.roots().map((r) => r.path), (roots) => void this.onDiskChange(roots), { ignore: [paths.root] });
+    this.reader = new LibraryReader(store);
     this.seenDataVersion = store.dataVersion();
     this.externalPoll = setInterval(() => this.pickUpExternalChanges(), EXTERNAL_POLL_MS);
     this.externalPoll.unref();
@@ -120,8 +124,13 @@ export class Library {
     return { model: this.modelInfo, problem: this.modelInfo ? null : (this.modelProblem ?? 'The model is being prepared…') };
   }
 
-  roots(): Root[] {
-    return this.store.rootSummaries().map((r) => ({ id: r.id, path: r.path, sounds: r.sounds, failed: r.failed, bytes: r.bytes, addedAt: new Date(r.addedAt).toISOString() }));
+  /** How many sounds, windows and tags the library holds (counted off the engine's thread). */
+  counts(): Promise<LibraryCounts> {
+    return this.reader.read('counts');
+  }
+
+  async roots(): Promise<Root[]> {
+    return (await this.reader.read('rootSummaries')).map((r) => ({ id: r.id, path: r.path, sounds: r.sounds, failed: r.failed, bytes: r.bytes, addedAt: new Date(r.addedAt).toISOString() }));
   }
 
   async addRoot(path: string): Promise<{ root: Root; job: JobView }> {
@@ -138,7 +147,8 @@ export class Library {
     if (!this.scanning) addLibraryFolder(this.store, path);
     const job = await this.startScan({ folders: [path] });
     this.watcher.add(this.store.rootByPath(path)?.path ?? path);
-    const root = this.roots().find((r) => r.path === this.store.rootByPath(path)?.path) ?? this.roots().find((r) => isWithin(r.path, path));
+    const roots = await this.roots();
+    const root = roots.find((r) => r.path === this.store.rootByPath(path)?.path) ?? roots.find((r) => isWithin(r.path, path));
     if (!root) throw new EngineError('internal', 'the folder was not added', { file: path });
     return { root, job };
   }
@@ -309,8 +319,8 @@ export class Library {
     return this.result({ kind: 'sound', soundId }, matches, filters, started, index, modelId);
   }
 
-  private searched(index: LibrarySearch | null): number {
-    return index ? index.size : this.store.counts().indexed;
+  private async searched(index: LibrarySearch | null): Promise<number> {
+    return index ? index.size : (await this.reader.read('counts')).indexed;
   }
 
   /**
@@ -322,12 +332,12 @@ export class Library {
     const started = performance.now();
     const { top = 50, offset = 0, descending = false } = options;
     const filter: SoundFilter = { ...toFilter(filters), text };
-    const total = this.store.countMatching(filter);
+    const total = await this.reader.read('countMatching', filter);
     const ranked = parseSearchText(text).match !== undefined && (options.sort ?? 'relevance') === 'relevance';
     const column = !options.sort || options.sort === 'relevance' ? 'path' : options.sort;
     const page = ranked
-      ? this.store.rankText(filter, { limit: top, offset })
-      : this.store.browseSounds(filter, { sort: column, descending, limit: top, offset }).map((id) => ({ id, score: 0 }));
+      ? await this.reader.read('rankText', filter, { limit: top, offset })
+      : (await this.reader.read('browseSounds', filter, { sort: column, descending, limit: top, offset })).map((id) => ({ id, score: 0 }));
     const sounds = this.store.soundsByIds(page.map((p) => p.id));
     const matches = page.flatMap((p, i) => {
       const sound = sounds.get(p.id);
@@ -335,13 +345,13 @@ export class Library {
     });
     return {
       query: { kind: 'text', text }, matches, total, offset, textMatched: hasTextTerms(text) ? total : null,
-      latencyMs: performance.now() - started, searched: this.store.counts().indexed, model: 'full text',
+      latencyMs: performance.now() - started, searched: await this.searched(this.index), model: 'full text',
     };
   }
 
   /** Every folder holding indexed sounds, with its parents up to its root, depth-first, counting the sounds beneath. */
-  folders(): FolderView[] {
-    const direct = this.store.folderCounts();
+  async folders(): Promise<FolderView[]> {
+    const direct = await this.reader.read('folderCounts');
     const out: FolderView[] = [];
     for (const root of this.store.roots()) {
       const below = new Map<string, number>();
@@ -360,12 +370,12 @@ export class Library {
     return out;
   }
 
-  private result(query: SearchResult['query'], matches: LibraryMatch[], filters: SearchFilters | undefined, started: number, index: LibrarySearch | null, modelId: string): SearchResult {
+  private async result(query: SearchResult['query'], matches: LibraryMatch[], filters: SearchFilters | undefined, started: number, index: LibrarySearch | null, modelId: string): Promise<SearchResult> {
     // With words typed, the voice ranks only the sounds they let through: say how many that is.
-    const textMatched = hasTextTerms(filters?.text) ? this.store.countMatching(toFilter(filters)!) : null;
+    const textMatched = hasTextTerms(filters?.text) ? await this.reader.read('countMatching', toFilter(filters)!) : null;
     return {
       query, matches: this.views(matches), total: matches.length, offset: 0, textMatched,
-      latencyMs: performance.now() - started, searched: this.searched(index), model: index?.modelId ?? modelId,
+      latencyMs: performance.now() - started, searched: await this.searched(index), model: index?.modelId ?? modelId,
     };
   }
 
@@ -403,6 +413,7 @@ export class Library {
     await this.scan?.result.catch(() => undefined);
     await this.opening?.catch(() => undefined);
     await this.index?.close();
+    await this.reader.close();
     const model = await this.model.catch(() => null);
     await model?.pair.close();
   }
