@@ -28,6 +28,9 @@ export interface ReadyModel {
   pair: ModelPair;
 }
 
+/** Sounds deleted per transaction when a folder is removed. */
+const REMOVE_SLICE = 250;
+
 /** Sounds changed since the index's snapshot before a finished scan writes a new one. */
 const SNAPSHOT_AFTER_CHANGES = 1000;
 
@@ -55,6 +58,8 @@ export class Library {
   private seenDataVersion: number;
   /** Library-wide sums and ranked text, answered off the engine's thread. */
   private readonly reader: LibraryReader;
+  /** The folder whose sounds are being removed, a slice at a time. */
+  private removing: number | null = null;
 
   constructor(
     private readonly store: LibraryStore,
@@ -169,7 +174,19 @@ export class Library {
       await this.scan!.result.catch(() => undefined);
     }
     this.watcher.remove(root.path);
-    this.store.removeRoot(rootId);
+    // Its sounds go a slice at a time (about 10 ms each), giving way between slices; the folder
+    // itself goes last, so a removal cut short leaves a smaller folder that can be removed again.
+    if (this.removing !== null) throw new EngineError('busy', 'Another folder is being removed; try again once it is gone.');
+    this.removing = rootId;
+    try {
+      for (let ids = this.store.soundIdsOfRoot(rootId, REMOVE_SLICE); ids.length; ids = this.store.soundIdsOfRoot(rootId, REMOVE_SLICE)) {
+        this.store.deleteSounds(ids);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      this.store.removeRoot(rootId);
+    } finally {
+      this.removing = null;
+    }
     await this.syncIndex();
     this.events.emit('library.changed', { rootId });
   }
@@ -182,6 +199,8 @@ export class Library {
 
   private async startScan(target: { folders?: string[]; only?: string[] }): Promise<JobView> {
     if (this.scanning) throw new EngineError('invalid-argument', 'A scan is already running; wait for it or cancel it first.');
+    // A scan now would find the folder half removed and add its files back.
+    if (this.removing !== null) throw new EngineError('busy', 'A folder is being removed; scan again once it is gone.');
     const { library } = await this.model;
     const job = startIndexing({ store: this.store, model: library, ...target, analysis: { hopSec: this.settings.get().windowHopSec } });
     this.scan = job;
@@ -220,10 +239,13 @@ export class Library {
   private openIndex(): Promise<LibrarySearch | null> {
     this.opening ??= (async () => {
       try {
-        await this.model;
+        const { library } = await this.model;
         const active = this.store.activeModelVersion();
         if (!active || !this.store.hasIndexedSounds()) return null;
-        const index = await LibrarySearch.open(this.store, { modelId: active.id });
+        // Sounds indexed only with an older version (waiting to be analysed again) leave this one's
+        // index empty for now, not missing: it fills as they are analysed.
+        const dimension = active.id === library.versionId ? searchDimension(library.version) : undefined;
+        const index = await LibrarySearch.open(this.store, { modelId: active.id, dimension });
         this.index = index;
         // Rows an older version stored with NaN in them are left out of search and analysed again by the next scan.
         if (index.unusable.length) this.store.markPending(index.unusable);

@@ -124,6 +124,11 @@ export class LibraryStore {
     return this.sql('DELETE FROM roots WHERE id = ?').run(id).changes > 0;
   }
 
+  /** Up to `limit` of a folder's sounds: a big folder is removed a slice at a time, so no one transaction holds the thread long. */
+  soundIdsOfRoot(rootId: number, limit: number): number[] {
+    return this.sql('SELECT id FROM sounds WHERE root_id = ? LIMIT ?').pluck().all(rootId, limit) as number[];
+  }
+
   roots(): LibraryRoot[] {
     return this.sql('SELECT * FROM roots ORDER BY path').all().map((r) => toRoot(r as Row));
   }
