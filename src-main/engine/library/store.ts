@@ -905,8 +905,9 @@ const BM25_WEIGHTS = '12.0, 4.0, 3.0, 6.0, 1.0';
  */
 function filterSql(filter: SoundFilter, alsoExclude?: string): { where: string; args: unknown[] } {
   // A folder is a range of the folder index (the folder and everything under "folder/", which
-  // sorts below "folder0"), so one folder of a million sounds reads only its own rows; the status
-  // test is then kept off its index, which would otherwise be picked and read every sound.
+  // sorts below "folder0"), and the index holds each sound's status too, so one folder of a
+  // million sounds reads only its own index entries; the status test is kept off the status
+  // index, which would otherwise be picked and read every sound.
   const where: string[] = [filter.folders?.length ? `+s.status = 'indexed'` : `s.status = 'indexed'`];
   const args: unknown[] = [];
   if (filter.folders?.length) {

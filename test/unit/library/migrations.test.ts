@@ -68,7 +68,8 @@ function expectSeededDataReadable(store: LibraryStore, fromVersion: number): voi
   expect([...store.soundFeatures(7, 'mn04')[0].vector]).toEqual([0.5, -2.25]);
   expect([...store.takeFeatures(3, 'mn04')[0].vector]).toEqual([1.5]);
   expect(store.rawDatabaseForTests().prepare('SELECT length(vector) AS n FROM sound_features').get()).toEqual({ n: 4 });
-  expect(store.soundTags(7)).toEqual([{ label: 'Rustle', probability: 0.8 }]);
+  // The guess is kept; from version 7 the user has dismissed it, so it is no longer offered.
+  expect(store.soundTags(7)).toEqual(fromVersion >= 7 ? [] : [{ label: 'Rustle', probability: 0.8 }]);
   expect(store.pairs()).toHaveLength(1);
   expect(store.getSetting('topK')).toBe(25);
   expect(store.activeModelVersion()?.id).toBe('m1');
@@ -76,6 +77,13 @@ function expectSeededDataReadable(store: LibraryStore, fromVersion: number): voi
   expect(store.searchText('leather')).toEqual([7]);
   expect(store.searchText('rustl')).toEqual([7]);
   expect(store.soundIdsMatching({ text: 'foley cloth' })).toEqual([7]);
+  // A folder filter is answered from the folder index alone, whatever version the library came from.
+  expect(store.soundIdsMatching({ folders: ['/sfx/foley'] })).toEqual([7]);
+  const plan = store.rawDatabaseForTests().prepare(`EXPLAIN QUERY PLAN SELECT id FROM sounds WHERE +status = 'indexed' AND (folder = ? OR (folder >= ? AND folder < ?))`)
+    .all('/sfx', '/sfx/', '/sfx0') as { detail: string }[];
+  expect(plan.filter((p) => p.detail.startsWith('SEARCH')).map((p) => p.detail)).toEqual([
+    'SEARCH sounds USING COVERING INDEX sounds_folder (folder=?)', 'SEARCH sounds USING COVERING INDEX sounds_folder (folder>? AND folder<?)',
+  ]);
   if (fromVersion >= 7) {
     expect(store.soundMarks(7)).toEqual({ favourite: true, rating: 4, userTags: ['hero'], dismissed: ['Rustle'] });
     expect(store.collections()).toEqual([{ id: 2, name: 'Trailer hits', createdAt: 3, sounds: 1 }]);
