@@ -13,7 +13,7 @@ const query = embeddingOf(space, 77);
 let throughHelper = 0;
 let found = 0;
 for (let attempt = 0; attempt < 100 && throughHelper < 3; attempt++) {
-  const helperReady = (Reflect.get(index, 'helper') as { ready: boolean } | null)?.ready === true;
+  const helperReady = (Reflect.get(index, 'helpers') as { ready: boolean }[] | null)?.every((h) => h.ready) === true;
   // Nothing else is pending while this search runs.
   found = (await index.searchParallel(query, { top: 5 }))[0]?.soundId ?? -1;
   if (helperReady) throughHelper++;
