@@ -137,7 +137,7 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
   }
   await control.checkpoint();
   const plan = await planScan(store, onDisk, model.versionId);
-  applyScanPlan(store, plan);
+  await applyScanPlan(store, plan);
   const scannedAt = Date.now();
   for (const r of onDisk) if (r.scan) store.markRootScanned(r.rootId, scannedAt);
 

@@ -1,9 +1,13 @@
 import type { EngineError } from '../errors.ts';
 import { isWithin } from '../paths.ts';
+import { timeSlicer } from '../search/time-slice.ts';
 import { contentHash } from './content-hash.ts';
 import type { FolderScan } from './scanner.ts';
 import type { LibraryStore } from './store.ts';
-import type { NewSoundFile } from './types.ts';
+import type { NewSoundFile, ScanEntry } from './types.ts';
+
+/** Sounds read from the store per query while planning, and written per transaction while applying. */
+const SLICE = 1000;
 
 /** One library folder as found on disk now; `scan` is absent when the folder could not be read. */
 export interface RootOnDisk {
@@ -33,6 +37,7 @@ export interface ScanPlan {
  * modification time match; a new path whose content hash equals that of a sound no longer on
  * disk is a move (the sound keeps its id, vectors and pairs, and nothing is decoded). Hashes are
  * computed only for new files whose size matches a missing sound, so a plain scan reads no audio.
+ * A folder of a million sounds is compared a slice at a time, giving way between slices.
  */
 export async function planScan(
   store: LibraryStore,
@@ -43,6 +48,7 @@ export async function planScan(
   const plan: ScanPlan = { added: [], changed: [], moved: [], deleted: [], reanalyse: [], unchanged: 0, skipped: 0, unreadable: [], unavailable: [] };
   const missing = new Map<number, { id: number; path: string; contentHash: string | null; modelId: string | null; status: string }[]>();
   const fresh: NewSoundFile[] = [];
+  const pause = timeSlicer();
 
   for (const root of roots) {
     if (!root.scan) {
@@ -51,8 +57,13 @@ export async function planScan(
     }
     plan.skipped += root.scan.skipped;
     plan.unreadable.push(...root.scan.unreadable);
-    const known = new Map(store.scanEntries(root.rootId).map((e) => [e.path, e]));
-    for (const f of root.scan.files) {
+    const known = new Map<string, ScanEntry>();
+    for (let page = store.scanEntries(root.rootId, 0, SLICE); page.length; page = store.scanEntries(root.rootId, page[page.length - 1].id, SLICE)) {
+      for (const e of page) known.set(e.path, e);
+      await pause();
+    }
+    for (const [i, f] of root.scan.files.entries()) {
+      if (i % SLICE === 0) await pause();
       const entry = known.get(f.path);
       if (!entry) {
         fresh.push({ rootId: root.rootId, path: f.path, size: f.size, mtimeMs: f.mtimeMs });
@@ -96,14 +107,30 @@ export async function planScan(
   return plan;
 }
 
-/** Writes a plan to the library in one transaction; new and changed files become pending. */
-export function applyScanPlan(store: LibraryStore, plan: ScanPlan): void {
+/**
+ * Writes a plan to the library; new and changed files become pending. Moves, changes and the
+ * deletions a move depends on are one transaction (a move keeps its sound's pairs only if it is
+ * applied whole); the other deletions and the additions follow a slice per transaction, giving
+ * way between slices. A plan cut short by a kill leaves the library consistent, and the next
+ * scan finds what is left to do.
+ */
+export async function applyScanPlan(store: LibraryStore, plan: ScanPlan): Promise<void> {
+  // A file moved onto a path that a deleted sound held must not collide: that sound goes first.
+  const targets = new Set(plan.moved.map((m) => m.to.path));
+  const first = plan.deleted.filter((d) => targets.has(d.path)).map((d) => d.id);
   store.transaction(() => {
-    // Deletions first: a file moved onto a path that a deleted sound held must not collide.
-    store.deleteSounds(plan.deleted.map((d) => d.id));
+    store.deleteSounds(first);
     for (const m of plan.moved) store.moveSound(m.id, m.to);
     for (const c of plan.changed) store.markChanged(c.id, c.size, c.mtimeMs);
     store.markPending(plan.reanalyse);
-    store.addPendingSounds(plan.added);
   });
+  const rest = plan.deleted.filter((d) => !targets.has(d.path)).map((d) => d.id);
+  for (let i = 0; i < rest.length; i += SLICE) {
+    store.deleteSounds(rest.slice(i, i + SLICE));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  for (let i = 0; i < plan.added.length; i += SLICE) {
+    store.addPendingSounds(plan.added.slice(i, i + SLICE));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -162,10 +162,11 @@ export class LibraryStore {
 
   // ---------------------------------------------------------------- scanning
 
-  scanEntries(rootId: number): ScanEntry[] {
+  /** A page of a folder's sounds as the scan compares them with the disk: ids after `afterId`, in id order. */
+  scanEntries(rootId: number, afterId: number, limit: number): ScanEntry[] {
     return this.sql(
-      'SELECT id, path, size, mtime_ms, content_hash, status, model_id FROM sounds WHERE root_id = ?',
-    ).all(rootId).map((r) => {
+      'SELECT id, path, size, mtime_ms, content_hash, status, model_id FROM sounds WHERE root_id = ? AND id > ? ORDER BY id LIMIT ?',
+    ).all(rootId, afterId, limit).map((r) => {
       const row = r as Row;
       return {
         id: row.id as number, path: row.path as string, size: row.size as number, mtimeMs: row.mtime_ms as number,

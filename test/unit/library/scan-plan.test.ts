@@ -50,6 +50,21 @@ describe('scanning and planning', () => {
     await expect(scanFolder(join(dir, 'nope'), AUDIO)).rejects.toMatchObject({ kind: 'not-found' });
   });
 
+  it('plans and applies a folder of thousands of sounds a slice at a time, and misses none', async () => {
+    const root = store.addRoot('/drive/big');
+    const files = (from: number, n: number) => Array.from({ length: n }, (_, k) => ({ path: `/drive/big/f${from + k}.wav`, size: 10_000 + from + k, mtimeMs: 5 }));
+    // 3,500 sounds known; on disk 1,200 of them are gone, 2,300 unchanged and 2,700 are new.
+    store.addPendingSounds(files(0, 3500).map((f) => ({ rootId: root.id, ...f })));
+    const onDisk = [...files(1200, 2300), ...files(3500, 2700)];
+    const scan = { files: onDisk, skipped: 0, unreadable: [] };
+    const plan = await planScan(store, [{ rootId: root.id, path: root.path, scan }], 'm1', async () => 'never hashed');
+    expect([plan.unchanged, plan.added.length, plan.deleted.length, plan.moved.length]).toEqual([2300, 2700, 1200, 0]);
+    await applyScanPlan(store, plan);
+    expect(store.pendingSounds().map((p) => p.path).sort()).toEqual(onDisk.map((f) => f.path).sort());
+    const again = await planScan(store, [{ rootId: root.id, path: root.path, scan }], 'm1', async () => 'never hashed');
+    expect([again.unchanged, again.added.length, again.deleted.length]).toEqual([5000, 0, 0]);
+  });
+
   it('detects new, changed, moved, deleted and unchanged files', async () => {
     write('keep.wav', 'keep-bytes');
     write('edit.wav', 'edit-bytes');
@@ -58,7 +73,7 @@ describe('scanning and planning', () => {
     store.addRoot(dir);
     let plan = await planScan(store, await rootsOnDisk(), 'm1');
     expect(plan.added).toHaveLength(4);
-    applyScanPlan(store, plan);
+    await applyScanPlan(store, plan);
     await markAllIndexed();
     const moveId = store.soundByPath(join(dir, 'move.wav'))!.id;
 
@@ -80,7 +95,7 @@ describe('scanning and planning', () => {
     // Only files whose size matches a missing sound are read.
     expect(hashed.sort()).toEqual([join(dir, 'elsewhere', 'renamed.wav'), join(dir, 'impostor.wav')]);
 
-    applyScanPlan(store, plan);
+    await applyScanPlan(store, plan);
     const moved = store.sound(moveId)!;
     expect(moved).toMatchObject({ path: join(dir, 'elsewhere', 'renamed.wav'), status: 'indexed', folder: join(dir, 'elsewhere') });
     expect(store.pendingSounds().map((p) => p.path).sort()).toEqual([join(dir, 'edit.wav'), join(dir, 'impostor.wav'), join(dir, 'new.wav')]);
