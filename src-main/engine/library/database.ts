@@ -36,7 +36,14 @@ export function openDatabase(path: string, options: { readonly?: boolean; migrat
 }
 
 export function schemaVersion(db: SqliteDatabase): number {
-  return db.pragma('user_version', { simple: true }) as number;
+  return numberPragma(db, 'user_version');
+}
+
+/** A pragma whose value is one number (user_version, data_version, page_count, page_size). */
+export function numberPragma(db: SqliteDatabase, name: string): number {
+  const value = db.pragma(name, { simple: true });
+  if (typeof value !== 'number') throw new EngineError('corrupt', `SQLite's ${name} is not a number (${String(value)})`, { file: db.name });
+  return value;
 }
 
 /** Applies every migration above the database's version, each in its own transaction. */

@@ -3,11 +3,16 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { EngineError, type SerializedError } from '../errors.ts';
 import { processAlive } from '../jobs/owner.ts';
-import { openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
+import { numberPragma, openDatabase, schemaVersion, type SqliteDatabase } from './database.ts';
 import { decodeHalf, encodeHalf } from './half-float.ts';
 import { allFinite } from '../search/sound-index.ts';
 import { parseSearchText } from './text-query.ts';
 import { parseUcsName } from './ucs.ts';
+import {
+  toCollection, toEvaluationRun, toJob, toModelVersion, toPair, toRoot, toRootSummary, toScanEntry, toSound, toStoredWindow, toTake, toWindow,
+  type ChangeRow, type CollectionRow, type CountRow, type EvaluationRunRow, type JobOwnerRow, type JobRow, type MarkRow, type PairRow, type PendingSoundRow, type RootRow, type RootSummaryRow,
+  type ScanEntryRow, type SoundRow, type StatusCountsRow, type StoredWindowRow, type TakeRow, type VersionRow, type WindowRow,
+} from './rows.ts';
 import type {
   AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersionRow,
   Collection, NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundMarks, SoundSort, SoundStatus, StoredWindow, Tag, Take,
@@ -15,8 +20,6 @@ import type {
 } from './types.ts';
 
 export type * from './types.ts';
-
-type Row = Record<string, unknown>;
 
 /** The tables of per-window vectors: each row is one window of an owner (sound or take) under a model version or backbone. */
 const WINDOW_TABLES = {
@@ -75,7 +78,7 @@ export class LibraryStore {
    * (the failed transaction rolled back whole). Anything else passes through EngineError.from.
    */
   describeError(err: unknown): EngineError {
-    const code = (err as { code?: unknown } | undefined)?.code;
+    const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
     if (code === 'SQLITE_FULL' || code === 'ENOSPC' || (err instanceof EngineError && err.kind === 'disk-full')) {
       const where = this.path === ':memory:' ? 'memory' : dirname(this.path);
       return new EngineError('disk-full', `the disk holding the library database (${where}) is full: free some space there and scan again; everything indexed so far is kept`, { cause: err });
@@ -99,17 +102,21 @@ export class LibraryStore {
   /** One owner's window vectors from a window table, in window order. */
   private readWindows(kind: WindowTable, owner: number, key: string): WindowVector[] {
     const t = WINDOW_TABLES[kind];
-    const rows = this.sql(`SELECT offset_sec, vector FROM ${t.table} WHERE ${t.owner} = ? AND ${t.key} = ? ORDER BY window_index`).all(owner, key) as { offset_sec: number; vector: Buffer }[];
-    return rows.map((r) => ({ offsetSec: r.offset_sec, vector: vectorOf(r.vector) }));
+    return this.sql<[owner: number, key: string], WindowRow>(`SELECT offset_sec, vector FROM ${t.table} WHERE ${t.owner} = ? AND ${t.key} = ? ORDER BY window_index`)
+      .all(owner, key).map(toWindow);
   }
 
-  private sql(text: string): Statement {
+  /**
+   * A prepared statement, made once per SQL text. `Params` and `Row` say what the text binds and
+   * returns (rows.ts); the cache holds statements of every shape, hence the one cast here.
+   */
+  private sql<Params extends unknown[] = unknown[], Row = unknown>(text: string): Statement<Params, Row> {
     let s = this.cache.get(text);
     if (!s) {
       s = this.db.prepare(text);
       this.cache.set(text, s);
     }
-    return s;
+    return s as Statement<Params, Row>;
   }
 
   // ---------------------------------------------------------------- roots
@@ -126,23 +133,23 @@ export class LibraryStore {
 
   /** Up to `limit` of a folder's sounds: a big folder is removed a slice at a time, so no one transaction holds the thread long. */
   soundIdsOfRoot(rootId: number, limit: number): number[] {
-    return this.sql('SELECT id FROM sounds WHERE root_id = ? LIMIT ?').pluck().all(rootId, limit) as number[];
+    return this.sql<[rootId: number, limit: number], number>('SELECT id FROM sounds WHERE root_id = ? LIMIT ?').pluck().all(rootId, limit);
   }
 
   roots(): LibraryRoot[] {
-    return this.sql('SELECT * FROM roots ORDER BY path').all().map((r) => toRoot(r as Row));
+    return this.sql<[], RootRow>('SELECT * FROM roots ORDER BY path').all().map(toRoot);
   }
 
   /** Each folder with how many searchable (indexed) sounds it holds, how many failed, and the bytes of all its files. */
   rootSummaries(): Array<LibraryRoot & { sounds: number; failed: number; bytes: number }> {
-    return this.sql(
+    return this.sql<[], RootSummaryRow>(
       `SELECT r.*, coalesce(sum(s.status = 'indexed'), 0) AS n_sounds, coalesce(sum(s.status = 'failed'), 0) AS n_failed, coalesce(sum(s.size), 0) AS n_bytes
        FROM roots r LEFT JOIN sounds s ON s.root_id = r.id GROUP BY r.id ORDER BY r.path`,
-    ).all().map((r) => ({ ...toRoot(r as Row), sounds: (r as Row).n_sounds as number, failed: (r as Row).n_failed as number, bytes: (r as Row).n_bytes as number }));
+    ).all().map(toRootSummary);
   }
 
   rootByPath(path: string): LibraryRoot | undefined {
-    const r = this.sql('SELECT * FROM roots WHERE path = ?').get(path) as Row | undefined;
+    const r = this.sql<[path: string], RootRow>('SELECT * FROM roots WHERE path = ?').get(path);
     return r && toRoot(r);
   }
 
@@ -164,15 +171,9 @@ export class LibraryStore {
 
   /** A page of a folder's sounds as the scan compares them with the disk: ids after `afterId`, in id order. */
   scanEntries(rootId: number, afterId: number, limit: number): ScanEntry[] {
-    return this.sql(
+    return this.sql<[rootId: number, afterId: number, limit: number], ScanEntryRow>(
       'SELECT id, path, size, mtime_ms, content_hash, status, model_id FROM sounds WHERE root_id = ? AND id > ? ORDER BY id LIMIT ?',
-    ).all(rootId, afterId, limit).map((r) => {
-      const row = r as Row;
-      return {
-        id: row.id as number, path: row.path as string, size: row.size as number, mtimeMs: row.mtime_ms as number,
-        contentHash: row.content_hash as string | null, status: row.status as SoundStatus, modelId: row.model_id as string | null,
-      };
-    });
+    ).all(rootId, afterId, limit).map(toScanEntry);
   }
 
   /** Inserts files found on disk as pending; returns their ids in order. */
@@ -228,10 +229,9 @@ export class LibraryStore {
 
   /** Pending sounds in a stable order, optionally limited to some roots. */
   pendingSounds(rootIds?: readonly number[]): { id: number; path: string }[] {
-    const rows = rootIds
-      ? this.db.prepare(`SELECT id, path FROM sounds WHERE status = 'pending' AND root_id IN (${rootIds.map(() => '?').join(',')}) ORDER BY id`).all(...rootIds)
-      : this.sql(`SELECT id, path FROM sounds WHERE status = 'pending' ORDER BY id`).all();
-    return rows as { id: number; path: string }[];
+    return rootIds
+      ? this.db.prepare<number[], PendingSoundRow>(`SELECT id, path FROM sounds WHERE status = 'pending' AND root_id IN (${rootIds.map(() => '?').join(',')}) ORDER BY id`).all(...rootIds)
+      : this.sql<[], PendingSoundRow>(`SELECT id, path FROM sounds WHERE status = 'pending' ORDER BY id`).all();
   }
 
   /**
@@ -283,12 +283,12 @@ export class LibraryStore {
   // ---------------------------------------------------------------- reading sounds
 
   sound(id: number): Sound | undefined {
-    const r = this.sql('SELECT * FROM sounds WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql<[id: number], SoundRow>('SELECT * FROM sounds WHERE id = ?').get(id);
     return r && toSound(r);
   }
 
   soundByPath(path: string): Sound | undefined {
-    const r = this.sql('SELECT * FROM sounds WHERE path = ?').get(path) as Row | undefined;
+    const r = this.sql<[path: string], SoundRow>('SELECT * FROM sounds WHERE path = ?').get(path);
     return r && toSound(r);
   }
 
@@ -296,8 +296,8 @@ export class LibraryStore {
     const out = new Map<number, Sound>();
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const rows = this.db.prepare(`SELECT * FROM sounds WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk);
-      for (const r of rows) { const s = toSound(r as Row); out.set(s.id, s); }
+      const rows = this.db.prepare<number[], SoundRow>(`SELECT * FROM sounds WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk);
+      for (const r of rows) { const s = toSound(r); out.set(s.id, s); }
     }
     return out;
   }
@@ -307,15 +307,15 @@ export class LibraryStore {
     const limit = options.limit ?? 100;
     const offset = options.offset ?? 0;
     const rows = options.status
-      ? this.sql('SELECT * FROM sounds WHERE status = ? ORDER BY path LIMIT ? OFFSET ?').all(options.status, limit, offset)
-      : this.sql('SELECT * FROM sounds ORDER BY path LIMIT ? OFFSET ?').all(limit, offset);
-    return rows.map((r) => toSound(r as Row));
+      ? this.sql<[status: SoundStatus, limit: number, offset: number], SoundRow>('SELECT * FROM sounds WHERE status = ? ORDER BY path LIMIT ? OFFSET ?').all(options.status, limit, offset)
+      : this.sql<[limit: number, offset: number], SoundRow>('SELECT * FROM sounds ORDER BY path LIMIT ? OFFSET ?').all(limit, offset);
+    return rows.map(toSound);
   }
 
   peaks(id: number): Float32Array | undefined {
-    const r = this.sql('SELECT peaks FROM sounds WHERE id = ?').get(id) as { peaks: Buffer | null } | undefined;
-    if (!r?.peaks) return undefined;
-    return Float32Array.from(r.peaks, (b) => b / 255);
+    const peaks = this.sql<[id: number], SoundRow['peaks']>('SELECT peaks FROM sounds WHERE id = ?').pluck().get(id);
+    if (!peaks) return undefined;
+    return Float32Array.from(peaks, (b) => b / 255);
   }
 
   soundWindows(soundId: number, modelId: string): WindowVector[] {
@@ -324,16 +324,16 @@ export class LibraryStore {
 
   /** The float32 vectors of the given windows, in order (the vector index's exact rescoring). */
   windowVectors(modelId: string, keys: readonly { soundId: number; window: number }[]): Float32Array[] {
-    const s = this.sql('SELECT vector FROM sound_embeddings WHERE sound_id = ? AND model_id = ? AND window_index = ?');
+    const s = this.sql<[soundId: number, modelId: string, window: number], WindowRow['vector']>('SELECT vector FROM sound_embeddings WHERE sound_id = ? AND model_id = ? AND window_index = ?').pluck();
     return keys.map((k) => {
-      const r = s.get(k.soundId, modelId, k.window) as { vector: Buffer } | undefined;
-      if (!r) throw new EngineError('not-found', `window ${k.window} of sound ${k.soundId} is not in the library`);
-      return vectorOf(r.vector);
+      const vector = s.get(k.soundId, modelId, k.window);
+      if (!vector) throw new EngineError('not-found', `window ${k.window} of sound ${k.soundId} is not in the library`);
+      return decodeHalf(vector);
     });
   }
 
   windowCount(soundId: number, modelId: string): number {
-    return (this.sql('SELECT count(*) AS n FROM sound_embeddings WHERE sound_id = ? AND model_id = ?').get(soundId, modelId) as { n: number }).n;
+    return this.count<[soundId: number, modelId: string]>('SELECT count(*) AS n FROM sound_embeddings WHERE sound_id = ? AND model_id = ?', soundId, modelId);
   }
 
   /**
@@ -346,12 +346,11 @@ export class LibraryStore {
     // Walk the (sound, model, window) index in its own order, sounds looked up by id: any other
     // plan (the model_id index, or sounds first) sorts everything after the page for every page.
     // Ordering by the window too makes SQLite add a sort step, so windows are put in order here.
-    const rows = this.sql(
+    const windows = this.sql<[afterSoundId: number, modelId: string, limit: number], StoredWindowRow>(
       `SELECT e.sound_id, e.window_index, e.offset_sec, e.vector FROM sound_embeddings e INDEXED BY sqlite_autoindex_sound_embeddings_1
        CROSS JOIN sounds s ON s.id = e.sound_id
        WHERE e.sound_id > ? AND e.model_id = ? AND s.status = 'indexed' ORDER BY e.sound_id LIMIT ?`,
-    ).all(afterSoundId, modelId, maxWindows + 1) as Row[];
-    const windows = rows.map((r) => ({ soundId: r.sound_id as number, windowIndex: r.window_index as number, offsetSec: r.offset_sec as number, vector: vectorOf(r.vector as Buffer) }))
+    ).all(afterSoundId, modelId, maxWindows + 1).map(toStoredWindow)
       .sort((a, b) => a.soundId - b.soundId || a.windowIndex - b.windowIndex);
     if (windows.length <= maxWindows) return { windows, nextAfter: null };
     const lastSound = windows[windows.length - 1].soundId;
@@ -375,42 +374,48 @@ export class LibraryStore {
 
   /** The stamp of the latest write that changed what search sees (grows with every such write, by any process). */
   changeStamp(): number {
-    return (this.sql('SELECT coalesce(max(stamp), 0) AS n FROM library_changes').get() as { n: number }).n;
+    return this.count('SELECT coalesce(max(stamp), 0) AS n FROM library_changes');
   }
 
   /** Sounds whose vectors, status or existence changed after `stamp`, oldest change first, at most `limit`. */
   changesSince(stamp: number, limit: number): { soundId: number; stamp: number }[] {
-    return this.sql('SELECT sound_id AS soundId, stamp FROM library_changes WHERE stamp > ? ORDER BY stamp LIMIT ?').all(stamp, limit) as { soundId: number; stamp: number }[];
+    return this.sql<[stamp: number, limit: number], ChangeRow>('SELECT sound_id AS soundId, stamp FROM library_changes WHERE stamp > ? ORDER BY stamp LIMIT ?').all(stamp, limit);
   }
 
   /** The model's guessed AudioSet tags, most confident first, less those the user dismissed. */
   soundTags(soundId: number): Tag[] {
-    return this.sql(
+    return this.sql<[soundId: number], Tag>(
       `SELECT t.label, t.probability FROM sound_tags t JOIN sounds s ON s.id = t.sound_id WHERE t.sound_id = ?
        AND NOT EXISTS (SELECT 1 FROM dismissed_tags d WHERE d.content_hash = s.content_hash AND d.label = t.label)
        ORDER BY t.probability DESC`,
-    ).all(soundId) as Tag[];
+    ).all(soundId);
   }
 
   failures(limit = 1000): SoundFailure[] {
-    return this.sql(`SELECT id, path, failure_kind AS kind, failure_reason AS reason FROM sounds WHERE status = 'failed' ORDER BY path LIMIT ?`)
-      .all(limit) as SoundFailure[];
+    return this.sql<[limit: number], SoundFailure>(`SELECT id, path, failure_kind AS kind, failure_reason AS reason FROM sounds WHERE status = 'failed' ORDER BY path LIMIT ?`)
+      .all(limit);
   }
 
   counts(): LibraryCounts {
-    const s = this.sql(
+    // An aggregate over a table always gives exactly one row.
+    const s = this.sql<[], StatusCountsRow>(
       `SELECT count(*) AS sounds, sum(status = 'indexed') AS indexed, sum(status = 'pending') AS pending,
        sum(status = 'failed') AS failed FROM sounds`,
-    ).get() as Row;
+    ).get()!;
     return {
-      roots: (this.sql('SELECT count(*) AS n FROM roots').get() as { n: number }).n,
-      sounds: s.sounds as number,
-      indexed: (s.indexed as number | null) ?? 0,
-      pending: (s.pending as number | null) ?? 0,
-      failed: (s.failed as number | null) ?? 0,
-      windows: (this.sql('SELECT count(*) AS n FROM sound_embeddings').get() as { n: number }).n,
-      tags: (this.sql('SELECT count(*) AS n FROM sound_tags').get() as { n: number }).n,
+      roots: this.count('SELECT count(*) AS n FROM roots'),
+      sounds: s.sounds,
+      indexed: s.indexed ?? 0,
+      pending: s.pending ?? 0,
+      failed: s.failed ?? 0,
+      windows: this.count('SELECT count(*) AS n FROM sound_embeddings'),
+      tags: this.count('SELECT count(*) AS n FROM sound_tags'),
     };
+  }
+
+  /** A query of one count, `n` (an aggregate: always one row). */
+  private count<Params extends unknown[] = []>(text: string, ...params: Params): number {
+    return this.sql<Params, CountRow>(text).get(...params)!.n;
   }
 
   /** Whether any sound is searchable: one index lookup, where counting a million sounds reads them all. */
@@ -419,15 +424,12 @@ export class LibraryStore {
   }
 
   maxSoundId(): number {
-    return (this.sql('SELECT coalesce(max(id), 0) AS n FROM sounds').get() as { n: number }).n;
+    return this.count('SELECT coalesce(max(id), 0) AS n FROM sounds');
   }
 
   /** Bytes on disk: the database file plus its write-ahead log. */
   databaseBytes(): number {
-    if (this.path === ':memory:') {
-      const pages = this.db.pragma('page_count', { simple: true }) as number;
-      return pages * (this.db.pragma('page_size', { simple: true }) as number);
-    }
+    if (this.path === ':memory:') return numberPragma(this.db, 'page_count') * numberPragma(this.db, 'page_size');
     let total = 0;
     for (const p of [this.path, `${this.path}-wal`]) {
       try { total += statSync(p).size; } catch { /* absent WAL */ }
@@ -446,12 +448,12 @@ export class LibraryStore {
   soundMarks(soundId: number): SoundMarks {
     const hash = this.hashOf(soundId);
     if (!hash) return { favourite: false, rating: 0, userTags: [], dismissed: [] };
-    const mark = this.sql('SELECT favourite, rating FROM sound_marks WHERE content_hash = ?').get(hash) as { favourite: number; rating: number } | undefined;
+    const mark = this.sql<[hash: string], MarkRow>('SELECT favourite, rating FROM sound_marks WHERE content_hash = ?').get(hash);
     return {
       favourite: mark?.favourite === 1,
       rating: mark?.rating ?? 0,
-      userTags: this.sql('SELECT tag FROM user_tags WHERE content_hash = ? ORDER BY tag').pluck().all(hash) as string[],
-      dismissed: this.sql('SELECT label FROM dismissed_tags WHERE content_hash = ? ORDER BY label').pluck().all(hash) as string[],
+      userTags: this.sql<[hash: string], string>('SELECT tag FROM user_tags WHERE content_hash = ? ORDER BY tag').pluck().all(hash),
+      dismissed: this.sql<[hash: string], string>('SELECT label FROM dismissed_tags WHERE content_hash = ? ORDER BY label').pluck().all(hash),
     };
   }
 
@@ -497,18 +499,18 @@ export class LibraryStore {
   }
 
   collections(): Collection[] {
-    return this.sql(
+    return this.sql<[], CollectionRow>(
       `SELECT c.id, c.name, c.created_at, count(s.id) AS sounds FROM collections c
        LEFT JOIN collection_items i ON i.collection_id = c.id
        LEFT JOIN sounds s ON s.content_hash = i.content_hash AND s.status = 'indexed'
        GROUP BY c.id ORDER BY c.name COLLATE NOCASE`,
-    ).all().map((r) => ({ id: (r as Row).id as number, name: (r as Row).name as string, createdAt: (r as Row).created_at as number, sounds: (r as Row).sounds as number }));
+    ).all().map(toCollection);
   }
 
   /** A new collection, or the existing one of that name (names are unique, whatever their case). */
   addCollection(name: string, now = Date.now()): Collection {
     this.sql('INSERT INTO collections (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, now);
-    const id = this.sql('SELECT id FROM collections WHERE name = ?').pluck().get(name) as number;
+    const id = this.sql<[name: string], number>('SELECT id FROM collections WHERE name = ?').pluck().get(name);
     return this.collections().find((c) => c.id === id)!;
   }
 
@@ -532,7 +534,7 @@ export class LibraryStore {
   }
 
   private hashOf(soundId: number): string | null {
-    return (this.sql('SELECT content_hash FROM sounds WHERE id = ?').pluck().get(soundId) as string | null | undefined) ?? null;
+    return this.sql<[soundId: number], SoundRow['content_hash']>('SELECT content_hash FROM sounds WHERE id = ?').pluck().get(soundId) ?? null;
   }
 
   private hashesOf(soundIds: readonly number[]): string[] {
@@ -540,7 +542,7 @@ export class LibraryStore {
   }
 
   private rewriteFtsOfHash(hash: string): void {
-    for (const id of this.sql('SELECT id FROM sounds WHERE content_hash = ?').pluck().all(hash) as number[]) this.writeFts(id);
+    for (const id of this.sql<[hash: string], number>('SELECT id FROM sounds WHERE content_hash = ?').pluck().all(hash)) this.writeFts(id);
   }
 
   // ---------------------------------------------------------------- query planning
@@ -548,13 +550,13 @@ export class LibraryStore {
   /** Ids of indexed sounds that satisfy every filter present. */
   soundIdsMatching(filter: SoundFilter): number[] {
     const { where, args } = filterSql(filter);
-    return this.db.prepare(`SELECT s.id FROM sounds s WHERE ${where}`).pluck().all(...args) as number[];
+    return this.db.prepare<unknown[], number>(`SELECT s.id FROM sounds s WHERE ${where}`).pluck().all(...args);
   }
 
   /** How many indexed sounds satisfy every filter present. */
   countMatching(filter: SoundFilter): number {
     const { where, args } = filterSql(filter);
-    return this.db.prepare(`SELECT count(*) FROM sounds s WHERE ${where}`).pluck().get(...args) as number;
+    return this.db.prepare<unknown[], number>(`SELECT count(*) FROM sounds s WHERE ${where}`).pluck().get(...args)!;
   }
 
   /**
@@ -568,12 +570,12 @@ export class LibraryStore {
     const query = parseSearchText(filter.text ?? '');
     if (!query.match) return [];
     const { where, args } = filterSql({ ...filter, text: undefined }, query.exclude);
-    return this.db.prepare(
+    return this.db.prepare<unknown[], { id: number; score: number }>(
       `SELECT s.id AS id, -bm25(sounds_fts, ${BM25_WEIGHTS}) AS score
        FROM sounds_fts JOIN sounds s ON s.id = sounds_fts.rowid
        WHERE sounds_fts MATCH ? AND ${where}
        ORDER BY bm25(sounds_fts, ${BM25_WEIGHTS}), s.id LIMIT ? OFFSET ?`,
-    ).all(query.match, ...args, options.limit, options.offset ?? 0) as Array<{ id: number; score: number }>;
+    ).all(query.match, ...args, options.limit, options.offset ?? 0);
   }
 
   /** A page of the indexed sounds a filter lets through, in a column's order (ties by path). */
@@ -581,13 +583,13 @@ export class LibraryStore {
     const { where, args } = filterSql(filter);
     const column = SORT_COLUMNS[options.sort ?? 'path'];
     const direction = options.descending ? 'DESC' : 'ASC';
-    return this.db.prepare(`SELECT s.id FROM sounds s WHERE ${where} ORDER BY ${column} ${direction}, s.path LIMIT ? OFFSET ?`)
-      .pluck().all(...args, options.limit, options.offset ?? 0) as number[];
+    return this.db.prepare<unknown[], number>(`SELECT s.id FROM sounds s WHERE ${where} ORDER BY ${column} ${direction}, s.path LIMIT ? OFFSET ?`)
+      .pluck().all(...args, options.limit, options.offset ?? 0);
   }
 
   /** How many indexed sounds each folder holds directly. */
   folderCounts(): Array<{ folder: string; sounds: number }> {
-    return this.sql(`SELECT folder, count(*) AS sounds FROM sounds WHERE status = 'indexed' GROUP BY folder ORDER BY folder`).all() as Array<{ folder: string; sounds: number }>;
+    return this.sql<[], { folder: string; sounds: number }>(`SELECT folder, count(*) AS sounds FROM sounds WHERE status = 'indexed' GROUP BY folder ORDER BY folder`).all();
   }
 
   /** Full-text search alone, best match first. */
@@ -607,8 +609,7 @@ export class LibraryStore {
 
   /** Sounds that have cached features for a recipe (what a new reference head can re-embed without decoding). */
   soundIdsWithFeatures(backbone: string): number[] {
-    return (this.sql('SELECT DISTINCT sound_id FROM sound_features WHERE backbone = ? ORDER BY sound_id').all(backbone) as { sound_id: number }[])
-      .map((r) => r.sound_id);
+    return this.sql<[backbone: string], number>('SELECT DISTINCT sound_id FROM sound_features WHERE backbone = ? ORDER BY sound_id').pluck().all(backbone);
   }
 
   /** Replaces one sound's window embeddings for a model version (re-embedding from cached features). */
@@ -631,15 +632,15 @@ export class LibraryStore {
   }
 
   take(id: number): Take | undefined {
-    const r = this.sql('SELECT * FROM takes WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql<[id: number], TakeRow>('SELECT * FROM takes WHERE id = ?').get(id);
     return r && toTake(r);
   }
 
   takes(options: { includeDeleted?: boolean } = {}): Take[] {
     const rows = options.includeDeleted
-      ? this.sql('SELECT * FROM takes ORDER BY created_at DESC, id DESC').all()
-      : this.sql('SELECT * FROM takes WHERE deleted = 0 ORDER BY created_at DESC, id DESC').all();
-    return rows.map((r) => toTake(r as Row));
+      ? this.sql<[], TakeRow>('SELECT * FROM takes ORDER BY created_at DESC, id DESC').all()
+      : this.sql<[], TakeRow>('SELECT * FROM takes WHERE deleted = 0 ORDER BY created_at DESC, id DESC').all();
+    return rows.map(toTake);
   }
 
   /**
@@ -650,7 +651,7 @@ export class LibraryStore {
   deleteTake(id: number): 'hidden' | 'deleted' | 'absent' {
     return this.transaction(() => {
       if (!this.take(id)) return 'absent';
-      const used = (this.sql('SELECT count(*) AS n FROM training_pairs WHERE take_id = ?').get(id) as { n: number }).n > 0;
+      const used = this.count<[takeId: number]>('SELECT count(*) AS n FROM training_pairs WHERE take_id = ?', id) > 0;
       if (used) {
         this.sql('UPDATE takes SET deleted = 1 WHERE id = ?').run(id);
         return 'hidden';
@@ -662,8 +663,8 @@ export class LibraryStore {
 
   /** Takes the history's delete hid (Undo can bring them back) and no training pair needs. */
   unusedHiddenTakes(): Take[] {
-    return this.sql('SELECT * FROM takes WHERE deleted = 1 AND NOT EXISTS (SELECT 1 FROM training_pairs p WHERE p.take_id = takes.id)')
-      .all().map((r) => toTake(r as Row));
+    return this.sql<[], TakeRow>('SELECT * FROM takes WHERE deleted = 1 AND NOT EXISTS (SELECT 1 FROM training_pairs p WHERE p.take_id = takes.id)')
+      .all().map(toTake);
   }
 
   /** Hides a take from the history, or brings it back; the audio and its pairs are untouched either way. */
@@ -678,7 +679,7 @@ export class LibraryStore {
 
   /** How many training pairs each take teaches. */
   pairCountsByTake(): Map<number, number> {
-    const rows = this.sql('SELECT take_id, count(*) AS n FROM training_pairs GROUP BY take_id').all() as { take_id: number; n: number }[];
+    const rows = this.sql<[], Pick<PairRow, 'take_id'> & CountRow>('SELECT take_id, count(*) AS n FROM training_pairs GROUP BY take_id').all();
     return new Map(rows.map((r) => [r.take_id, r.n]));
   }
 
@@ -696,25 +697,25 @@ export class LibraryStore {
       `INSERT INTO training_pairs (take_id, sound_id, origin, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (take_id, sound_id) DO NOTHING`,
     ).run(takeId, soundId, origin, now);
-    return toPair(this.sql('SELECT * FROM training_pairs WHERE take_id = ? AND sound_id = ?').get(takeId, soundId) as Row);
+    return toPair(this.sql<[takeId: number, soundId: number], PairRow>('SELECT * FROM training_pairs WHERE take_id = ? AND sound_id = ?').get(takeId, soundId)!);
   }
 
   pairs(options: { origin?: PairOrigin } = {}): TrainingPair[] {
     const rows = options.origin
-      ? this.sql('SELECT * FROM training_pairs WHERE origin = ? ORDER BY id').all(options.origin)
-      : this.sql('SELECT * FROM training_pairs ORDER BY id').all();
-    return rows.map((r) => toPair(r as Row));
+      ? this.sql<[origin: PairOrigin], PairRow>('SELECT * FROM training_pairs WHERE origin = ? ORDER BY id').all(options.origin)
+      : this.sql<[], PairRow>('SELECT * FROM training_pairs ORDER BY id').all();
+    return rows.map(toPair);
   }
 
   /** Removes a pair, and a hidden take that no other pair needs any more. */
   removePair(id: number): boolean {
     return this.transaction(() => {
-      const pair = this.sql('SELECT take_id FROM training_pairs WHERE id = ?').get(id) as { take_id: number } | undefined;
-      if (!pair) return false;
+      const takeId = this.sql<[id: number], PairRow['take_id']>('SELECT take_id FROM training_pairs WHERE id = ?').pluck().get(id);
+      if (takeId === undefined) return false;
       this.sql('DELETE FROM training_pairs WHERE id = ?').run(id);
       this.sql(
         'DELETE FROM takes WHERE id = ? AND deleted = 1 AND NOT EXISTS (SELECT 1 FROM training_pairs WHERE take_id = ?)',
-      ).run(pair.take_id, pair.take_id);
+      ).run(takeId, takeId);
       return true;
     });
   }
@@ -737,16 +738,16 @@ export class LibraryStore {
   }
 
   job(id: number): JobRecord | undefined {
-    const r = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql<[id: number], JobRow>('SELECT * FROM jobs WHERE id = ?').get(id);
     return r && toJob(r);
   }
 
   jobs(options: { kind?: string; limit?: number } = {}): JobRecord[] {
     const limit = options.limit ?? 50;
     const rows = options.kind
-      ? this.sql('SELECT * FROM jobs WHERE kind = ? ORDER BY id DESC LIMIT ?').all(options.kind, limit)
-      : this.sql('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit);
-    return rows.map((r) => toJob(r as Row));
+      ? this.sql<[kind: string, limit: number], JobRow>('SELECT * FROM jobs WHERE kind = ? ORDER BY id DESC LIMIT ?').all(options.kind, limit)
+      : this.sql<[limit: number], JobRow>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit);
+    return rows.map(toJob);
   }
 
   /**
@@ -757,7 +758,7 @@ export class LibraryStore {
    */
   claimScan(config: Record<string, unknown> = {}, now = Date.now()): JobRecord {
     return this.db.transaction(() => {
-      const open = this.sql(`SELECT id, owner_pid FROM jobs WHERE kind = 'scan' AND state IN ('running', 'paused', 'queued')`).all() as { id: number; owner_pid: number | null }[];
+      const open = this.sql<[], JobOwnerRow>(`SELECT id, owner_pid FROM jobs WHERE kind = 'scan' AND state IN ('running', 'paused', 'queued')`).all();
       const owner = open.find((j) => j.owner_pid !== process.pid && processAlive(j.owner_pid));
       if (owner) {
         throw new EngineError('busy', `another Onomato process (pid ${owner.owner_pid}) is scanning this library right now; this scan was not started. Let that one finish (or stop it) and scan again`);
@@ -771,12 +772,12 @@ export class LibraryStore {
    * connection's own writes never change it), so a process can notice a CLI run's sounds and folders.
    */
   dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    return numberPragma(this.db, 'data_version');
   }
 
   /** Jobs left running or paused by a process that died; called once at start-up. */
   markInterruptedJobs(now = Date.now()): number {
-    const open = this.sql(`SELECT id, owner_pid FROM jobs WHERE state IN ('running', 'paused', 'queued')`).all() as { id: number; owner_pid: number | null }[];
+    const open = this.sql<[], JobOwnerRow>(`SELECT id, owner_pid FROM jobs WHERE state IN ('running', 'paused', 'queued')`).all();
     const orphans = open.filter((j) => j.owner_pid !== process.pid && !processAlive(j.owner_pid));
     const mark = this.sql(`UPDATE jobs SET state = 'interrupted', updated_at = ? WHERE id = ?`);
     this.transaction(() => { for (const j of orphans) mark.run(now, j.id); });
@@ -793,12 +794,12 @@ export class LibraryStore {
   }
 
   evaluationRun(id: number): EvaluationRun | undefined {
-    const r = this.sql('SELECT * FROM evaluation_runs WHERE id = ?').get(id) as Row | undefined;
-    return r && toEvaluation(r);
+    const r = this.sql<[id: number], EvaluationRunRow>('SELECT * FROM evaluation_runs WHERE id = ?').get(id);
+    return r && toEvaluationRun(r);
   }
 
   evaluationRuns(limit = 50): EvaluationRun[] {
-    return this.sql('SELECT * FROM evaluation_runs ORDER BY id DESC LIMIT ?').all(limit).map((r) => toEvaluation(r as Row));
+    return this.sql<[limit: number], EvaluationRunRow>('SELECT * FROM evaluation_runs ORDER BY id DESC LIMIT ?').all(limit).map(toEvaluationRun);
   }
 
   // ---------------------------------------------------------------- model versions
@@ -815,23 +816,23 @@ export class LibraryStore {
   }
 
   modelVersion(id: string): ModelVersionRow | undefined {
-    const r = this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE id = ?').get(id) as Row | undefined;
-    return r && toModel(r);
+    const r = this.sql<[id: string], VersionRow>('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE id = ?').get(id);
+    return r && toModelVersion(r);
   }
 
   modelWeights(id: string): Uint8Array | undefined {
-    const r = this.sql('SELECT weights FROM model_versions WHERE id = ?').get(id) as { weights: Buffer | null } | undefined;
-    return r?.weights ? new Uint8Array(r.weights) : undefined;
+    const weights = this.sql<[id: string], Buffer | null>('SELECT weights FROM model_versions WHERE id = ?').pluck().get(id);
+    return weights ? new Uint8Array(weights) : undefined;
   }
 
   modelVersions(): ModelVersionRow[] {
-    return this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions ORDER BY created_at, id')
-      .all().map((r) => toModel(r as Row));
+    return this.sql<[], VersionRow>('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions ORDER BY created_at, id')
+      .all().map(toModelVersion);
   }
 
   activeModelVersion(): ModelVersionRow | undefined {
-    const r = this.sql('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE active = 1').get() as Row | undefined;
-    return r && toModel(r);
+    const r = this.sql<[], VersionRow>('SELECT id, created_at, kind, name, config, metrics, active FROM model_versions WHERE active = 1').get();
+    return r && toModelVersion(r);
   }
 
   setActiveModelVersion(id: string): void {
@@ -853,8 +854,8 @@ export class LibraryStore {
   // ---------------------------------------------------------------- settings
 
   getSetting<T>(key: string): T | undefined {
-    const r = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
-    return r ? (JSON.parse(r.value) as T) : undefined;
+    const value = this.sql<[key: string], string>('SELECT value FROM settings WHERE key = ?').pluck().get(key);
+    return value === undefined ? undefined : (JSON.parse(value) as T);
   }
 
   setSetting(key: string, value: unknown): void {
@@ -889,9 +890,6 @@ function peakBytes(peaks: Float32Array): Buffer {
   return Buffer.from(Uint8Array.from(peaks, (p) => Math.min(255, Math.ceil(Math.max(0, p) * 255))));
 }
 
-function vectorOf(b: Buffer): Float32Array {
-  return decodeHalf(b);
-}
 
 /**
  * bm25 weights of the full-text columns (name, folder, description, category, tags). The name is
@@ -958,57 +956,3 @@ const SORT_COLUMNS: Record<SoundSort, string> = {
   category: 'coalesce(s.ucs_category, \'~\')',
   description: 'coalesce(s.description, \'~\')',
 };
-
-function json<T>(v: unknown, fallback: T): T {
-  return typeof v === 'string' && v.length ? (JSON.parse(v) as T) : fallback;
-}
-
-function toRoot(r: Row): LibraryRoot {
-  return { id: r.id as number, path: r.path as string, addedAt: r.added_at as number, lastScanAt: r.last_scan_at as number | null };
-}
-
-function toSound(r: Row): Sound {
-  return {
-    id: r.id as number, rootId: r.root_id as number, path: r.path as string, folder: r.folder as string, name: r.name as string,
-    size: r.size as number, mtimeMs: r.mtime_ms as number, contentHash: r.content_hash as string | null,
-    status: r.status as SoundStatus, format: r.format as string | null, sampleRate: r.sample_rate as number | null,
-    channels: r.channels as number | null, bitDepth: r.bit_depth as number | null, durationSec: r.duration_sec as number | null,
-    analysedSec: r.analysed_sec as number | null, description: r.description as string | null,
-    metadata: json(r.metadata, {}), ucsCatId: r.ucs_cat_id as string | null, ucsCategory: r.ucs_category as string | null,
-    ucsSubcategory: r.ucs_subcategory as string | null, failureKind: r.failure_kind as string | null,
-    failureReason: r.failure_reason as string | null, modelId: r.model_id as string | null, indexedAt: r.indexed_at as number | null,
-  };
-}
-
-function toTake(r: Row): Take {
-  return {
-    id: r.id as number, wavPath: r.wav_path as string, createdAt: r.created_at as number, durationSec: r.duration_sec as number,
-    sampleRate: r.sample_rate as number, source: r.source as Take['source'], originalName: r.original_name as string | null,
-    deviceName: r.device_name as string | null, deleted: r.deleted === 1,
-  };
-}
-
-function toPair(r: Row): TrainingPair {
-  return { id: r.id as number, takeId: r.take_id as number, soundId: r.sound_id as number, origin: r.origin as PairOrigin, createdAt: r.created_at as number };
-}
-
-function toJob(r: Row): JobRecord {
-  return {
-    id: r.id as number, kind: r.kind as string, state: r.state as JobState, progress: json(r.progress, {}), config: json(r.config, {}),
-    error: json<SerializedError | null>(r.error, null), createdAt: r.created_at as number, updatedAt: r.updated_at as number,
-  };
-}
-
-function toEvaluation(r: Row): EvaluationRun {
-  return {
-    id: r.id as number, createdAt: r.created_at as number, dataset: r.dataset as string, systems: json(r.systems, []),
-    report: json(r.report, null), modelId: r.model_id as string | null,
-  };
-}
-
-function toModel(r: Row): ModelVersionRow {
-  return {
-    id: r.id as string, createdAt: r.created_at as number, kind: r.kind as ModelKind, name: r.name as string | null,
-    config: json(r.config, {}), metrics: json(r.metrics, {}), active: r.active === 1,
-  };
-}

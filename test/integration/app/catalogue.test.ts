@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../src-main/contract/schema.ts';
@@ -12,12 +11,13 @@ import { startFileServer, type FileServer } from '../../support/file-server.ts';
 import { buildSoxQvimDev } from '../../support/imitation-datasets.ts';
 import { zipFolder } from '../../support/zip-writer.ts';
 import { MODEL_FIXTURES } from '../../unit/model/fixture-files.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /**
  * Settings -> Model's backbone list, "Use a checkpoint file…", and fetching a dataset as a job,
  * through the engine's contract handlers (the same table the Electron shell and the web server serve).
  */
-let dir: string;
+const dir = suiteTempDir('onomato-app-catalogue-');
 let engine: Engine;
 let server: FileServer;
 let devZip: Buffer;
@@ -25,7 +25,6 @@ const jobs: Job[] = [];
 
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onomato-app-catalogue-'));
   const dev = join(dir, 'src-dev');
   buildSoxQvimDev(dev, 3);
   devZip = Buffer.from(zipFolder(dev));
@@ -41,7 +40,6 @@ afterAll(async () => {
   delete process.env.ONOMATO_CATALOGUE;
   await engine?.close();
   await server?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('backbones in the app', () => {

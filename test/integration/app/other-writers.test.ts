@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
@@ -10,17 +9,17 @@ import { dataPaths } from '../../../src-main/engine/paths.ts';
 import { copySfxSubset } from '../../support/library-copy.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { jobEnded } from '../../support/jobs.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /**
  * The app and the CLI share one database (issue 12, bad input; the additions themselves are
  * covered by hostile/two-writers): a folder the CLI added is watched by the app from then on, and
  * sounds the CLI removes leave the app's answers at once (the change log records deletions).
  */
-let dir: string;
+const dir = suiteTempDir('onomato-app-others-');
 let engine: Engine;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onomato-app-others-'));
   const sfx = await smallSfxLibrary();
   copySfxSubset(sfx, join(dir, 'app-folder'), 4);
   copySfxSubset(sfx, join(dir, 'cli-folder'), 8);
@@ -31,7 +30,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('another process writing to the library while the app runs', () => {

@@ -3,8 +3,6 @@
  * ends at silence (the source's own samples in between, bit for bit), a hard cut when the fade
  * is set to 0, and file names from the user's template that never overwrite another render.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../../src-main/engine/audio/decode.ts';
@@ -13,11 +11,12 @@ import { SettingsStore } from '../../../src-main/engine/app/settings.ts';
 import { LibraryStore, type Sound } from '../../../src-main/engine/library/store.ts';
 import { dataPaths, ensureDataDirs } from '../../../src-main/engine/paths.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /** 1.5 s of a phone ring, stereo 16-bit FLAC at 44.1 kHz, loud for its first 0.6 s. */
 const SOURCE = 'sonic-pi/mehackit_phone4.flac';
 
-let dir: string;
+const dir = suiteTempDir('onomato-export-');
 let store: LibraryStore;
 let settings: SettingsStore;
 let media: Media;
@@ -27,7 +26,6 @@ let rate: number;
 let peak: number;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onomato-export-'));
   const path = join(await smallSfxLibrary(), SOURCE);
   store = LibraryStore.open(join(dir, 'library.sqlite'));
   const root = store.addRoot(join(path, '..'));
@@ -43,7 +41,6 @@ beforeAll(async () => {
 
 afterAll(() => {
   store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A region starting and ending where the source is loud, so a hard cut would be a step. */

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName } from '../../../src-main/contract/methods.ts';
@@ -11,18 +10,18 @@ import { copySfxSubset } from '../../support/library-copy.ts';
 import { jobEnded } from '../../support/jobs.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /**
  * The app's training flow through the real engine: a small real library, takes that stand in
  * for imitations (each library sound quieter, noisier and shifted), pairs marked as matches,
  * a personal run with live curves, and the version it makes.
  */
-let dir: string;
+const dir = suiteTempDir('onomato-app-training-');
 let engine: Engine;
 const pushed: Array<{ name: EventName; payload: unknown }> = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onomato-app-training-'));
   const lib = join(dir, 'sfx');
   copySfxSubset(await smallSfxLibrary(), lib, 24);
   engine = await openEngine({ dataDir: join(dir, 'data'), mode: 'web' });
@@ -33,7 +32,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('training in the app', () => {

@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, open, readdir, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio, loadMono32k, readAudioInfo } from '../../../src-main/engine/audio/decode.ts';
 import { writeWav } from '../../../src-main/engine/audio/wav-write.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { twoToneChirp } from '../../support/audio-signals.ts';
 import { CLASSIC_BAD_FILES, wavHeader, writeClassicBadFiles } from '../../support/bad-files.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
-let dir: string;
+const dir = suiteTempDir('onomato-bad-');
 
 async function failure(p: Promise<unknown>): Promise<EngineError> {
   const err = await p.then(
@@ -23,12 +23,7 @@ async function failure(p: Promise<unknown>): Promise<EngineError> {
 const expectations = CLASSIC_BAD_FILES;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'onomato-bad-'));
   await writeClassicBadFiles(dir);
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('a folder of bad files', () => {

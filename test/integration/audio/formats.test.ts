@@ -2,16 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio, loadMono32k, readAudioInfo } from '../../../src-main/engine/audio/decode.ts';
 import { resample } from '../../../src-main/engine/audio/resample.ts';
 import { writeWav } from '../../../src-main/engine/audio/wav-write.ts';
 import { bestCorrelation, maxAbsDiff, snrDb, twoToneChirp } from '../../support/audio-signals.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/audio/', import.meta.url));
-let dir: string;
+const dir = suiteTempDir('onomato-formats-');
 const RATE = 44100;
 const source = twoToneChirp(RATE, 2);
 /** What a 24-bit file stores of the source. */
@@ -20,17 +19,12 @@ const stored = source.map((c) => c.map((v) => Math.round(v * 8388608) / 8388608)
 const sox = (...args: string[]): void => void execFileSync('sox', args, { stdio: 'ignore' });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'onomato-formats-'));
   await writeWav(join(dir, 'source.wav'), { channels: source, sampleRate: RATE, bitDepth: 24 });
   sox(join(dir, 'source.wav'), '--comment', 'TITLE=Two tones', '--add-comment', 'ARTIST=Onomato tests', join(dir, 'source-24.flac'));
   sox(join(dir, 'source.wav'), '-b', '16', join(dir, 'source-16.flac'));
   sox(join(dir, 'source.wav'), '-C', '6', join(dir, 'source.ogg'));
   sox(join(dir, 'source.wav'), join(dir, 'source.aiff'));
   sox(join(dir, 'source.wav'), '-e', 'floating-point', join(dir, 'source.aifc'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('lossless formats decode to exactly the stored samples', () => {

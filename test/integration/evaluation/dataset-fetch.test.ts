@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
@@ -10,9 +9,10 @@ import { startFileServer, type FileServer } from '../../support/file-server.ts';
 import { buildSoxQvimDev, buildSoxVimSketch } from '../../support/imitation-datasets.ts';
 import { writeZip, zipFolder } from '../../support/zip-writer.ts';
 import { onomatoOk, type CliRun } from '../../support/cli.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 
-let tmp: string;
+const tmp = suiteTempDir('onomato-fetch-');
 let server: FileServer;
 let vimsketchZip: Buffer;
 let devZip: Buffer;
@@ -31,7 +31,6 @@ function onomato(args: string[], env: Record<string, string>): Promise<CliRun> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'onomato-fetch-'));
   const vs = join(tmp, 'src-vimsketch');
   buildSoxVimSketch(vs, 6, 2);
   // VimSketch's archive holds its top folder; the QVIM DEV archive is unpacked into qvim-dev/ by the baseline, so it has none.
@@ -48,7 +47,6 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.ONOMATO_CATALOGUE;
   await server.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('fetching the imitation datasets', () => {

@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectedRandomMrr } from '../../../src-main/engine/evaluation/metrics.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { BACKBONE_ONLY } from '../../../src-main/engine/model-version/features.ts';
@@ -11,13 +10,14 @@ import { saveModelVersion } from '../../../src-main/engine/library/model-version
 import { onomatoOk, runOnomato, spawnOnomato } from '../../support/cli.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { DEV_CSV } from '../../../src-main/engine/evaluation/qvim-dev-layout.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 const REFERENCES = 16;
 const PER_REFERENCE = 2;
 
-let tmp: string;
-let dataset: string;
-let dataDir: string;
+const tmp = suiteTempDir('onomato-eval-cli-');
+const dataset = join(tmp, 'proxy');
+const dataDir = join(tmp, 'data');
 
 
 interface SystemJson {
@@ -47,14 +47,10 @@ function recordedRuns(): number {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'onomato-eval-cli-'));
-  dataset = join(tmp, 'proxy');
-  dataDir = join(tmp, 'data');
   const library = await smallSfxLibrary();
   const { stdout } = await onomatoOk(['proxy', library, dataset, '--seed', '3', '--references', String(REFERENCES), '--queries-per-reference', String(PER_REFERENCE)]);
   expect(stdout).toContain(`QVIM-proxy (synthetic imitations of sfx-small): ${REFERENCES} references, ${REFERENCES * PER_REFERENCE} imitations`);
 });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('onomato eval', () => {
   let first: ReportJson;

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../../src-main/contract/events.ts';
 import { EvalRun, type Job as JobView } from '../../../src-main/contract/schema.ts';
 import { Evaluation } from '../../../src-main/engine/app/evaluation.ts';
@@ -14,10 +12,11 @@ import { DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/version
 import { dataPaths, ensureDataDirs, type DataPaths } from '../../../src-main/engine/paths.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { buildDevLayout } from '../../unit/evaluation/dataset-fixtures.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 const REFERENCES = 6;
 const PER_REFERENCE = 2;
-let tmp: string;
+const tmp = suiteTempDir('onomato-eval-app-');
 let dataset: string;
 let paths: DataPaths;
 
@@ -29,11 +28,9 @@ function openApp(): { store: LibraryStore; events: EventBus; jobs: Jobs; evaluat
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'onomato-eval-app-'));
   paths = ensureDataDirs(dataPaths(join(tmp, 'data')));
   dataset = (await buildProxyDataset(await smallSfxLibrary(), join(tmp, 'proxy'), { seed: 5, references: REFERENCES, queriesPerReference: PER_REFERENCE })).root;
 });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('the app\'s Evaluation', () => {
   it('offers the baselines and every backbone on this machine, with descriptions', async () => {

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset, type Dataset } from '../../../src-main/engine/evaluation/datasets.ts';
 import { evaluate, expectedRandomMrr } from '../../../src-main/engine/evaluation/metrics.ts';
 import { imitatorIds } from '../../../src-main/engine/evaluation/imitators/registry.ts';
@@ -13,17 +12,16 @@ import { randomSystem, twoDftSystem } from '../../../src-main/engine/evaluation/
 import { main } from '../../../src-main/cli/main.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { DEV_CSV } from '../../../src-main/engine/evaluation/qvim-dev-layout.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
-let tmp: string;
+const tmp = suiteTempDir('onomato-proxy-');
 let built: ProxyResult;
 let dataset: Dataset;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'onomato-proxy-'));
   built = await buildProxyDataset(await smallSfxLibrary(), join(tmp, 'proxy'), { seed: 7, references: 30, queriesPerReference: 3 });
   dataset = await loadDataset(built.root);
 });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('QVIM-proxy benchmark from the small SFX library', () => {
   it('is a clean QVIM DEV layout dataset named for what it is', async () => {

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,9 +16,10 @@ import { DEFAULT_FEATURES } from '../../../src-main/engine/training/default-reci
 import { baseModelVersion } from '../../../src-main/engine/model-version/heads.ts';
 import { modelVersionSystem } from '../../../src-main/engine/evaluation/model-version-system.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'onomato-quality-'));
+const dir = suiteTempDir('onomato-quality-');
 const proxy = join(dir, 'proxy');
 // The command line reads the same data folder: features cached here are the ones it reuses.
 const dataDir = join(dir, 'data');
@@ -41,7 +41,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await model?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the leave-one-family-out quality matrix', () => {

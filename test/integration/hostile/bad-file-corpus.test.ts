@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWav } from '../../../src-main/engine/audio/wav-write.ts';
@@ -10,6 +9,7 @@ import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { allFinite } from '../../../src-main/engine/search/sound-index.ts';
 import { sine } from '../../support/audio-signals.ts';
 import { CLASSIC_BAD_FILES, writeClassicBadFiles, writeHostileFiles, type HostileCase } from '../../support/bad-files.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /**
  * Issue 14: the whole bad-file corpus (the 17 classic cases and the hostile ones) in one library
@@ -21,7 +21,7 @@ const SCAN_LIMIT_MS = 120_000;
 const GOOD = 5;
 
 describe('the hostile bad-file corpus through the indexer', () => {
-  let dir: string;
+  const dir = suiteTempDir('onomato-corpus-');
   let lib: string;
   let store: LibraryStore;
   let model: LibraryModel;
@@ -32,7 +32,6 @@ describe('the hostile bad-file corpus through the indexer', () => {
 
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
-    dir = mkdtempSync(join(tmpdir(), 'onomato-corpus-'));
     lib = join(dir, 'library');
     mkdirSync(join(lib, 'good'), { recursive: true });
     for (let i = 0; i < GOOD; i++) await writeWav(join(lib, 'good', `good-${i}.wav`), { channels: [sine(250 * (i + 1), 16000, 2 * 16000, 0.5)], sampleRate: 16000, bitDepth: 16 });
@@ -66,7 +65,6 @@ describe('the hostile bad-file corpus through the indexer', () => {
     const byDefect = [...perDefect].map(([d, n]) => `${d}: ${n}`).join(', ');
     console.log(`hostile corpus: ${cases?.length ?? 0} cases tried, ${(cases?.length ?? 0) - fixed.length} held before issue 14's fixes, ${fixed.length} fixed (${byDefect}); plus ${GOOD} good files beside them`);
     store?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('finishes without a crash or an unhandled rejection, and indexes the good files beside the bad', () => {

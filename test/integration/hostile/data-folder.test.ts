@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWav } from '../../../src-main/engine/audio/wav-write.ts';
@@ -8,6 +7,7 @@ import { prepareLibraryModel, type LibraryModel } from '../../../src-main/engine
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { LibraryWatch } from '../../../src-main/engine/library/watcher.ts';
 import { sine } from '../../support/audio-signals.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /**
  * Issue 14, defect 7: adding the home folder (which holds the data folder on macOS and Windows,
@@ -15,7 +15,7 @@ import { sine } from '../../support/audio-signals.ts';
  * minute, each scan's own database writes setting off the next.
  */
 describe('a library folder that holds the data folder', () => {
-  let dir: string;
+  const dir = suiteTempDir('onomato-home-');
   let home: string;
   let data: string;
   let store: LibraryStore;
@@ -23,7 +23,6 @@ describe('a library folder that holds the data folder', () => {
   const tone = (path: string, f: number) => writeWav(path, { channels: [sine(f, 16000, 16000, 0.4)], sampleRate: 16000, bitDepth: 16 });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'onomato-home-'));
     home = join(dir, 'home');
     data = join(home, 'Library', 'Application Support', 'Onomato');
     mkdirSync(join(data, 'takes'), { recursive: true });
@@ -37,7 +36,6 @@ describe('a library folder that holds the data folder', () => {
   });
   afterAll(() => {
     store?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('indexes the sounds beside the data folder and none of its takes or renders', async () => {

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettingsStore } from '../../../src-main/engine/app/settings.ts';
@@ -11,6 +10,7 @@ import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { exportModelVersion } from '../../../src-main/engine/library/model-versions.ts';
 import { sine } from '../../support/audio-signals.ts';
 import { smallDisk, type SmallDisk } from '../../support/full-disk.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /**
  * Issue 14, defect 2: a full disk while indexing killed the process (an SQLITE_FULL from the
@@ -18,7 +18,7 @@ import { smallDisk, type SmallDisk } from '../../support/full-disk.ts';
  * folder, keeps every file already indexed, leaves the rest pending, and goes on once there is space.
  */
 describe('a full disk', () => {
-  let dir: string;
+  const dir = suiteTempDir('onomato-full-');
   let disk: SmallDisk;
   let store: LibraryStore;
   let model: LibraryModel;
@@ -26,7 +26,6 @@ describe('a full disk', () => {
   const files = 12;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'onomato-full-'));
     disk = smallDisk(dir, 8 << 20);
     lib = join(dir, 'sfx');
     mkdirSync(lib);
@@ -41,7 +40,6 @@ describe('a full disk', () => {
   afterAll(() => {
     store?.close();
     disk?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it(`ends the scan with 'disk-full' naming the database folder, loses nothing and resumes when there is space (${'tmpfs or max_page_count'})`, async () => {

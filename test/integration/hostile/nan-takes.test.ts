@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWav } from '../../../src-main/engine/audio/wav-write.ts';
@@ -8,13 +7,14 @@ import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { sine } from '../../support/audio-signals.ts';
 import { jobEnded } from '../../support/jobs.ts';
 import { floatWav } from '../../support/riff.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /**
  * Issue 14, defect 1 in the app: a float WAV with a NaN, in a watched folder, killed the process
  * from the indexer's progress listener; a take or dropped file with one could not be searched.
  */
 describe('NaN in the app', () => {
-  let dir: string;
+  const dir = suiteTempDir('onomato-nan-app-');
   let engine: Engine;
   const withNaN = (): Float32Array => {
     const x = sine(600, 16000, 3 * 16000, 0.5);
@@ -23,7 +23,6 @@ describe('NaN in the app', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'onomato-nan-app-'));
     const lib = join(dir, 'sfx');
     mkdirSync(lib);
     for (let i = 0; i < 4; i++) await writeWav(join(lib, `tone-${i}.wav`), { channels: [sine(300 + 200 * i, 16000, 2 * 16000, 0.5)], sampleRate: 16000, bitDepth: 16 });
@@ -34,7 +33,6 @@ describe('NaN in the app', () => {
   });
   afterAll(async () => {
     await engine?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('indexes the file with NaN samples as a sound, searchable beside the others', async () => {

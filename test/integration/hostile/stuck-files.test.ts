@@ -1,8 +1,7 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { writeWav } from '../../../src-main/engine/audio/wav-write.ts';
 import { startIndexing } from '../../../src-main/engine/library/indexer.ts';
 import { prepareLibraryModel } from '../../../src-main/engine/library/library-model.ts';
@@ -10,6 +9,7 @@ import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { sine } from '../../support/audio-signals.ts';
 import { syncStormFlac } from '../../support/bad-files.ts';
 import { spawnOnomato } from '../../support/cli.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /**
  * Issue 14, defect 4: a FIFO swapped in after the scan listed the path hung indexing for good
@@ -54,17 +54,15 @@ function indexCli(dataDir: string, folder: string, during: (child: ChildProcess)
 }
 
 describe('files that would hold a worker', () => {
-  let dir: string;
+  const dir = suiteTempDir('onomato-stuck-');
   let names: string[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'onomato-stuck-'));
     const lib = join(dir, 'template');
     mkdirSync(lib);
     names = Array.from({ length: 60 }, (_, i) => `tone-${String(i).padStart(2, '0')}.wav`);
     for (const [i, n] of names.entries()) await writeWav(join(lib, n), { channels: [sine(200 + 20 * i, 16000, 3 * 16000, 0.4)], sampleRate: 16000, bitDepth: 16 });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const copyOf = (name: string): string => {
     const to = join(dir, name);

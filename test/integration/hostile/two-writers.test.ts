@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeWav } from '../../../src-main/engine/audio/wav-write.ts';
 import { openEngine } from '../../../src-main/engine/engine.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
@@ -11,6 +10,7 @@ import { prepareLibraryModel } from '../../../src-main/engine/library/library-mo
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { sine } from '../../support/audio-signals.ts';
 import { spawnOnomato } from '../../support/cli.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /**
  * Issue 14, defect 11: two CLI indexers on one database decoded every file twice, and the app did
@@ -33,9 +33,7 @@ async function tones(folder: string, count: number, seconds: number, base: numbe
 }
 
 describe('two writers on one library', () => {
-  let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'onomato-writers-')); });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = suiteTempDir('onomato-writers-');
 
   it('a scan owned by a live process refuses a second one with a sentence; a dead owner is taken over', async () => {
     const store = LibraryStore.open(join(dir, 'lock.sqlite'));

@@ -5,9 +5,8 @@
  * of traversal addresses against every route.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sound } from '../../../src-main/contract/schema.ts';
@@ -17,8 +16,9 @@ import { startWebServer, type WebServer } from '../../../src-main/web/server.ts'
 import { jobEnded } from '../../support/jobs.ts';
 import { copySfxSubset } from '../../support/library-copy.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'onomato-hostile-web-'));
+const dir = suiteTempDir('onomato-hostile-web-');
 const sfx = join(dir, 'sfx');
 const outside = join(dir, 'outside');
 let engine: Engine;
@@ -67,7 +67,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await engine?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const idOf = (name: string) => sounds.find((s) => s.name === name)?.id;

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitmix32 } from '../../../src-main/engine/random.ts';
 import { spawnOnomato } from '../../support/cli.ts';
@@ -11,6 +9,7 @@ import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import type { IndexSummary } from '../../../src-main/engine/library/indexer.ts';
 import { SAMPLE_RATE } from '../../../src-main/engine/features/log-mel.ts';
 import { windowCount } from '../../../src-main/engine/features/windows.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /** Windows the indexer must have stored for a sound analysed over `seconds`: the product's own rule (10 s windows, 5 s hop). */
 function expectedWindows(seconds: number): number {
@@ -21,18 +20,16 @@ function expectedWindows(seconds: number): number {
 const random = splitmix32;
 
 describe('killing the indexer at random moments', () => {
-  let dir: string;
+  const dir = suiteTempDir('onomato-crash-');
   let lib: string;
   let db: string;
   let total: number;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'onomato-crash-'));
     lib = join(dir, 'sfx');
     total = copySfxSubset(await smallSfxLibrary(), lib, 120).length + writeCorruptFiles(join(lib, 'broken')).length;
     db = join(dir, 'library.sqlite');
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function startIndexer(): { child: ChildProcess; stdout: () => string; exited: Promise<number | null> } {
     const child = spawnOnomato(['index', lib, '--db', db, '--data-dir', join(dir, 'data'), '--workers', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });

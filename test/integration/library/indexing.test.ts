@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, renameSync, rmSync, utimesSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { copySfxSubset, writeCorruptFiles } from '../../support/library-copy.ts';
@@ -14,6 +13,7 @@ import { analyseQuery } from '../../../src-main/engine/library/analyse.ts';
 import { openModelPair } from '../../../src-main/engine/model/runtime.ts';
 import { SAMPLE_RATE } from '../../../src-main/engine/features/log-mel.ts';
 import { windowCount } from '../../../src-main/engine/features/windows.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /** Windows the indexer must have stored for a sound analysed over `seconds`: the product's own rule (10 s windows, 5 s hop). */
 function expectedWindows(seconds: number): number {
@@ -21,7 +21,7 @@ function expectedWindows(seconds: number): number {
 }
 
 describe('indexing a real SFX library', () => {
-  let dir: string;
+  const dir = suiteTempDir('onomato-index-');
   let lib: string;
   let store: LibraryStore;
   let model: LibraryModel;
@@ -32,7 +32,6 @@ describe('indexing a real SFX library', () => {
 
   beforeAll(async () => {
     const sfx = await smallSfxLibrary();
-    dir = mkdtempSync(join(tmpdir(), 'onomato-index-'));
     lib = join(dir, 'sfx');
     copied = copySfxSubset(sfx, lib, 40);
     corrupt = writeCorruptFiles(join(lib, 'broken'));
@@ -44,7 +43,6 @@ describe('indexing a real SFX library', () => {
   });
   afterAll(() => {
     store?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('indexes every readable file, records the broken ones and stops for none of them', async () => {

@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../../src-main/cli/main.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { addBackbone, ensureModel, listBackbones } from '../../../src-main/engine/model/backbone.ts';
@@ -14,6 +13,7 @@ import { syntheticMobileNet } from '../../unit/model/synthetic-mobilenet.ts';
 import { OrderedDict, stateDictToOrdered, writeTorchCheckpoint, type PickleInput } from '../../unit/model/torch-checkpoint-writer.ts';
 import { startFileServer } from '../../support/file-server.ts';
 import { buildSoxQvimDev } from '../../support/imitation-datasets.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /** What make_qvim_checkpoint_fixture.py wrote: PyTorch's outputs of each tower of a Lightning checkpoint it saved. */
 interface TwoTowerFixture {
@@ -41,11 +41,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'onomato-backbone-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = suiteTempDir('onomato-backbone-');
 
 describe('a QVIM two-tower Lightning checkpoint saved by PyTorch', () => {
   it('has the baseline\'s module names', () => {

@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { audiosetLabels, topTags } from '../../../src-main/engine/model/audioset-tags.ts';
 import { ensureModel } from '../../../src-main/engine/model/backbone.ts';
@@ -10,6 +9,7 @@ import { EmbeddingModel, openModelPair, type LogMel } from '../../../src-main/en
 import { maxAbsDiff } from '../../support/audio-signals.ts';
 import { cosine, fixtureF32, fixtureJson, type ParityFixture } from '../../unit/model/fixture-files.ts';
 import { OrderedDict, stateDictToOrdered, writeTorchCheckpoint, type PickleInput } from '../../unit/model/torch-checkpoint-writer.ts';
+import { suiteTempDir, withTempDir } from '../../support/temp-dir.ts';
 
 const fixture = fixtureJson<ParityFixture>('parity.json');
 // vitest.config.ts points ONOMATO_PRETRAINED_DIR at the workplace's weights; without them this fails, never skips.
@@ -35,11 +35,7 @@ function fixtureItems(): Array<{ mel: LogMel; logits: Float32Array; embedding: F
 describe('EfficientAT mn04_as built from its checkpoint matches PyTorch', () => {
   it('finds the checkpoint', () => expect(existsSync(join(checkpointDir, fixture.checkpoint)), checkpointDir).toBe(true));
 
-  let models: string;
-  beforeAll(() => {
-    models = mkdtempSync(join(tmpdir(), 'onomato-models-'));
-  });
-  afterAll(() => rmSync(models, { recursive: true, force: true }));
+  const models = suiteTempDir('onomato-models-');
 
   it('builds the ONNX once into the models folder, named by the checkpoint digest', async () => {
     const built = await ensureModel(models, { checkpointDirs: [checkpointDir!] });
@@ -110,8 +106,7 @@ describe('EfficientAT mn04_as built from its checkpoint matches PyTorch', () => 
     await pair.close();
   });
 
-  it('refuses a wrong file under the expected name, and a missing model when downloads are off', async () => {
-    const impostorDir = mkdtempSync(join(tmpdir(), 'onomato-impostor-'));
+  it('refuses a wrong file under the expected name, and a missing model when downloads are off', () => withTempDir(async (impostorDir) => {
     // The configured folder is searched first; this case is about the folders after it.
     const configured = process.env.ONOMATO_PRETRAINED_DIR;
     delete process.env.ONOMATO_PRETRAINED_DIR;
@@ -124,7 +119,7 @@ describe('EfficientAT mn04_as built from its checkpoint matches PyTorch', () => 
       expect((error as EngineError).message).toMatch(/mn10_as_mAP_471\.pt/);
     } finally {
       process.env.ONOMATO_PRETRAINED_DIR = configured;
-      rmSync(impostorDir, { recursive: true, force: true });
     }
-  });
+  }, 'onomato-impostor-'));
+
 });

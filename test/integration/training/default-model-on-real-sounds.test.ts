@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMono32k, writeWav } from '../../../src-main/engine/audio/decode.ts';
@@ -12,9 +10,10 @@ import { modelVersionSystem } from '../../../src-main/engine/evaluation/model-ve
 import { defaultModelVersion } from '../../../src-main/engine/model-version/versions.ts';
 import { soundWindowFeatures } from '../../../src-main/engine/model-version/window-features.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 const SOUNDS = ['freedesktop/bell.oga', 'freedesktop/complete.oga', 'freedesktop/phone-incoming-call.oga', 'freedesktop/alarm-clock-elapsed.oga', 'freedesktop/message.oga'];
-const dir = mkdtempSync(join(tmpdir(), 'onomato-default-model-'));
+const dir = suiteTempDir('onomato-default-model-');
 let model: EmbeddingModel;
 let lib: string;
 
@@ -25,7 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await model?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the shipped default model on real library sounds', () => {

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildSoxQvimDev, buildSoxVimSketch } from '../../support/imitation-datasets.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /**
  * `onomato train --dataset vimsketch` on a fetched dataset folder, the way a user runs it after
@@ -14,18 +13,12 @@ import { buildSoxQvimDev, buildSoxVimSketch } from '../../support/imitation-data
  */
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
-let tmp: string;
-let dataDir: string;
+const tmp = suiteTempDir('onomato-train-dataset-');
+const dataDir = join(tmp, 'data');
 
 function onomato(args: string[]): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, ['bin/onomato.js', ...args, '--data-dir', dataDir], { cwd: repo, maxBuffer: 32 * 2 ** 20 });
 }
-
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'onomato-train-dataset-'));
-  dataDir = join(tmp, 'data');
-}, 60_000);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('training on the fetched VimSketch', () => {
   it('says how to get VimSketch when it is not in the data folder', async () => {

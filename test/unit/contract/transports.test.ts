@@ -1,5 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IpcMainInvokeEvent } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { shellHandlers } from '../../../src-main/shell/handlers.ts';
 import { INVOKE_CHANNEL, registerIpc, type IpcMainLike } from '../../../src-main/shell/ipc.ts';
 import { webHandlers } from '../../../src-main/web/handlers.ts';
 import { startWebServer, type WebServer } from '../../../src-main/web/server.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 /** Records what the shell registers, standing in for Electron's ipcMain (no binary here). */
 class RecordingIpc implements IpcMainLike {
@@ -23,7 +23,7 @@ class RecordingIpc implements IpcMainLike {
   }
 }
 
-let dir: string;
+const dir = suiteTempDir('onomato-contract-');
 let engine: Engine;
 let shell: Handlers;
 let web: Handlers;
@@ -40,7 +40,6 @@ async function overHttp(method: string, body: unknown): Promise<Reply> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onomato-contract-'));
   mkdirSync(join(dir, 'renderer'));
   writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>t</title>');
   engine = await openEngine({ dataDir: join(dir, 'data'), mode: 'web' });
@@ -54,7 +53,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await engine?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('one contract, two transports', () => {

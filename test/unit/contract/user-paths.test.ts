@@ -3,9 +3,8 @@
  * must be refused by what it is, at once, without reading it whole or holding a pool thread.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../../src-main/engine/engine.ts';
@@ -13,13 +12,13 @@ import { EngineError } from '../../../src-main/engine/errors.ts';
 import { loadDataset } from '../../../src-main/engine/evaluation/datasets.ts';
 import { MODEL_FILE_MAX_BYTES } from '../../../src-main/engine/library/model-versions.ts';
 import { DEFAULT_HEADS_ID, defaultHeadsFile } from '../../../src-main/engine/model-version/versions.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
-let dir: string;
+const dir = suiteTempDir('onomato-user-paths-');
 let engine: Engine;
 let fifo: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onomato-user-paths-'));
   engine = await openEngine({ dataDir: join(dir, 'data'), mode: 'web' });
   fifo = join(dir, 'pipe.onomato-model');
   execFileSync('mkfifo', [fifo]);
@@ -27,7 +26,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function refusal(path: string): Promise<EngineError> {

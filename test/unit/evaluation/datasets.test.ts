@@ -1,18 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { loadDataset, type Dataset } from '../../../src-main/engine/evaluation/datasets.ts';
 import { vimSketchClass, vimSketchKey } from '../../../src-main/engine/evaluation/vimsketch-layout.ts';
 import { buildCsvLayout, buildDevLayout, buildVimSketchLayout } from './dataset-fixtures.ts';
 import { DEV_CSV } from '../../../src-main/engine/evaluation/qvim-dev-layout.ts';
+import { testTempDir } from '../../support/temp-dir.ts';
 
-let tmp: string;
-beforeEach(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'onomato-datasets-'));
-});
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('onomato-datasets-');
 
 async function loadError(dir: string): Promise<EngineError> {
   const err = await loadDataset(dir).then(
@@ -27,14 +23,14 @@ const kinds = (d: Dataset): string[] => d.problems.map((p) => p.kind).sort();
 
 describe('QVIM DEV layout', () => {
   it('reads the title row, header, up to three imitations per row and a reference on several rows', async () => {
-    const root = join(tmp, 'qvim-dev');
+    const root = join(tmp(), 'qvim-dev');
     buildDevLayout(root, [
       { label: 'Dog, barking', cls: 'Dog', item: 'bark.wav', queries: ['q1.wav', 'q2.wav', 'q3.wav'] },
       { label: 'Dog, barking', cls: 'Dog', item: 'bark.wav', queries: ['q4.wav'] },
       { label: 'Car horn', cls: 'Vehicle', item: 'horn.wav', queries: ['q5.wav', 'q6.wav'] },
     ]);
     // The parent folder works too, as the challenge download unpacks into qvim-dev/.
-    const d = await loadDataset(tmp);
+    const d = await loadDataset(tmp());
     expect(d.layout).toBe('qvim-dev');
     expect(d.name).toBe('QVIM DEV');
     expect(d.root).toBe(root);
@@ -55,7 +51,7 @@ describe('QVIM DEV layout', () => {
   });
 
   it('lists every problem of a malformed but usable dataset and leaves out only what is broken', async () => {
-    const root = join(tmp, 'dev');
+    const root = join(tmp(), 'dev');
     buildDevLayout(
       root,
       [
@@ -82,7 +78,7 @@ describe('QVIM DEV layout', () => {
   });
 
   it('throws one dataset error listing every problem when nothing usable is left', async () => {
-    const root = join(tmp, 'dev');
+    const root = join(tmp(), 'dev');
     buildDevLayout(root, [{ label: 'Dog', cls: 'Dog', item: 'bark.wav', queries: ['q1.wav'] }], { skipAudio: ['bark.wav', 'q1.wav'] });
     const err = await loadError(root);
     expect(err.kind).toBe('dataset');
@@ -92,7 +88,7 @@ describe('QVIM DEV layout', () => {
   });
 
   it('reports a header without the required columns and an unreadable (binary) list', async () => {
-    const root = join(tmp, 'dev');
+    const root = join(tmp(), 'dev');
     mkdirSync(root);
     writeFileSync(join(root, DEV_CSV), 'title\nLabel,Class,Reference,Query 1\n');
     expect((await loadError(root)).message).toMatch(/lacks "Items", "Query 2", "Query 3"/);
@@ -105,9 +101,9 @@ describe('VimSketch layout', () => {
   const refs = ['001_000Animal_Domestic animals_pets_Cat_Growling.wav', '002_014Vehicle_Car_Horn.wav', '003_020Tools_Hammer.wav'];
 
   it('matches imitations to references by the name after the first "_" on both sides', async () => {
-    const root = join(tmp, 'Vim_Sketch_Dataset');
+    const root = join(tmp(), 'Vim_Sketch_Dataset');
     buildVimSketchLayout(root, refs, ['00001_000Animal_Domestic animals_pets_Cat_Growling.wav', '00002_000Animal_Domestic animals_pets_Cat_Growling.wav', '00003_014Vehicle_Car_Horn.wav']);
-    const d = await loadDataset(tmp);
+    const d = await loadDataset(tmp());
     expect(d.layout).toBe('vimsketch');
     expect(d.problems).toEqual([]);
     // Every reference is an item, imitated or not.
@@ -123,7 +119,7 @@ describe('VimSketch layout', () => {
   });
 
   it('reports imitations of unknown references, duplicate reference names and missing audio', async () => {
-    const root = join(tmp, 'vs');
+    const root = join(tmp(), 'vs');
     buildVimSketchLayout(root, [...refs, '099_014Vehicle_Car_Horn.wav'], ['00001_000Animal_Domestic animals_pets_Cat_Growling.wav', '00004_Unknown_Sound.wav', '00005_020Tools_Hammer.wav'], {
       skipAudio: ['00005_020Tools_Hammer.wav'],
     });
@@ -136,7 +132,7 @@ describe('VimSketch layout', () => {
 
 describe('plain CSV layout', () => {
   it('reads imitation, reference and class columns in any order with paths relative to the folder', async () => {
-    const root = join(tmp, 'mine');
+    const root = join(tmp(), 'mine');
     buildCsvLayout(root, ['Class', 'Reference', 'Imitation'], [
       { class: 'door', reference: 'refs/door.wav', imitation: 'takes/door-1.wav' },
       { class: 'door', reference: 'refs/door.wav', imitation: 'takes/door-2.wav' },
@@ -158,7 +154,7 @@ describe('plain CSV layout', () => {
   });
 
   it('reports empty classes, duplicate rows, conflicting classes and missing files, and reads dataset.json for a name', async () => {
-    const root = join(tmp, 'mine');
+    const root = join(tmp(), 'mine');
     buildCsvLayout(
       root,
       ['imitation', 'reference', 'class'],
@@ -183,11 +179,11 @@ describe('plain CSV layout', () => {
   });
 
   it('an unreadable CSV and a folder that is no dataset give clear errors', async () => {
-    const root = join(tmp, 'bad');
+    const root = join(tmp(), 'bad');
     mkdirSync(root);
     writeFileSync(join(root, 'list.csv'), Buffer.from([0, 1, 2, 3]));
     expect((await loadError(root)).message).toMatch(/list.csv: is not a text CSV file/);
-    const empty = join(tmp, 'empty');
+    const empty = join(tmp(), 'empty');
     mkdirSync(empty);
     expect((await loadError(empty)).message).toMatch(/not a dataset Onomato can read/);
   });

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeWav } from '../../../src-main/engine/audio/decode.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { loadDataset, type Dataset } from '../../../src-main/engine/evaluation/datasets.ts';
@@ -17,12 +15,9 @@ import {
 } from '../../../src-main/engine/evaluation/systems.ts';
 import type { Tower } from '../../../src-main/engine/model/runtime.ts';
 import { buildCsvLayout } from './dataset-fixtures.ts';
+import { testTempDir } from '../../support/temp-dir.ts';
 
-let tmp: string;
-beforeEach(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'onomato-systems-'));
-});
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('onomato-systems-');
 
 /** Two rhythmically distinct sounds (a fast and a slow pulse train) and an imitation of each. */
 async function pulseDataset(): Promise<Dataset> {
@@ -43,15 +38,15 @@ async function pulseDataset(): Promise<Dataset> {
     ['takes/slow-1.wav', pulses(0.5, 360, 0.1)],
   ];
   buildCsvLayout(
-    tmp,
+    tmp(),
     ['imitation', 'reference', 'class'],
     [
       { imitation: 'takes/fast-1.wav', reference: 'refs/fast.wav', class: 'fast' },
       { imitation: 'takes/slow-1.wav', reference: 'refs/slow.wav', class: 'slow' },
     ],
   );
-  for (const [p, x] of sounds) await writeWav(join(tmp, p), { channels: [x], sampleRate: sr, bitDepth: 16 });
-  return loadDataset(tmp);
+  for (const [p, x] of sounds) await writeWav(join(tmp(), p), { channels: [x], sampleRate: sr, bitDepth: 16 });
+  return loadDataset(tmp());
 }
 
 describe('retrieval systems', () => {
@@ -81,10 +76,10 @@ describe('retrieval systems', () => {
       return new Float32Array(path.includes('fast') ? [1, 0] : [0, 1]);
     });
     const progress: number[] = [];
-    const cache = folderEmbeddingCache(join(tmp, 'cache'));
+    const cache = folderEmbeddingCache(join(tmp(), 'cache'));
     const m = await sys.similarity(d, { cache, onProgress: (done, total) => progress.push(done / total) });
     expect(Array.from(m.data)).toEqual([1, 0, 0, 1]);
-    expect(calls.map(([p, t]) => `${p.slice(tmp.length + 1)}:${t}`)).toEqual([
+    expect(calls.map(([p, t]) => `${p.slice(tmp().length + 1)}:${t}`)).toEqual([
       'refs/fast.wav:reference',
       'refs/slow.wav:reference',
       'takes/fast-1.wav:imitation',

@@ -1,26 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeWav } from '../../../src-main/engine/audio/decode.ts';
 import { loadDataset, type Dataset } from '../../../src-main/engine/evaluation/datasets.ts';
 import { countingCache, embeddingSystem, folderEmbeddingCache } from '../../../src-main/engine/evaluation/systems.ts';
 import { buildCsvLayout } from './dataset-fixtures.ts';
+import { testTempDir } from '../../support/temp-dir.ts';
 
-let tmp: string;
-beforeEach(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'onomato-windowed-'));
-});
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = testTempDir('onomato-windowed-');
 
 /** Two references and two imitations; the audio only has to exist (the toy embedder reads names). */
 async function twoByTwo(): Promise<Dataset> {
-  buildCsvLayout(tmp, ['imitation', 'reference', 'class'], [
+  buildCsvLayout(tmp(), ['imitation', 'reference', 'class'], [
     { imitation: 'q/a.wav', reference: 'r/a.wav', class: 'x' },
     { imitation: 'q/b.wav', reference: 'r/b.wav', class: 'y' },
   ]);
-  for (const p of ['q/a.wav', 'q/b.wav', 'r/a.wav', 'r/b.wav']) await writeWav(join(tmp, p), { channels: [new Float32Array(800).fill(0.1)], sampleRate: 16000, bitDepth: 16 });
-  return loadDataset(tmp);
+  for (const p of ['q/a.wav', 'q/b.wav', 'r/a.wav', 'r/b.wav']) await writeWav(join(tmp(), p), { channels: [new Float32Array(800).fill(0.1)], sampleRate: 16000, bitDepth: 16 });
+  return loadDataset(tmp());
 }
 
 describe('window-wise embedding systems', () => {
@@ -33,7 +28,7 @@ describe('window-wise embedding systems', () => {
       'q/a.wav': [0, 2], // its only window matches r/a's second window exactly
       'q/b.wav': [-1, 0, 0.6, 0.8],
     };
-    const sys = embeddingSystem('toy', 'toy', async (path) => Float32Array.from(windows[path.slice(tmp.length + 1)]), { dimension: 2 });
+    const sys = embeddingSystem('toy', 'toy', async (path) => Float32Array.from(windows[path.slice(tmp().length + 1)]), { dimension: 2 });
     const m = await sys.similarity(d);
     const n = m.items.length;
     const score = (q: string, it: string) => m.data[m.queries.findIndex((x) => x.id === q) * n + m.items.findIndex((x) => x.id === it)];
@@ -56,7 +51,7 @@ describe('window-wise embedding systems', () => {
       embedded++;
       return Float32Array.from([1, 0, 0, 1, 1, 1]);
     };
-    const folder = folderEmbeddingCache(join(tmp, 'cache'));
+    const folder = folderEmbeddingCache(join(tmp(), 'cache'));
     const first = countingCache(folder);
     const a = await embeddingSystem('toy', 'toy', embed, { dimension: 2, cacheName: 'toy hop 5' }).similarity(d, { cache: first });
     expect(first.stats).toEqual({ hits: 0, misses: 4 });

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { LibrarySearch, snapshotPath } from '../../../src-main/engine/library/search.ts';
 import { embeddingOf, embeddingSpace, perturbed } from '../search/synthetic-embeddings.ts';
+import { testTempDir, withTempDir } from '../../support/temp-dir.ts';
 
 const DIMENSION = 24;
 const space = embeddingSpace(DIMENSION, { kinds: 20, spread: 0.4, bias: 1, seed: 5 });
@@ -30,13 +30,12 @@ async function ranking(search: LibrarySearch, q: Float32Array, filter?: { folder
 }
 
 describe('the search index snapshot and the change log', () => {
-  let dir: string;
+  const dir = testTempDir('onomato-snap-');
   let store: LibraryStore;
   let snapshot: string;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'onomato-snap-'));
-    store = LibraryStore.open(join(dir, 'library.sqlite'));
+    store = LibraryStore.open(join(dir(), 'library.sqlite'));
     store.putModelVersion({ id: 'm', kind: 'pretrained' });
     store.setActiveModelVersion('m');
     addSounds(store, 'doors', 300, 1);
@@ -44,7 +43,6 @@ describe('the search index snapshot and the change log', () => {
   });
   afterEach(() => {
     store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   async function reopen(): Promise<{ search: LibrarySearch; refused: string[] }> {
@@ -103,35 +101,30 @@ describe('the search index snapshot and the change log', () => {
     });
   }
 
-  it('refuses a snapshot written for another library, even one with the same model and sounds', async () => {
-    const otherDir = mkdtempSync(join(tmpdir(), 'onomato-snap-other-'));
-    try {
-      const other = LibraryStore.open(join(otherDir, 'library.sqlite'));
-      other.putModelVersion({ id: 'm', kind: 'pretrained' });
-      other.setActiveModelVersion('m');
-      addSounds(other, 'doors', 300, 1);
-      await (await LibrarySearch.open(other)).saveSnapshot();
-      copyFileSync(snapshotPath(other, 'm')!, snapshot);
-      other.close();
-      const { search, refused } = await reopen();
-      expect(refused[0]).toMatch(/another library/);
-      expect(search.source).toBe('database');
-    } finally {
-      rmSync(otherDir, { recursive: true, force: true });
-    }
-  });
+  it('refuses a snapshot written for another library, even one with the same model and sounds', () => withTempDir(async (otherDir) => {
+    const other = LibraryStore.open(join(otherDir, 'library.sqlite'));
+    other.putModelVersion({ id: 'm', kind: 'pretrained' });
+    other.setActiveModelVersion('m');
+    addSounds(other, 'doors', 300, 1);
+    await (await LibrarySearch.open(other)).saveSnapshot();
+    copyFileSync(snapshotPath(other, 'm')!, snapshot);
+    other.close();
+    const { search, refused } = await reopen();
+    expect(refused[0]).toMatch(/another library/);
+    expect(search.source).toBe('database');
+  }, 'onomato-snap-other-'));
 
   it('refuses a snapshot newer than the database (the database was restored from an older copy)', async () => {
     store.checkpoint();
-    const backup = join(dir, 'backup.sqlite');
+    const backup = join(dir(), 'backup.sqlite');
     copyFileSync(store.path, backup);
     addSounds(store, 'wind', 10, 2);
     await (await LibrarySearch.open(store)).saveSnapshot();
     const saved = readFileSync(snapshot);
     store.close();
-    copyFileSync(backup, join(dir, 'library.sqlite'));
-    rmSync(join(dir, 'library.sqlite-wal'), { force: true });
-    store = LibraryStore.open(join(dir, 'library.sqlite'));
+    copyFileSync(backup, join(dir(), 'library.sqlite'));
+    rmSync(join(dir(), 'library.sqlite-wal'), { force: true });
+    store = LibraryStore.open(join(dir(), 'library.sqlite'));
     writeFileSync(snapshot, saved);
     const { search, refused } = await reopen();
     expect(refused[0]).toMatch(/newer than the library/);

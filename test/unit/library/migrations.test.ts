@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase, schemaVersion } from '../../../src-main/engine/library/database.ts';
 import { MIGRATIONS, LATEST_VERSION } from '../../../src-main/engine/library/migrations/index.ts';
 import { halfVectors } from '../../../src-main/engine/library/migrations/006-half-vectors.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
+import { withTempDir } from '../../support/temp-dir.ts';
 
 /**
  * Data a user could have at each schema version, written with that version's SQL. Every
@@ -108,30 +107,25 @@ describe('library migrations', () => {
   });
 
   for (let from = 0; from < LATEST_VERSION; from++) {
-    it(`upgrades a database at version ${from} to ${LATEST_VERSION} and keeps its data`, () => {
-      const dir = mkdtempSync(join(tmpdir(), 'onomato-mig-'));
-      try {
-        const path = join(dir, 'library.sqlite');
-        const db = openDatabase(path, { migrate: false });
-        expect(migrate(db, from)).toBe(from);
-        for (let v = 1; v <= from; v++) seeds[v]?.(db);
-        db.close();
-        const store = LibraryStore.open(path);
-        expect(store.schemaVersion).toBe(LATEST_VERSION);
-        expect(store.integrityCheck()).toBe('ok');
-        expectSeededDataReadable(store, from);
-        // Every library has an identity and stamps the changes search follows from then on.
-        expect(store.libraryId()).toMatch(/^[0-9a-f]{32}$/);
-        const stamp = store.changeStamp();
-        if (from >= 1) {
-          store.markChanged(7, 1, 1);
-          expect(store.changesSince(stamp, 10).map((c) => c.soundId)).toEqual([7]);
-        }
-        store.close();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+    it(`upgrades a database at version ${from} to ${LATEST_VERSION} and keeps its data`, () => withTempDir((dir) => {
+      const path = join(dir, 'library.sqlite');
+      const db = openDatabase(path, { migrate: false });
+      expect(migrate(db, from)).toBe(from);
+      for (let v = 1; v <= from; v++) seeds[v]?.(db);
+      db.close();
+      const store = LibraryStore.open(path);
+      expect(store.schemaVersion).toBe(LATEST_VERSION);
+      expect(store.integrityCheck()).toBe('ok');
+      expectSeededDataReadable(store, from);
+      // Every library has an identity and stamps the changes search follows from then on.
+      expect(store.libraryId()).toMatch(/^[0-9a-f]{32}$/);
+      const stamp = store.changeStamp();
+      if (from >= 1) {
+        store.markChanged(7, 1, 1);
+        expect(store.changesSince(stamp, 10).map((c) => c.soundId)).toEqual([7]);
       }
-    });
+      store.close();
+    }, 'onomato-mig-'));
   }
 
   it('rolls a failing migration back and keeps the old version', () => {
@@ -148,16 +142,11 @@ describe('library migrations', () => {
     expect(() => migrate(db)).toThrow(/newer Onomato/);
   });
 
-  it('opens with WAL, NORMAL sync and foreign keys', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'onomato-mig-'));
-    try {
-      const db = openDatabase(join(dir, 'x.sqlite'));
-      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('synchronous', { simple: true })).toBe(1);
-      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-      db.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it('opens with WAL, NORMAL sync and foreign keys', () => withTempDir((dir) => {
+    const db = openDatabase(join(dir, 'x.sqlite'));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  }, 'onomato-mig-'));
 });

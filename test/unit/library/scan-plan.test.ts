@@ -1,27 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync, renameSync, rmSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scanFolder } from '../../../src-main/engine/library/scanner.ts';
 import { applyScanPlan, planScan, type RootOnDisk } from '../../../src-main/engine/library/scan-plan.ts';
 import { contentHash } from '../../../src-main/engine/library/content-hash.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
+import { testTempDir } from '../../support/temp-dir.ts';
 
 const AUDIO = new Set(['.wav', '.flac', '.ogg']);
 
 describe('scanning and planning', () => {
-  let dir: string;
+  const dir = testTempDir('onomato-scan-');
   let store: LibraryStore;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'onomato-scan-'));
     store = LibraryStore.open(':memory:');
     store.putModelVersion({ id: 'm1', kind: 'pretrained' });
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const write = (rel: string, bytes: string) => {
-    mkdirSync(join(dir, rel, '..'), { recursive: true });
-    writeFileSync(join(dir, rel), bytes);
+    mkdirSync(join(dir(), rel, '..'), { recursive: true });
+    writeFileSync(join(dir(), rel), bytes);
   };
 
   async function rootsOnDisk(): Promise<RootOnDisk[]> {
@@ -43,11 +41,11 @@ describe('scanning and planning', () => {
   it('skips hidden, system and non-audio files', async () => {
     for (const rel of ['a.wav', 'sub/B.FLAC', 'sub/deeper/c.ogg']) write(rel, rel);
     for (const rel of ['.hidden.wav', '._a.wav', 'Thumbs.db', 'desktop.ini', '.DS_Store', '__MACOSX/x.wav', '.git/y.wav', 'notes.txt', 'sub/cover.jpg']) write(rel, 'x');
-    const scan = await scanFolder(dir, AUDIO);
-    expect(scan.files.map((f) => f.path.slice(dir.length + 1))).toEqual(['a.wav', 'sub/B.FLAC', 'sub/deeper/c.ogg']);
+    const scan = await scanFolder(dir(), AUDIO);
+    expect(scan.files.map((f) => f.path.slice(dir().length + 1))).toEqual(['a.wav', 'sub/B.FLAC', 'sub/deeper/c.ogg']);
     expect(scan.skipped).toBe(9); // the two hidden folders count once each
-    await expect(scanFolder(join(dir, 'a.wav'), AUDIO)).rejects.toMatchObject({ kind: 'invalid-argument' });
-    await expect(scanFolder(join(dir, 'nope'), AUDIO)).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(scanFolder(join(dir(), 'a.wav'), AUDIO)).rejects.toMatchObject({ kind: 'invalid-argument' });
+    await expect(scanFolder(join(dir(), 'nope'), AUDIO)).rejects.toMatchObject({ kind: 'not-found' });
   });
 
   it('plans and applies a folder of thousands of sounds a slice at a time, and misses none', async () => {
@@ -70,17 +68,17 @@ describe('scanning and planning', () => {
     write('edit.wav', 'edit-bytes');
     write('move.wav', 'move-bytes-unique');
     write('gone.wav', 'gone-bytes');
-    store.addRoot(dir);
+    store.addRoot(dir());
     let plan = await planScan(store, await rootsOnDisk(), 'm1');
     expect(plan.added).toHaveLength(4);
     await applyScanPlan(store, plan);
     await markAllIndexed();
-    const moveId = store.soundByPath(join(dir, 'move.wav'))!.id;
+    const moveId = store.soundByPath(join(dir(), 'move.wav'))!.id;
 
-    appendFileSync(join(dir, 'edit.wav'), 'more');
-    mkdirSync(join(dir, 'elsewhere'));
-    renameSync(join(dir, 'move.wav'), join(dir, 'elsewhere', 'renamed.wav'));
-    rmSync(join(dir, 'gone.wav'));
+    appendFileSync(join(dir(), 'edit.wav'), 'more');
+    mkdirSync(join(dir(), 'elsewhere'));
+    renameSync(join(dir(), 'move.wav'), join(dir(), 'elsewhere', 'renamed.wav'));
+    rmSync(join(dir(), 'gone.wav'));
     write('new.wav', 'new-bytes');
     // Same size as the deleted file but other bytes: a new file, not a move.
     write('impostor.wav', 'GONE-BYTES');
@@ -88,39 +86,39 @@ describe('scanning and planning', () => {
     const hashed: string[] = [];
     plan = await planScan(store, await rootsOnDisk(), 'm1', async (p) => { hashed.push(p); return contentHash(p); });
     expect(plan.unchanged).toBe(1);
-    expect(plan.changed.map((c) => c.id)).toEqual([store.soundByPath(join(dir, 'edit.wav'))!.id]);
-    expect(plan.moved).toEqual([expect.objectContaining({ id: moveId, from: join(dir, 'move.wav') })]);
-    expect(plan.deleted.map((d) => d.path)).toEqual([join(dir, 'gone.wav')]);
-    expect(plan.added.map((a) => a.path).sort()).toEqual([join(dir, 'impostor.wav'), join(dir, 'new.wav')]);
+    expect(plan.changed.map((c) => c.id)).toEqual([store.soundByPath(join(dir(), 'edit.wav'))!.id]);
+    expect(plan.moved).toEqual([expect.objectContaining({ id: moveId, from: join(dir(), 'move.wav') })]);
+    expect(plan.deleted.map((d) => d.path)).toEqual([join(dir(), 'gone.wav')]);
+    expect(plan.added.map((a) => a.path).sort()).toEqual([join(dir(), 'impostor.wav'), join(dir(), 'new.wav')]);
     // Only files whose size matches a missing sound are read.
-    expect(hashed.sort()).toEqual([join(dir, 'elsewhere', 'renamed.wav'), join(dir, 'impostor.wav')]);
+    expect(hashed.sort()).toEqual([join(dir(), 'elsewhere', 'renamed.wav'), join(dir(), 'impostor.wav')]);
 
     await applyScanPlan(store, plan);
     const moved = store.sound(moveId)!;
-    expect(moved).toMatchObject({ path: join(dir, 'elsewhere', 'renamed.wav'), status: 'indexed', folder: join(dir, 'elsewhere') });
-    expect(store.pendingSounds().map((p) => p.path).sort()).toEqual([join(dir, 'edit.wav'), join(dir, 'impostor.wav'), join(dir, 'new.wav')]);
-    expect(store.soundByPath(join(dir, 'gone.wav'))).toBeUndefined();
+    expect(moved).toMatchObject({ path: join(dir(), 'elsewhere', 'renamed.wav'), status: 'indexed', folder: join(dir(), 'elsewhere') });
+    expect(store.pendingSounds().map((p) => p.path).sort()).toEqual([join(dir(), 'edit.wav'), join(dir(), 'impostor.wav'), join(dir(), 'new.wav')]);
+    expect(store.soundByPath(join(dir(), 'gone.wav'))).toBeUndefined();
   });
 
   it('treats a touched file as changed and re-analyses sounds of another model version', async () => {
     write('a.wav', 'aaa');
     write('b.wav', 'bbb');
-    store.addRoot(dir);
+    store.addRoot(dir());
     applyScanPlan(store, await planScan(store, await rootsOnDisk(), 'm1'));
     await markAllIndexed();
     const later = new Date(Date.now() + 60_000);
-    utimesSync(join(dir, 'a.wav'), later, later);
+    utimesSync(join(dir(), 'a.wav'), later, later);
     store.putModelVersion({ id: 'm2', kind: 'head' });
     const plan = await planScan(store, await rootsOnDisk(), 'm2');
     expect(plan.changed).toHaveLength(1);
-    expect(plan.reanalyse).toEqual([store.soundByPath(join(dir, 'b.wav'))!.id]);
+    expect(plan.reanalyse).toEqual([store.soundByPath(join(dir(), 'b.wav'))!.id]);
   });
 
   it('keeps the sounds of a folder that is not there (an unplugged drive)', async () => {
     write('a.wav', 'aaa');
-    const root = store.addRoot(dir);
+    const root = store.addRoot(dir());
     applyScanPlan(store, await planScan(store, await rootsOnDisk(), 'm1'));
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir(), { recursive: true, force: true });
     const plan = await planScan(store, await rootsOnDisk(), 'm1');
     expect(plan.unavailable).toEqual([{ path: root.path, reason: expect.any(String) }]);
     expect(plan.deleted).toEqual([]);

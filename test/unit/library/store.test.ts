@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LibraryStore, type AnalysedSound } from '../../../src-main/engine/library/store.ts';
+import { withTempDir } from '../../support/temp-dir.ts';
 
 function analysed(soundId: number, overrides: Partial<AnalysedSound> = {}): AnalysedSound {
   return {
@@ -253,31 +252,26 @@ describe('LibraryStore', () => {
     expect(() => store.setActiveModelVersion('nope')).toThrow();
   });
 
-  it('records jobs and marks only those a dead process left running as interrupted', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'onomato-jobs-'));
-    try {
-      const file = join(dir, 'library.sqlite');
-      const mine = LibraryStore.open(file);
-      const job = mine.createJob('scan', { roots: ['/sfx'] });
-      mine.updateJob(job.id, { progress: { done: 3, total: 10 } });
-      expect(mine.job(job.id)).toMatchObject({ state: 'running', progress: { done: 3, total: 10 }, config: { roots: ['/sfx'] } });
-      // Another process records a job and dies without finishing it (as a killed CLI would).
-      const storeModule = new URL('../../../src-main/engine/library/store.ts', import.meta.url).href;
-      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
-        `const { LibraryStore } = await import(${JSON.stringify(storeModule)}); LibraryStore.open(${JSON.stringify(file)}).createJob('scan', {});`]);
-      expect(mine.jobs({ kind: 'scan' })).toHaveLength(2);
-      expect(mine.markInterruptedJobs()).toBe(1);
-      const [dead, alive] = mine.jobs({ kind: 'scan' });
-      expect(dead.state).toBe('interrupted');
-      expect(alive.id).toBe(job.id);
-      expect(alive.state).toBe('running');
-      mine.updateJob(job.id, { state: 'failed', error: { kind: 'internal', message: 'boom' } });
-      expect(mine.job(job.id)?.error).toEqual({ kind: 'internal', message: 'boom' });
-      mine.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it('records jobs and marks only those a dead process left running as interrupted', () => withTempDir((dir) => {
+    const file = join(dir, 'library.sqlite');
+    const mine = LibraryStore.open(file);
+    const job = mine.createJob('scan', { roots: ['/sfx'] });
+    mine.updateJob(job.id, { progress: { done: 3, total: 10 } });
+    expect(mine.job(job.id)).toMatchObject({ state: 'running', progress: { done: 3, total: 10 }, config: { roots: ['/sfx'] } });
+    // Another process records a job and dies without finishing it (as a killed CLI would).
+    const storeModule = new URL('../../../src-main/engine/library/store.ts', import.meta.url).href;
+    execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+      `const { LibraryStore } = await import(${JSON.stringify(storeModule)}); LibraryStore.open(${JSON.stringify(file)}).createJob('scan', {});`]);
+    expect(mine.jobs({ kind: 'scan' })).toHaveLength(2);
+    expect(mine.markInterruptedJobs()).toBe(1);
+    const [dead, alive] = mine.jobs({ kind: 'scan' });
+    expect(dead.state).toBe('interrupted');
+    expect(alive.id).toBe(job.id);
+    expect(alive.state).toBe('running');
+    mine.updateJob(job.id, { state: 'failed', error: { kind: 'internal', message: 'boom' } });
+    expect(mine.job(job.id)?.error).toEqual({ kind: 'internal', message: 'boom' });
+    mine.close();
+  }, 'onomato-jobs-'));
 
   it('stores evaluation runs, features and settings', () => {
     const run = store.addEvaluationRun({ dataset: 'qvim-dev', systems: ['random', 'mn04'], report: { mrr: 0.1 }, modelId: 'ref-v1' });

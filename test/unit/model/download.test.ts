@@ -1,25 +1,23 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { download } from '../../../src-main/engine/model/download.ts';
 import { startFileServer, type FileServer } from '../../support/file-server.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 const body = Buffer.from(Array.from({ length: 600_000 }, (_, i) => (i * 31 + (i >> 9)) & 0xff));
 const digest = createHash('sha256').update(body).digest('hex');
 let server: FileServer;
-let dir: string;
+const dir = suiteTempDir('onomato-download-');
 const fast = { retryDelayMs: 10 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onomato-download-'));
   server = await startFileServer({ '/objects/model.pt': { body } });
 });
 afterAll(async () => {
   await server.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function leftovers(): string[] {

@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { buildOnnx } from '../../../src-main/engine/model/mobilenet.ts';
 import { defaultProviders, EmbeddingModel, openModelPair, type LogMel } from '../../../src-main/engine/model/runtime.ts';
 import { maxAbsDiff } from '../../support/audio-signals.ts';
 import { syntheticMobileNet } from './synthetic-mobilenet.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
-let dir: string;
+const dir = suiteTempDir('onomato-runtime-');
 let onnxPath: string;
 
 function logMel(frames: number, seed: number): LogMel {
@@ -18,11 +18,9 @@ function logMel(frames: number, seed: number): LogMel {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'onomato-runtime-'));
   onnxPath = join(dir, 'w01.onnx');
   writeFileSync(onnxPath, buildOnnx(syntheticMobileNet(0.1, 5)));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('execution providers', () => {
   it('orders providers per platform and honours ONOMATO_PROVIDERS', () => {

@@ -1,14 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { unpackZip, unsafeEntryName, ZipArchive } from '../../../src-main/engine/model/zip.ts';
 import { writeZip, type ZipInput } from '../../support/zip-writer.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'onomato-zip-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = suiteTempDir('onomato-zip-');
 
 /** Bytes with some structure, so deflate has something to do but does not collapse them. */
 function noise(n: number, seed: number): Uint8Array {

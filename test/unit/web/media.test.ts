@@ -3,8 +3,7 @@
  * opened, really lies in a library folder; region renders kept per sound, content and region,
  * under the sound's own name in any script; downloads named in UTF-8 (RFC 6266 / 5987).
  */
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Handlers } from '../../../src-main/contract/methods.ts';
@@ -15,9 +14,10 @@ import { decodeAudio, writeWav } from '../../../src-main/engine/audio/decode.ts'
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { dataPaths, ensureDataDirs, isWithin, safeFileName, type DataPaths } from '../../../src-main/engine/paths.ts';
 import { contentDisposition, startWebServer, type WebServer } from '../../../src-main/web/server.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
 const RATE = 8000;
-let dir: string;
+const dir = suiteTempDir('onomato-media-');
 let sfx: string;
 let secret: string;
 let paths: DataPaths;
@@ -55,7 +55,6 @@ function frequency(samples: Float32Array, rate: number): number {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onomato-media-'));
   sfx = join(dir, 'sfx');
   secret = join(dir, 'outside', 'secret.wav');
   await tone(secret, 1000);
@@ -71,7 +70,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   store?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('media serves only indexed sounds that really lie in the library', () => {

@@ -3,16 +3,16 @@
  * answers bad requests with a status rather than a 500 or a reset.
  */
 import { request } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { EventBus } from '../../../src-main/contract/events.ts';
 import type { Handlers } from '../../../src-main/contract/methods.ts';
 import { startWebServer, type WebServer } from '../../../src-main/web/server.ts';
+import { suiteTempDir } from '../../support/temp-dir.ts';
 
-let dir: string;
+const dir = suiteTempDir('onomato-requests-');
 let server: WebServer;
 let other: WebServer;
 const events = new EventBus();
@@ -45,7 +45,6 @@ function openSocket(port: number, headers: Record<string, string>, origin?: stri
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'onomato-requests-'));
   mkdirSync(join(dir, 'renderer'));
   writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>t</title>');
   const options = { handlers, events, rendererDir: join(dir, 'renderer'), resolveMedia: async () => null, maxBodyBytes: 1024 };
@@ -54,7 +53,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([server?.close(), other?.close()]);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('who may ask', () => {
