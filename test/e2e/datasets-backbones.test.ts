@@ -4,19 +4,19 @@
  * (local) server as a job, and puts the fetched folder in its import field.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer, type FileServer } from '../support/file-server.ts';
 import { buildSoxQvimDev } from '../support/imitation-datasets.ts';
-import { pageProblems, watchPageProblems, type PageProblems } from '../support/page-watch.ts';
-import { launchChromium, screenshot, startWebApp, type RunningApp } from '../support/web-app.ts';
+import { pageProblems, type PageProblems } from '../support/page-watch.ts';
+import { closeAppInChromium, openAppInChromium, screenshot, type RunningApp } from '../support/web-app.ts';
 import { zipFolder } from '../support/zip-writer.ts';
 import { MODEL_FIXTURES } from '../unit/model/fixture-files.ts';
+import { suiteTempDir } from '../support/temp-dir.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'onomato-e2e-datasets-'));
+const work = suiteTempDir('onomato-e2e-datasets-');
 let server: FileServer;
 let app: RunningApp;
 let browser: Browser;
@@ -29,17 +29,12 @@ beforeAll(async () => {
   server = await startFileServer({ '/jku/qvim-dev.zip': { body: zip, chunkDelayMs: 5 } });
   const catalogue = join(work, 'catalogue.json');
   writeFileSync(catalogue, JSON.stringify({ 'qvim-dev': { url: server.url('/jku/qvim-dev.zip'), sha256: createHash('sha256').update(zip).digest('hex'), bytes: zip.length } }));
-  [app, browser] = await Promise.all([startWebApp({ dataDir: join(work, 'data'), env: { ONOMATO_CATALOGUE: catalogue } }), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  problems = await watchPageProblems(page);
-  await page.goto(app.url);
+  ({ app, browser, page, problems } = await openAppInChromium({ dataDir: join(work, 'data'), env: { ONOMATO_CATALOGUE: catalogue }, viewport: { width: 1280, height: 900 } }));
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
+  await closeAppInChromium({ app, browser });
   await server?.close();
-  rmSync(work, { recursive: true, force: true });
 });
 
 describe('backbones and datasets in the app', () => {

@@ -3,8 +3,6 @@
  * Chromium. A click, a round trip through the contract, a pushed event, the security policy,
  * and a screenshot.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +12,9 @@ import { copySfxSubset } from '../support/library-copy.ts';
 import { smallSfxLibrary } from '../support/sfx.ts';
 import { launchChromium, screenshot, startWebApp, type RunningApp } from '../support/web-app.ts';
 import { pageProblems, watchPageProblems, watchPushedEvents, type PageProblems, type PushedEvents } from '../support/page-watch.ts';
+import { suiteTempDir } from '../support/temp-dir.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'onomato-e2e-foundation-'));
+const work = suiteTempDir('onomato-e2e-foundation-');
 let app: RunningApp;
 let browser: Browser;
 let page: Page;
@@ -37,7 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 describe('the app shell in a browser', () => {

@@ -5,9 +5,7 @@
  * while the app's own page, open beside it, keeps working.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +13,9 @@ import { copySfxSubset } from '../support/library-copy.ts';
 import { watchPushedEvents, type PushedEvents } from '../support/page-watch.ts';
 import { smallSfxLibrary } from '../support/sfx.ts';
 import { callFromPage, launchChromium, startWebApp, type RunningApp } from '../support/web-app.ts';
+import { suiteTempDir } from '../support/temp-dir.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'onomato-e2e-hostile-'));
+const work = suiteTempDir('onomato-e2e-hostile-');
 const sfx = join(work, 'sfx');
 let app: RunningApp;
 let appOrigin: string;
@@ -67,7 +66,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.stop();
   await new Promise<void>((r) => (hostileServer ? hostileServer.close(() => r()) : r()));
-  rmSync(work, { recursive: true, force: true });
 });
 
 describe('a page on another port of 127.0.0.1', () => {

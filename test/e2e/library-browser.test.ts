@@ -5,16 +5,16 @@
  * own metadata and audition, each checked in the page and, where it matters, in the files and
  * the database. Screenshots at 1280x720 and 1920x1080 are looked at by eye.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWav } from '../../src-main/engine/audio/decode.ts';
 import { copySfxSubset } from '../support/library-copy.ts';
-import { pageProblems, watchPageProblems, type PageProblems } from '../support/page-watch.ts';
+import { pageProblems, type PageProblems } from '../support/page-watch.ts';
 import { smallSfxLibrary } from '../support/sfx.ts';
-import { callFromPage, launchChromium, screenshotsAtBothSizes, startWebApp, type RunningApp } from '../support/web-app.ts';
+import { callFromPage, closeAppInChromium, openAppInChromium, screenshotsAtBothSizes, type RunningApp } from '../support/web-app.ts';
+import { suiteTempDir } from '../support/temp-dir.ts';
 
 /** Files copied under the names a sound designer gives them (source in the small set -> name here). */
 const NAMED: Record<string, string> = {
@@ -26,7 +26,7 @@ const NAMED: Record<string, string> = {
   'minetest/default/default_wood_footstep.1.ogg': 'foley/steps wood.ogg',
 };
 
-const work = mkdtempSync(join(tmpdir(), 'onomato-e2e-browser-'));
+const work = suiteTempDir('onomato-e2e-browser-');
 const sfx = join(work, 'sfx');
 let app: RunningApp;
 let browser: Browser;
@@ -46,17 +46,10 @@ beforeAll(async () => {
   for (let i = rate; i < late.length; i++) late[i] = 0.5 * Math.sin((2 * Math.PI * 440 * i) / rate);
   mkdirSync(join(sfx, 'tones'), { recursive: true });
   await writeWav(join(sfx, 'tones', 'late tone.wav'), { channels: [late, late], sampleRate: rate, bitDepth: 16 });
-  [app, browser] = await Promise.all([startWebApp({ dataDir: join(work, 'data') }), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
-  problems = await watchPageProblems(page);
-  await page.goto(app.url);
+  ({ app, browser, page, problems } = await openAppInChromium({ dataDir: join(work, 'data'), viewport: { width: 1280, height: 720 }, acceptDownloads: true }));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => closeAppInChromium({ app, browser }));
 
 function call<T>(method: string, args: object = {}): Promise<T> {
   return callFromPage<T>(page, method, args);

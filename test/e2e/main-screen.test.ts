@@ -5,8 +5,7 @@
  * region, drag it out, mark "this is the one", and use it all from the keyboard.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { copySfxSubset } from '../support/library-copy.ts';
 import { pageProblems, watchPageProblems, watchPushedEvents, type PageProblems, type PushedEvents } from '../support/page-watch.ts';
 import { smallSfxLibrary } from '../support/sfx.ts';
 import { callFromPage, launchChromium, screenshot, startWebApp, type RunningApp } from '../support/web-app.ts';
+import { suiteTempDir } from '../support/temp-dir.ts';
 
 /** The sound the fake microphone performs: 1.5 s, stereo, 16-bit FLAC at 44.1 kHz. */
 const SOURCE = 'sonic-pi/mehackit_phone4.flac';
@@ -24,7 +24,7 @@ const SOURCE_NAME = basename(SOURCE);
 const CORRUPT = 'broken/cut-off.wav';
 const LEAD_SEC = 0.4;
 
-const work = mkdtempSync(join(tmpdir(), 'onomato-e2e-main-'));
+const work = suiteTempDir('onomato-e2e-main-');
 const sfx = join(work, 'sfx');
 let copied: string[];
 let mic: FakeImitation;
@@ -57,7 +57,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 const call = <T>(method: string, args: object = {}): Promise<T> => callFromPage<T>(page, method, args);

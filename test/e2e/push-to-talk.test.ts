@@ -3,16 +3,16 @@
  * tone faster than real time, so a take that ended at the release is much shorter than the
  * longest take allowed, and it ends as 'stopped', not at its maximum length.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeMicHome, writeRawS16 } from '../support/fake-mic.ts';
 import { pageProblems, watchPageProblems, watchPushedEvents, type PageProblems, type PushedEvents } from '../support/page-watch.ts';
 import { launchChromium, startWebApp, type RunningApp } from '../support/web-app.ts';
+import { suiteTempDir } from '../support/temp-dir.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'onomato-e2e-ptt-'));
+const work = suiteTempDir('onomato-e2e-ptt-');
 // 96 kHz stereo: the file device replays by bytes, so more bytes per second of audio keep the
 // replay slow enough (about 35x real time) that a hold ends well inside the 60 s limit.
 const RATE = 96_000;
@@ -44,7 +44,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 describe('push-to-talk', () => {

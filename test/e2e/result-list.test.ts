@@ -4,16 +4,16 @@
  * building only the rows in view, sorts by any column on the engine's side, browses a folder of
  * the tree, and keeps the columns the user chose across a reload.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWav } from '../../src-main/engine/audio/decode.ts';
-import { pageProblems, watchPageProblems, type PageProblems } from '../support/page-watch.ts';
-import { callFromPage, launchChromium, screenshotsAtBothSizes, startWebApp, type RunningApp } from '../support/web-app.ts';
+import { pageProblems, type PageProblems } from '../support/page-watch.ts';
+import { callFromPage, closeAppInChromium, openAppInChromium, screenshotsAtBothSizes, type RunningApp } from '../support/web-app.ts';
+import { suiteTempDir } from '../support/temp-dir.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'onomato-e2e-list-'));
+const work = suiteTempDir('onomato-e2e-list-');
 const sfx = join(work, 'sfx');
 /** Folder -> how many sounds it holds directly. */
 const TREE: Record<string, number> = { 'clicks': 500, 'tones': 500, 'tones/low': 200 };
@@ -38,17 +38,10 @@ beforeAll(async () => {
     mkdirSync(join(sfx, folder), { recursive: true });
     for (let i = 0; i < count; i++, n++) await writeSound(join(sfx, folder, `${folder.replace('/', '-')} ${String(i).padStart(4, '0')}.wav`), n, folder === 'clicks');
   }
-  [app, browser] = await Promise.all([startWebApp({ dataDir: join(work, 'data') }), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  problems = await watchPageProblems(page);
-  await page.goto(app.url);
+  ({ app, browser, page, problems } = await openAppInChromium({ dataDir: join(work, 'data'), viewport: { width: 1280, height: 720 } }));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => closeAppInChromium({ app, browser }));
 
 const shots = (name: string) => screenshotsAtBothSizes(page, name);
 

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { watchPageProblems, type PageProblems } from './page-watch.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -62,6 +63,29 @@ export async function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
   });
+}
+
+/** The web app and Chromium with one page open on the app, its problems watched from the first load. */
+export interface AppInChromium {
+  app: RunningApp;
+  browser: Browser;
+  page: Page;
+  problems: PageProblems;
+}
+
+/** Starts the web app on `dataDir` and Chromium side by side (each takes seconds), then opens the app in a page. */
+export async function openAppInChromium(opts: { dataDir: string; env?: NodeJS.ProcessEnv; viewport: { width: number; height: number }; acceptDownloads?: boolean }): Promise<AppInChromium> {
+  const [app, browser] = await Promise.all([startWebApp({ dataDir: opts.dataDir, env: opts.env }), launchChromium()]);
+  const page = await browser.newPage({ viewport: opts.viewport, acceptDownloads: opts.acceptDownloads });
+  const problems = await watchPageProblems(page);
+  await page.goto(app.url);
+  return { app, browser, page, problems };
+}
+
+/** Closes what openAppInChromium started, the browser first (its page would report the app going away); either may be missing when the start failed. */
+export async function closeAppInChromium(opened: { app?: RunningApp; browser?: Browser }): Promise<void> {
+  await opened.browser?.close();
+  await opened.app?.stop();
 }
 
 /** The app's own reply to a contract call, asked from a page of the app (so it carries the page's token). */

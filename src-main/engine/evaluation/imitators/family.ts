@@ -1,3 +1,4 @@
+import { gaussian, type Random } from '../../random.ts';
 import type { ReferenceTracks } from './analysis.ts';
 
 /**
@@ -15,4 +16,23 @@ export interface ImitatorFamily<Style = unknown> {
   readonly description: string;
   draw(rand: () => number): Style;
   synthesise(tracks: ReferenceTracks, style: Style, rand: () => number): Float32Array;
+}
+
+/**
+ * A microphone's white hiss, `snrDb` below the take's level while it sounds (`activeRms`), added
+ * to the take in place, one gaussian draw per sample; returns the take's peak after it (for peakGain).
+ */
+export function addHiss(take: Float32Array | Float64Array, activeRms: number, snrDb: number, rand: Random): number {
+  const hiss = activeRms * 10 ** (-snrDb / 20) || 1e-6;
+  let peak = 0;
+  for (let i = 0; i < take.length; i++) {
+    take[i] += hiss * gaussian(rand);
+    peak = Math.max(peak, Math.abs(take[i]));
+  }
+  return peak;
+}
+
+/** The gain that puts a take's peak at `peakDb` (0 for a silent take), every family's last step. */
+export function peakGain(peak: number, peakDb: number): number {
+  return peak > 0 ? 10 ** (peakDb / 20) / peak : 0;
 }

@@ -1,6 +1,6 @@
 import { gaussian, uniform } from '../../random.ts';
 import { IMITATION_SAMPLE_RATE, MAX_IMITATION_SECONDS, trackAt, type ReferenceTracks } from './analysis.ts';
-import type { ImitatorFamily } from './family.ts';
+import { peakGain, type ImitatorFamily } from './family.ts';
 
 /**
  * The proxy's original performer. People who imitate a sound keep its pitch contour, loudness
@@ -230,7 +230,7 @@ function synthesiseFormant(tracks: ReferenceTracks, style: FormantStyle, rand: (
     out[i] += room[i] * roomScale;
     peak = Math.max(peak, Math.abs(out[i]));
   }
-  const gain = peak > 0 ? 10 ** (style.peakDb / 20) / peak : 0;
+  const gain = peakGain(peak, style.peakDb);
   for (let i = 0; i < out.length; i++) out[i] *= gain;
   return out;
 }

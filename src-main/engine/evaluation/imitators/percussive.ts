@@ -1,6 +1,6 @@
 import { gaussian, uniform } from '../../random.ts';
 import { IMITATION_SAMPLE_RATE, MAX_IMITATION_SECONDS, peakLoudness, trackAt, type ReferenceTracks } from './analysis.ts';
-import type { ImitatorFamily } from './family.ts';
+import { addHiss, peakGain, type ImitatorFamily } from './family.ts';
 
 /**
  * A mouth that makes noises instead of notes: at each of the reference's onsets it places an
@@ -182,13 +182,8 @@ function percussiveRecording(x: Float64Array, style: PercussiveStyle, rand: () =
       active++;
     }
   }
-  const hiss = Math.sqrt(power / Math.max(1, active)) * 10 ** (-style.snrDb / 20) || 1e-6;
-  let peak = 0;
-  for (let i = 0; i < x.length; i++) {
-    x[i] += hiss * gaussian(rand);
-    peak = Math.max(peak, Math.abs(x[i]));
-  }
-  const scale = peak > 0 ? 10 ** (style.peakDb / 20) / peak : 0;
+  const peak = addHiss(x, Math.sqrt(power / Math.max(1, active)), style.snrDb, rand);
+  const scale = peakGain(peak, style.peakDb);
   return Float32Array.from(x, (v) => v * scale);
 }
 

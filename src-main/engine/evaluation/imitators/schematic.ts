@@ -1,6 +1,6 @@
 import { gaussian, uniform } from '../../random.ts';
 import { IMITATION_SAMPLE_RATE, MAX_IMITATION_SECONDS, peakLoudness, type ReferenceTracks } from './analysis.ts';
-import type { ImitatorFamily } from './family.ts';
+import { addHiss, peakGain, type ImitatorFamily } from './family.ts';
 
 /**
  * A performer who tells the sound's story rather than copying it: the reference is cut at its
@@ -216,13 +216,8 @@ function schematicRecording(x: Float64Array, style: SchematicStyle, rand: () => 
       count++;
     }
   }
-  const hiss = Math.sqrt(power / Math.max(1, count)) * 10 ** (-style.snrDb / 20) || 1e-6;
-  let peak = 0;
-  for (let i = 0; i < x.length; i++) {
-    smooth[i] += hiss * gaussian(rand);
-    peak = Math.max(peak, Math.abs(smooth[i]));
-  }
-  const gain = peak > 0 ? 10 ** (style.peakDb / 20) / peak : 0;
+  const peak = addHiss(smooth, Math.sqrt(power / Math.max(1, count)), style.snrDb, rand);
+  const gain = peakGain(peak, style.peakDb);
   for (let i = 0; i < x.length; i++) out[i] = smooth[i] * gain;
   return out;
 }

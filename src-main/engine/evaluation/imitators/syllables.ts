@@ -1,6 +1,6 @@
 import { gaussian, uniform } from '../../random.ts';
 import { IMITATION_SAMPLE_RATE, MAX_IMITATION_SECONDS, peakLoudness, type ReferenceTracks } from './analysis.ts';
-import type { ImitatorFamily } from './family.ts';
+import { addHiss, peakGain, type ImitatorFamily } from './family.ts';
 
 /**
  * A performer who says the sound: every event of the reference becomes an onomatopoeic
@@ -282,13 +282,8 @@ function syllableRecording(x: Float64Array, style: SyllableStyle, rand: () => nu
       active++;
     }
   }
-  const noise = Math.sqrt(power / Math.max(1, active)) * 10 ** (-style.snrDb / 20) || 1e-6;
-  let peak = 0;
-  for (let i = 0; i < x.length; i++) {
-    x[i] += noise * gaussian(rand);
-    peak = Math.max(peak, Math.abs(x[i]));
-  }
-  const gain = peak > 0 ? 10 ** (style.peakDb / 20) / peak : 0;
+  const peak = addHiss(x, Math.sqrt(power / Math.max(1, active)), style.snrDb, rand);
+  const gain = peakGain(peak, style.peakDb);
   return Float32Array.from(x, (v) => v * gain);
 }
 

@@ -1,6 +1,6 @@
 import { gaussian, uniform } from '../../random.ts';
 import { IMITATION_SAMPLE_RATE, MAX_IMITATION_SECONDS, peakLoudness, trackAt, type ReferenceTracks } from './analysis.ts';
-import type { ImitatorFamily } from './family.ts';
+import { peakGain, type ImitatorFamily } from './family.ts';
 
 /**
  * A performer who only has pitch: a whistle (nearly a sine, 0.7-2.6 kHz, that follows the
@@ -179,7 +179,7 @@ function tonalRecording(x: Float64Array, style: TonalStyle, rand: () => number):
     x[i] += noise * pink[i];
     peak = Math.max(peak, Math.abs(x[i]));
   }
-  const scale = peak > 0 ? 10 ** (style.peakDb / 20) / peak : 0;
+  const scale = peakGain(peak, style.peakDb);
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i] * scale;
   return out;

@@ -1,6 +1,6 @@
 import { gaussian, uniform } from '../../random.ts';
 import { IMITATION_SAMPLE_RATE, MAX_IMITATION_SECONDS, medianTonalPitch, peakLoudness, trackAt, type ReferenceTracks } from './analysis.ts';
-import type { ImitatorFamily } from './family.ts';
+import { peakGain, type ImitatorFamily } from './family.ts';
 
 /**
  * A physical voice: a Kelly-Lochbaum waveguide vocal tract (one scattering junction per
@@ -283,7 +283,7 @@ function tubeRecording(wave: Float64Array, style: TubeStyle, rand: () => number)
     values[j] += noiseRms * (fanScale * fan[j] + 0.45 * gaussian(rand));
     peak = Math.max(peak, Math.abs(values[j]));
   }
-  const gain = peak > 0 ? 10 ** (style.peakDb / 20) / peak : 0;
+  const gain = peakGain(peak, style.peakDb);
   for (let j = 0; j < out.length; j++) out[j] = values[j] * gain;
   return out;
 }
