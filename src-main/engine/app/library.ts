@@ -304,7 +304,8 @@ export class Library {
     job.result.then(finished, finished);
     return this.jobs.track(job, 'backbone', (p) => ({
       done: p.done, total: p.total, ratePerSec: p.filesPerSec, etaSec: p.etaSec, current: p.current,
-      message: p.phase === 'swapping' ? `Switching search to ${p.backbone}…`
+      message: p.phase === 'done' ? `The library searches with ${p.backbone} now${p.failed ? `; ${p.failed} sounds could not be read and wait for the next scan` : ''}`
+        : p.phase === 'swapping' ? `Switching search to ${p.backbone}…`
         : `Analysing the library with ${p.backbone}; search uses the current model until every sound is done${p.failed ? ` (${p.failed} could not be read)` : ''}`,
     }));
   }

@@ -65,7 +65,7 @@ function chooseVersion(store: LibraryStore, built: BuiltModel, versionId: string
 }
 
 export interface SwitchProgress {
-  phase: 'analysing' | 'swapping';
+  phase: 'analysing' | 'swapping' | 'done';
   backbone: string;
   versionId: string;
   /** Sounds that have the new model's vectors (those of an earlier, interrupted switch included), of `total` searchable sounds. */
@@ -186,5 +186,7 @@ async function runSwitch(options: SwitchOptions, control: JobControl<SwitchProgr
   await (options.swap ?? (async () => store.switchModel(versionId)))();
   // Sounds the new model could not read are out of search until a scan analyses them again with it.
   if (failures.size) store.markPending([...failures.keys()]);
+  progress.phase = 'done';
+  control.report({ ...progress });
   return { backbone: target.built.id, versionId, analysed, carriedOver, failures: [...failures.values()], elapsedMs: Date.now() - started };
 }
