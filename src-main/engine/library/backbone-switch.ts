@@ -8,7 +8,7 @@ import { baseModelVersion, type ModelVersion } from '../model-version/heads.ts';
 import { encodeModelVersion } from '../model-version/model-file.ts';
 import { defaultModelVersion } from '../model-version/versions.ts';
 import { DEFAULT_ANALYSIS, type AnalysisSettings } from './analyse.ts';
-import { AnalysisPool } from './analysis-pool.ts';
+import { analyseEach, AnalysisPool } from './analysis-pool.ts';
 import { registerBackbone } from './library-model.ts';
 import { listModelVersions, loadModelVersion, saveModelVersion } from './model-versions.ts';
 import type { LibraryStore } from './store.ts';
@@ -139,40 +139,25 @@ async function runSwitch(options: SwitchOptions, control: JobControl<SwitchProgr
         workers: Math.min(options.workers ?? availableParallelism(), todo.length), providers: options.providers,
         version: encodeModelVersion(target.version),
       });
-      const inFlight = new Set<Promise<void>>();
-      let stopped: EngineError | undefined;
-      for (const sound of todo) {
-        await control.checkpoint();
-        // One file per worker in flight, so a pause stops new work within one file per worker.
-        while (inFlight.size >= pool.size) await Promise.race(inFlight);
-        await control.checkpoint();
-        if (stopped) break;
-        const task = pool.analyse(sound.id, sound.path).then((outcome) => {
-          if (control.signal.aborted || stopped) return;
-          if (outcome.ok) {
-            const a = outcome.analysis;
-            // A file that changed since its scan is left to the scan, which analyses it again with the model then in use.
-            if (!store.putReanalysed(sound.id, versionId, a.contentHash, a.windows, a.features)) {
-              failures.set(sound.id, { path: sound.path, reason: 'it changed since the library last scanned it; the next scan analyses it again' });
-              progress.failed = failures.size;
-            }
-          } else {
-            failures.set(sound.id, { path: sound.path, reason: errorSentence(outcome.error) });
-            progress.failed = failures.size;
+      await analyseEach(pool, todo, control, (sound, outcome) => {
+        if (outcome.ok) {
+          const a = outcome.analysis;
+          // A file that changed since its scan is left to the scan, which analyses it again with the model then in use.
+          if (!store.putReanalysed(sound.id, versionId, a.contentHash, a.windows, a.features)) {
+            failures.set(sound.id, { path: sound.path, reason: 'it changed since the library last scanned it; the next scan analyses it again' });
           }
-          analysed++;
-          progress.done++;
-          progress.current = sound.path;
-          const estimate = rate.update(analysed, progress.total - carriedOver);
-          progress.filesPerSec = estimate.ratePerSec;
-          progress.etaSec = estimate.etaSec;
-          control.report({ ...progress });
-        }).catch((err: unknown) => { stopped ??= store.describeError(err); });
-        inFlight.add(task);
-        void task.then(() => inFlight.delete(task));
-      }
-      await Promise.all(inFlight);
-      if (stopped) throw stopped;
+        } else {
+          failures.set(sound.id, { path: sound.path, reason: errorSentence(outcome.error) });
+        }
+        analysed++;
+        progress.done++;
+        progress.failed = failures.size;
+        progress.current = sound.path;
+        const estimate = rate.update(analysed, progress.total - carriedOver);
+        progress.filesPerSec = estimate.ratePerSec;
+        progress.etaSec = estimate.etaSec;
+        control.report({ ...progress });
+      }, (err) => store.describeError(err));
       todo = missing();
       progress.total = progress.done + todo.length;
     }
