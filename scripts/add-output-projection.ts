@@ -34,7 +34,7 @@ if (newWeights) {
   if (newWeights.length !== source.features.parts.length || newWeights.some((w) => !(w >= 0))) throw new Error(`--weights needs ${source.features.parts.length} weights of 0 or more`);
   let at = 0;
   source.features.parts.forEach((p, i) => {
-    const size = partSize(p.name, source.features.backbone);
+    const size = partSize(p.name, source.features);
     scale.fill(Math.sqrt(newWeights[i] / p.weight), at, at + size);
     at += size;
   });

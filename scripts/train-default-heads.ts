@@ -42,7 +42,7 @@ console.log(`part weights: ${describeRecipe(weighted)}`);
 const inputScale = new Float32Array(baseModelVersion(DEFAULT_FEATURES).reference.dimension);
 let at = 0;
 for (const p of DEFAULT_FEATURES.parts) {
-  const size = partSize(p.name, DEFAULT_FEATURES.backbone);
+  const size = partSize(p.name, DEFAULT_FEATURES);
   inputScale.fill(Math.sqrt((weighted.parts.find((w) => w.name === p.name)?.weight ?? 0) / p.weight), at, at + size);
   at += size;
 }

@@ -113,6 +113,7 @@ export const methods = {
   'train.start': method(TrainConfig, Job, 'Train heads on the training pairs'),
 
   'backbones.list': method(none, z.array(Backbone), 'The backbones the library can use (catalogue and added files), with size, licence and source'),
+  'backbones.use': method(z.object({ id: z.string().min(1).max(200) }).strict(), Job, 'Re-analyse the library with this backbone as a job; search keeps the current model until every sound is done, then switches'),
   'backbones.add': method(z.object({ path: z.string().min(1).max(4096) }).strict(), Backbone, 'Use a checkpoint file as a backbone (EfficientAT state dict or QVIM two-tower Lightning checkpoint); the current model is unchanged'),
   'datasets.list': method(none, z.array(DatasetInfo), 'The public imitation datasets and what is in the data folder'),
   'datasets.fetch': method(z.object({ id: z.enum(['vimsketch', 'qvim-dev']) }).strict(), Job, 'Download and unpack a public dataset into the data folder (resumable; cancel keeps what arrived)'),

@@ -10,7 +10,7 @@ const id = z.number().int().nonnegative();
 const nonEmpty = z.string().min(1).max(4096);
 
 export const JobState = z.enum(['queued', 'running', 'paused', 'cancelled', 'failed', 'done', 'interrupted']);
-export const JobKind = z.enum(['scan', 'reembed', 'evaluation', 'training', 'import', 'download']);
+export const JobKind = z.enum(['scan', 'reembed', 'backbone', 'evaluation', 'training', 'import', 'download']);
 
 export const Job = z.object({
   id,

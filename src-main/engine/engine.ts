@@ -150,6 +150,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     'models.import': ({ path }) => training.import(path),
     'backbones.list': () => catalogue.backbones(),
     'backbones.add': ({ path }) => catalogue.addBackbone(path),
+    'backbones.use': ({ id }) => library.useBackbone(id),
     'datasets.list': () => catalogue.datasets(),
     'datasets.fetch': async ({ id }) => catalogue.fetchDataset(id),
     'train.start': async (config) => training.train(config),

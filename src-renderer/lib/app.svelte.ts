@@ -2,7 +2,7 @@ import type { AppInfo, Job, Settings } from '../../src-main/contract/schema.ts';
 import { api } from './api.ts';
 import { attempt, status } from './status.svelte.ts';
 
-const JOB_NAMES: Record<Job['kind'], string> = { scan: 'Scan', reembed: 'Re-embedding', evaluation: 'Evaluation', training: 'Training', import: 'Import', download: 'Download' };
+const JOB_NAMES: Record<Job['kind'], string> = { scan: 'Scan', reembed: 'Re-embedding', backbone: 'Backbone switch', evaluation: 'Evaluation', training: 'Training', import: 'Import', download: 'Download' };
 
 export type Screen = 'search' | 'library' | 'training' | 'evaluation' | 'settings';
 
@@ -67,6 +67,10 @@ class AppState {
     // Say once how a job ended, so the line never keeps saying "scanning…" after a scan.
     if (before && before !== job.state && (job.state === 'done' || job.state === 'failed')) {
       status.say(`${JOB_NAMES[job.kind]} ${job.state === 'done' ? 'finished' : 'failed'}${job.message ? `: ${job.message}` : ''}`, job.state === 'failed' ? 'error' : 'info');
+    }
+    // A new model version or backbone in use: the status line names the model search uses now.
+    if (before && before !== 'done' && job.state === 'done' && (job.kind === 'reembed' || job.kind === 'backbone')) {
+      void api.call('app.info').then((info) => (this.info = info), () => undefined);
     }
     for (const watcher of this.#jobWatchers) watcher(job);
   }

@@ -57,6 +57,7 @@ export function time(iso: string): string {
 export const JOB_NAMES: Record<string, string> = {
   scan: 'Scanning library',
   reembed: 'Re-embedding library',
+  backbone: 'Analysing the library with a new backbone',
   evaluation: 'Evaluating',
   training: 'Training',
   import: 'Importing pairs',

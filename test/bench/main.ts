@@ -6,9 +6,9 @@ import { testEnvironment } from '../support/workplace.ts';
 /**
  * `npm run bench [-- section ...]`: every speed and memory target of the product, measured on
  * this machine against a baseline measured in the same run. Sections: audio, features, model,
- * library, search, text, training, million, quality (default: all that exist).
+ * library, search, text, training, vimsketch, million, quality (default: all that exist).
  */
-const ALL = ['audio', 'features', 'model', 'search', 'text', 'library', 'training', 'million', 'quality'] as const;
+const ALL = ['audio', 'features', 'model', 'search', 'text', 'library', 'training', 'vimsketch', 'million', 'quality'] as const;
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const sections = (wanted.length ? wanted : ALL).filter((s) => existsSync(new URL(`./${s}.ts`, import.meta.url)));
 

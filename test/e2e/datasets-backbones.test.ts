@@ -11,7 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer, type FileServer } from '../support/file-server.ts';
 import { buildSoxQvimDev } from '../support/imitation-datasets.ts';
 import { pageProblems, type PageProblems } from '../support/page-watch.ts';
-import { closeAppInChromium, openAppInChromium, screenshot, type RunningApp } from '../support/web-app.ts';
+import type { Job, SearchResult } from '../../src-main/contract/schema.ts';
+import { DEFAULT_HEADS_ID } from '../../src-main/engine/model-version/versions.ts';
+import { copySfxSubset } from '../support/library-copy.ts';
+import { smallSfxLibrary } from '../support/sfx.ts';
+import { callFromPage, closeAppInChromium, openAppInChromium, screenshot, type RunningApp } from '../support/web-app.ts';
 import { zipFolder } from '../support/zip-writer.ts';
 import { MODEL_FIXTURES } from '../unit/model/fixture-files.ts';
 import { suiteTempDir } from '../support/temp-dir.ts';
@@ -25,6 +29,7 @@ let problems: PageProblems;
 
 beforeAll(async () => {
   buildSoxQvimDev(join(work, 'src-dev'), 3);
+  copySfxSubset(await smallSfxLibrary(), join(work, 'sounds'), 12);
   const zip = Buffer.from(zipFolder(join(work, 'src-dev')));
   server = await startFileServer({ '/jku/qvim-dev.zip': { body: zip, chunkDelayMs: 5 } });
   const catalogue = join(work, 'catalogue.json');
@@ -70,4 +75,32 @@ describe('backbones and datasets in the app', () => {
     await screenshot(page, 'training-datasets');
     expect(await pageProblems(page, problems)).toEqual([]);
   }, 90_000);
+
+  it('Settings -> Model switches the library to the added backbone as a job that pauses and resumes; search keeps the old model until it is done', async () => {
+    const { job: scan } = await callFromPage<{ job: Job }>(page, 'library.addRoot', { path: join(work, 'sounds') });
+    await expect.poll(async () => (await callFromPage<Job[]>(page, 'jobs.list')).find((j) => j.id === scan.id && j.kind === 'scan')?.state, { timeout: 90_000 }).toBe('done');
+    await page.getByTestId('nav-settings').click();
+    const row = page.getByTestId('backbone-qvim-two-tower-w01');
+    await row.getByTestId('backbone-use').click();
+    const panel = page.getByTestId('backbone-switch');
+    await panel.getByTestId('job-pause').click();
+    await expect.poll(() => panel.getByTestId('job-backbone').getAttribute('data-state'), { timeout: 30_000 }).toBe('paused');
+    expect(await panel.getByTestId('job-count').innerText()).toMatch(/^\d+ \/ 12$/);
+    expect(await panel.innerText()).toMatch(/search uses the current model until every sound is done/);
+    // Every other "Use" waits while one switch runs.
+    expect(await page.getByTestId('backbone-mn10_as').getByTestId('backbone-use').isDisabled()).toBe(true);
+    const during = await callFromPage<SearchResult>(page, 'search.similar', { soundId: 1, top: 3 });
+    expect(during.model).toBe(DEFAULT_HEADS_ID);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await panel.evaluate((e) => e.scrollIntoView({ block: 'end', inline: 'nearest' }));
+    await screenshot(page, 'settings-backbone-switch-paused');
+    await panel.getByTestId('job-resume').click();
+    await expect.poll(() => row.getByTestId('backbone-state').innerText(), { timeout: 90_000 }).toBe('in use');
+    expect(await page.getByTestId('backbone-mn04_as').getByTestId('backbone-state').innerText()).toBe('on this machine');
+    await expect.poll(() => page.getByTestId('status-model').textContent()).toContain('untrained-qvim-two-tower-w01 · cpu');
+    const after = await callFromPage<SearchResult>(page, 'search.similar', { soundId: 1, top: 3 });
+    expect(after.model).toBe('untrained-qvim-two-tower-w01');
+    await screenshot(page, 'settings-backbone-in-use');
+    expect(await pageProblems(page, problems)).toEqual([]);
+  }, 180_000);
 });

@@ -21,14 +21,14 @@ export class Catalogue {
   ) {}
 
   async backbones(): Promise<BackboneView[]> {
-    const inUse = this.library.info.model?.id;
+    const inUse = this.library.backbone ?? undefined;
     return (await listBackbones(this.paths.models)).map((b) => view(b, inUse));
   }
 
   async addBackbone(path: string): Promise<BackboneView> {
     const built = await addBackbone(this.paths.models, path);
     const added = (await listBackbones(this.paths.models)).find((b) => b.id === built.id)!;
-    return view(added, this.library.info.model?.id);
+    return view(added, this.library.backbone ?? undefined);
   }
 
   async datasets(): Promise<DatasetInfo[]> {

@@ -98,5 +98,5 @@ export class Jobs {
 }
 
 function toKind(kind: string): Kind | undefined {
-  return (['scan', 'reembed', 'evaluation', 'training', 'import', 'download'] as const).find((k) => k === kind);
+  return (['scan', 'reembed', 'backbone', 'evaluation', 'training', 'import', 'download'] as const).find((k) => k === kind);
 }

@@ -4,6 +4,7 @@ import type { EventBus } from '../../contract/events.ts';
 import type { Folder as FolderView, Job as JobView, Match, Root, SearchFilters, SearchResult, Sound as SoundView, SoundSort as SoundSortView } from '../../contract/schema.ts';
 import { loadMono32k } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
+import { BACKBONE_JOB, startBackboneSwitch, switchTarget, type BackboneSwitchJob, type SwitchTarget } from '../library/backbone-switch.ts';
 import { addLibraryFolder, startIndexing, type IndexJob } from '../library/indexer.ts';
 import { FolderWatcher } from '../library/watcher.ts';
 import { prepareLibraryModel, type LibraryModel } from '../library/library-model.ts';
@@ -44,10 +45,11 @@ const SNAPSHOT_AFTER_CHANGES = 1000;
 export class Library {
   private readonly model: Promise<ReadyModel>;
   private modelProblem: string | null = null;
-  private modelInfo: { id: string; provider: string; embeddingSize: number } | null = null;
+  private modelInfo: { id: string; provider: string; embeddingSize: number; backbone: string } | null = null;
   private index: LibrarySearch | null = null;
   private opening: Promise<LibrarySearch | null> | null = null;
   private scan: IndexJob | null = null;
+  private backboneSwitch: BackboneSwitchJob | null = null;
   private readonly watcher: FolderWatcher;
   /** Folders that changed while a scan was running; scanned as soon as it ends. */
   private readonly changedWhileScanning = new Set<string>();
@@ -72,10 +74,10 @@ export class Library {
       const library = await prepareLibraryModel(store, paths.models);
       // One inference thread: the main process must stay responsive; the indexer has its own pool.
       const pair = await openModelPair(library.built, { threads: 1 });
-      this.modelInfo = { id: library.versionId, provider: pair.reference.provider, embeddingSize: searchDimension(library.version) };
+      this.modelInfo = { id: library.versionId, provider: pair.reference.provider, embeddingSize: searchDimension(library.version), backbone: library.built.id };
       return { library, pair };
     })();
-    this.model.catch((err: unknown) => {
+    this.model.then(() => this.resumeBackboneSwitch(), (err: unknown) => {
       this.modelProblem = `The model could not be built: ${EngineError.from(err).message}`;
     });
     // Sounds added, changed, moved or deleted on disk while the app runs are picked up by themselves.
@@ -114,7 +116,7 @@ export class Library {
   }
 
   private async onDiskChange(roots: string[]): Promise<void> {
-    if (this.scanning) {
+    if (this.scanning || this.switching) {
       for (const r of roots) this.changedWhileScanning.add(r);
       return;
     }
@@ -125,8 +127,18 @@ export class Library {
     return this.scan !== null && (this.scan.state === 'running' || this.scan.state === 'paused');
   }
 
+  private get switching(): boolean {
+    return this.backboneSwitch !== null && (this.backboneSwitch.state === 'running' || this.backboneSwitch.state === 'paused');
+  }
+
+  /** The backbone the library's sounds are analysed with (null until the model is ready). */
+  get backbone(): string | null {
+    return this.modelInfo?.backbone ?? null;
+  }
+
   get info(): { model: { id: string; provider: string; embeddingSize: number } | null; problem: string | null } {
-    return { model: this.modelInfo, problem: this.modelInfo ? null : (this.modelProblem ?? 'The model is being prepared…') };
+    const model = this.modelInfo && { id: this.modelInfo.id, provider: this.modelInfo.provider, embeddingSize: this.modelInfo.embeddingSize };
+    return { model, problem: this.modelInfo ? null : (this.modelProblem ?? 'The model is being prepared…') };
   }
 
   /** How many sounds, windows and tags the library holds (counted off the engine's thread). */
@@ -201,6 +213,7 @@ export class Library {
     if (this.scanning) throw new EngineError('invalid-argument', 'A scan is already running; wait for it or cancel it first.');
     // A scan now would find the folder half removed and add its files back.
     if (this.removing !== null) throw new EngineError('busy', 'A folder is being removed; scan again once it is gone.');
+    if (this.switching) throw new EngineError('invalid-argument', 'The library is being analysed with another backbone; scan when that is done (or cancel it).');
     const { library } = await this.model;
     const job = startIndexing({ store: this.store, model: library, ...target, analysis: { hopSec: this.settings.get().windowHopSec } });
     this.scan = job;
@@ -268,19 +281,78 @@ export class Library {
     return this.model;
   }
 
-  /** Search and new scans use this version from now on (its vectors must already be in the store). */
-  async useVersion(version: ModelVersion): Promise<void> {
+  /**
+   * Search and new scans use this version from now on (its vectors must already be in the store).
+   * With `backbone`, its towers replace the current ones too (takes through its imitation tower),
+   * and `commit` records the switch in the store just before the swap.
+   */
+  async useVersion(version: ModelVersion, backbone?: { built: SwitchTarget['built']; pair: ModelPair; commit: () => void }): Promise<void> {
     const model = await this.model;
     // The new index is built while the old one keeps answering; both switch in one step.
-    const index = this.store.hasIndexedSounds() ? await LibrarySearch.open(this.store, { modelId: version.id }) : null;
+    const index = this.store.hasIndexedSounds() ? await LibrarySearch.open(this.store, { modelId: version.id, dimension: searchDimension(version) }) : null;
+    backbone?.commit();
+    const previousPair = backbone ? model.pair : null;
+    if (backbone) {
+      model.pair = backbone.pair;
+      model.library = { ...model.library, built: backbone.built, onnxPath: backbone.built.towers.reference };
+    }
     model.library = { ...model.library, version, versionId: version.id };
-    this.modelInfo = this.modelInfo && { ...this.modelInfo, id: version.id, embeddingSize: searchDimension(version) };
+    this.modelInfo = this.modelInfo && { ...this.modelInfo, id: version.id, embeddingSize: searchDimension(version), backbone: model.library.built.id };
     const previous = this.index;
     this.index = index;
     // Searches already queued on the old index finish first; then its helper thread stops.
-    void previous?.close();
+    void previous?.close().then(() => previousPair?.close());
     if (index?.source === 'database') void index.saveSnapshot().catch(() => undefined);
     this.events.emit('library.changed', { rootId: null });
+  }
+
+  /**
+   * Re-analyses the library with another backbone as a job (see library/backbone-switch.ts): search
+   * keeps answering with the current model until every sound has the new one's vectors, then the
+   * new index and towers take over in one step. `versionId` picks the heads (made for that backbone).
+   */
+  async useBackbone(backboneId: string, versionId?: string): Promise<JobView> {
+    if (this.switching) throw new EngineError('invalid-argument', 'The library is already being analysed with another backbone; wait for it or cancel it first.');
+    if (this.scanning) throw new EngineError('invalid-argument', 'A scan is running; switch the backbone when it is done (or cancel it).');
+    const model = await this.model;
+    const target = await switchTarget(this.store, this.paths.models, backboneId, { versionId });
+    if (target.version.id === model.library.versionId) throw new EngineError('invalid-argument', `the library already searches with ${target.version.name} over ${target.built.id}`);
+    const job = startBackboneSwitch({
+      store: this.store, target, analysis: { hopSec: this.settings.get().windowHopSec },
+      swap: async () => {
+        // One inference thread, as at start: the main process must stay responsive.
+        const pair = await openModelPair(target.built, { threads: 1 });
+        await this.useVersion(target.version, { built: target.built, pair, commit: () => this.store.switchModel(target.version.id) });
+      },
+    });
+    this.backboneSwitch = job;
+    // Folders that changed meanwhile are scanned with the model in use once the switch ends.
+    const finished = () => {
+      if (!this.changedWhileScanning.size) return;
+      const roots = [...this.changedWhileScanning];
+      this.changedWhileScanning.clear();
+      void this.onDiskChange(roots);
+    };
+    job.result.then(finished, finished);
+    return this.jobs.track(job, 'backbone', (p) => ({
+      done: p.done, total: p.total, ratePerSec: p.filesPerSec, etaSec: p.etaSec, current: p.current,
+      message: p.phase === 'done' ? `The library searches with ${p.backbone} now${p.failed ? `; ${p.failed} sounds could not be read and wait for the next scan` : ''}`
+        : p.phase === 'swapping' ? `Switching search to ${p.backbone}…`
+        : `Analysing the library with ${p.backbone}; search uses the current model until every sound is done${p.failed ? ` (${p.failed} could not be read)` : ''}`,
+    }));
+  }
+
+  /** A switch that a killed process left unfinished goes on where it stopped (its sounds so far are kept). */
+  private resumeBackboneSwitch(): void {
+    try {
+      this.store.markInterruptedJobs();
+      const last = this.store.jobs({ kind: BACKBONE_JOB, limit: 1 })[0];
+      if (last?.state !== 'interrupted') return;
+      const { backbone, version } = last.config as { backbone?: string; version?: string };
+      if (backbone && version && !this.switching) void this.useBackbone(backbone, version).catch(() => undefined);
+    } catch {
+      // a busy or full database: the user can start the switch again
+    }
   }
 
   /**
@@ -431,6 +503,8 @@ export class Library {
   async close(): Promise<void> {
     clearInterval(this.externalPoll);
     this.watcher.close();
+    this.backboneSwitch?.cancel();
+    await this.backboneSwitch?.result.catch(() => undefined);
     this.scan?.cancel();
     await this.scan?.result.catch(() => undefined);
     await this.opening?.catch(() => undefined);

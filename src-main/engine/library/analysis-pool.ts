@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { EngineError, type SerializedError } from '../errors.ts';
+import type { JobControl } from '../jobs/job.ts';
 import { WorkerThread } from '../workers.ts';
 import type { Analysis, AnalysisSettings } from './analyse.ts';
 import type { WorkerReply, WorkerRequest } from './analyse-protocol.ts';
@@ -150,4 +151,38 @@ export class AnalysisPool {
     this.slots.length = 0;
     this.idle.length = 0;
   }
+}
+
+/**
+ * Analyses each sound on the pool for a job, one file per worker in flight, so a pause stops new
+ * work within one file per worker. `handle` gets each outcome on the main thread (the only writer);
+ * one that throws (a write that fails: a full disk) stops the run, and `describe` turns what it
+ * threw into the error the run ends with, once the files in flight are done. A task never rejects,
+ * so no failure escapes as an unhandled rejection and takes the process down.
+ */
+export async function analyseEach<S extends { id: number; path: string }>(
+  pool: AnalysisPool,
+  sounds: readonly S[],
+  control: Pick<JobControl<unknown>, 'checkpoint' | 'signal'>,
+  handle: (sound: S, outcome: AnalysisOutcome) => void,
+  describe: (err: unknown) => EngineError,
+  onDispatch?: (sound: S) => void,
+): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  let stopped: EngineError | undefined;
+  for (const sound of sounds) {
+    await control.checkpoint();
+    while (inFlight.size >= pool.size) await Promise.race(inFlight);
+    await control.checkpoint();
+    if (stopped) break;
+    onDispatch?.(sound);
+    const task = pool.analyse(sound.id, sound.path).then((outcome) => {
+      if (control.signal.aborted || stopped) return;
+      handle(sound, outcome);
+    }).catch((err: unknown) => { stopped ??= describe(err); });
+    inFlight.add(task);
+    void task.then(() => inFlight.delete(task));
+  }
+  await Promise.all(inFlight);
+  if (stopped) throw stopped;
 }

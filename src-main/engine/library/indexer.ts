@@ -9,7 +9,7 @@ import { Job, type JobControl, type JobRecorder } from '../jobs/job.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { encodeModelVersion } from '../model-version/model-file.ts';
 import { DEFAULT_ANALYSIS, type AnalysisSettings } from './analyse.ts';
-import { AnalysisPool, type AnalysisOutcome } from './analysis-pool.ts';
+import { analyseEach, AnalysisPool, type AnalysisOutcome } from './analysis-pool.ts';
 import { applyScanPlan, planScan, type RootOnDisk } from './scan-plan.ts';
 import { scanFolder } from './scanner.ts';
 import type { JobRecord, LibraryStore } from './store.ts';
@@ -164,9 +164,6 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
     summary.workers = pool.size;
     summary.provider = pool.provider;
     const rate = new RateEstimator();
-    const inFlight = new Set<Promise<void>>();
-    /** Why the run must stop early: the store could not keep a result (the disk is full). */
-    let stopped: EngineError | undefined;
     /** Writes one file's outcome; a result the store refuses (not finite numbers) is recorded as that file's failure. */
     const commit = (p: { id: number; path: string }, outcome: AnalysisOutcome): void => {
       let error = outcome.ok ? undefined : outcome.error;
@@ -187,42 +184,22 @@ async function runIndexing(options: IndexOptions, folders: string[], control: Jo
       summary.failures.push({ path: p.path, kind: error!.kind, reason });
     };
     try {
-      for (const p of pending) {
-        await control.checkpoint();
-        // One file per worker in flight, so pausing stops new work within one file per worker.
-        while (inFlight.size >= pool.size) await Promise.race(inFlight);
-        await control.checkpoint();
-        if (stopped) break;
-        summary.decoded++;
-        // A task never rejects: a write that fails (a full disk) stops the run below instead of
-        // escaping as an unhandled rejection and taking the process down.
-        const task = pool.analyse(p.id, p.path).then((outcome) => {
-          if (control.signal.aborted || stopped) return;
-          try {
-            commit(p, outcome);
-          } catch (err) {
-            stopped = store.describeError(err);
-            return;
-          }
-          touched.add(p.id);
-          progress.done++;
-          progress.current = p.path;
-          progress.lastSoundId = p.id;
-          progress.indexed = summary.indexed;
-          progress.failed = summary.failed;
-          const estimate = rate.update(progress.done, progress.total);
-          progress.filesPerSec = estimate.ratePerSec;
-          progress.etaSec = estimate.etaSec;
-          control.report({ ...progress });
-        }).catch((err: unknown) => { stopped ??= store.describeError(err); });
-        inFlight.add(task);
-        void task.then(() => inFlight.delete(task));
-      }
-      await Promise.all(inFlight);
+      await analyseEach(pool, pending, control, (p, outcome) => {
+        commit(p, outcome);
+        touched.add(p.id);
+        progress.done++;
+        progress.current = p.path;
+        progress.lastSoundId = p.id;
+        progress.indexed = summary.indexed;
+        progress.failed = summary.failed;
+        const estimate = rate.update(progress.done, progress.total);
+        progress.filesPerSec = estimate.ratePerSec;
+        progress.etaSec = estimate.etaSec;
+        control.report({ ...progress });
+      }, (err) => store.describeError(err), () => { summary.decoded++; });
     } finally {
       await pool.close();
     }
-    if (stopped) throw stopped;
     await control.checkpoint();
   }
   progress.current = null;

@@ -17,19 +17,13 @@ export function backboneVersionId(built: BuiltModel): string {
 }
 
 /**
- * Builds (or finds) the backbone, registers it, and makes sure the library has an active model
- * version with heads: the one shipped with the app (the best measured) unless the user chose
- * another. The indexer writes that version's vectors, which are the ones search loads.
+ * Builds (or finds) the backbone the library is analysed with, registers it, and makes sure the
+ * library has an active model version with heads: the one shipped with the app (the best
+ * measured) unless the user chose another. The active version names its backbone (a backbone
+ * switch makes a version over the new one active), so the backbone is always the one its heads
+ * were made for. The indexer writes that version's vectors, which are the ones search loads.
  */
 export async function prepareLibraryModel(store: LibraryStore, modelsDir: string, options: EnsureOptions = {}): Promise<LibraryModel> {
-  const built = await ensureModel(modelsDir, options);
-  const versionId = backboneVersionId(built);
-  if (!store.modelVersion(versionId)) {
-    store.putModelVersion({
-      id: versionId, kind: 'pretrained', name: built.id,
-      config: { checkpoint: built.checkpointPath, checkpointSha256: built.checkpointSha256, embeddingSize: built.embeddingSize, towers: built.towers },
-    });
-  }
   const searchId = searchModelVersionId(store);
   if (store.activeModelVersion()?.id !== searchId) {
     const shipped = defaultModelVersion();
@@ -37,8 +31,20 @@ export async function prepareLibraryModel(store: LibraryStore, modelsDir: string
     store.setActiveModelVersion(shipped.id);
   }
   const version = loadModelVersion(store, searchId);
+  const built = await ensureModel(modelsDir, { ...options, id: options.id ?? version.features.backbone });
+  registerBackbone(store, built);
   if (version.features.backbone !== built.id) {
     throw new EngineError('model', `the active model version "${version.id}" reads the ${version.features.backbone} backbone, but ${built.id} is installed`);
   }
   return { versionId: version.id, onnxPath: built.towers.reference, built, version };
+}
+
+/** Records a built backbone among the library's model versions (what evaluation runs are filed under). */
+export function registerBackbone(store: LibraryStore, built: BuiltModel): void {
+  const versionId = backboneVersionId(built);
+  if (store.modelVersion(versionId)) return;
+  store.putModelVersion({
+    id: versionId, kind: 'pretrained', name: built.id,
+    config: { checkpoint: built.checkpointPath, checkpointSha256: built.checkpointSha256, embeddingSize: built.embeddingSize, towers: built.towers },
+  });
 }

@@ -243,6 +243,7 @@ export class LibraryStore {
       throw new EngineError('corrupt', 'its analysis gave values that are not finite numbers (NaN or infinity), so it was not added to the library');
     }
     this.transaction(() => {
+      const before = this.sql('SELECT content_hash FROM sounds WHERE id = ?').get(a.soundId) as { content_hash: string | null } | undefined;
       const changed = this.sql(
         `UPDATE sounds SET status = 'indexed', content_hash = ?, format = ?, sample_rate = ?, channels = ?, bit_depth = ?,
          duration_sec = ?, analysed_sec = ?, peaks = ?, description = ?, metadata = ?, failure_kind = NULL,
@@ -250,6 +251,9 @@ export class LibraryStore {
       ).run(a.contentHash, a.format, a.sampleRate, a.channels, a.bitDepth, a.durationSec, a.analysedSec,
         peakBytes(a.peaks), a.description, JSON.stringify(a.metadata), a.modelId, now, a.soundId).changes;
       if (changed === 0) return; // the file was removed from the library while it was analysed
+      // New content: what other model versions stored for the old content (a backbone switch under
+      // way, a version not active) no longer describes it, and must be made again.
+      if (before?.content_hash !== a.contentHash) this.sql('DELETE FROM sound_embeddings WHERE sound_id = ? AND model_id != ?').run(a.soundId, a.modelId);
       this.writeWindows('embeddings', a.soundId, a.modelId, a.windows);
       if (a.features) this.putSoundFeatures(a.soundId, a.features.backbone, a.features.windows);
       this.sql('DELETE FROM sound_tags WHERE sound_id = ?').run(a.soundId);
@@ -618,6 +622,47 @@ export class LibraryStore {
       this.writeWindows('embeddings', soundId, modelId, windows);
       // The sound is current for this version: the next scan must not decode it again.
       this.sql('UPDATE sounds SET model_id = ? WHERE id = ?').run(modelId, soundId);
+    });
+  }
+
+  /** Searchable sounds that have no vectors for a model version yet (what a backbone switch still has to analyse), in id order. */
+  soundsWithoutEmbeddings(modelId: string): { id: number; path: string }[] {
+    return this.sql(
+      `SELECT s.id, s.path FROM sounds s WHERE s.status = 'indexed'
+       AND NOT EXISTS (SELECT 1 FROM sound_embeddings e WHERE e.sound_id = s.id AND e.model_id = ?) ORDER BY s.id`,
+    ).all(modelId) as { id: number; path: string }[];
+  }
+
+  /**
+   * One sound's vectors (and features) for a model version that is not in use yet, written only
+   * if the sound is still the content that was analysed; its model stays the one search uses until
+   * `switchModel`. Returns whether they were written.
+   */
+  putReanalysed(soundId: number, modelId: string, contentHash: string, windows: readonly WindowVector[], features?: { backbone: string; windows: WindowVector[] }): boolean {
+    if (![...windows, ...(features?.windows ?? [])].every((w) => allFinite(w.vector) && Number.isFinite(w.offsetSec))) {
+      throw new EngineError('corrupt', 'its analysis gave values that are not finite numbers (NaN or infinity)');
+    }
+    return this.transaction(() => {
+      const row = this.sql('SELECT status, content_hash FROM sounds WHERE id = ?').get(soundId) as { status: string; content_hash: string | null } | undefined;
+      if (row?.status !== 'indexed' || row.content_hash !== contentHash) return false;
+      this.writeWindows('embeddings', soundId, modelId, windows);
+      if (features) this.writeWindows('soundFeatures', soundId, features.backbone, features.windows);
+      return true;
+    });
+  }
+
+  /**
+   * Makes a model version the library's in one transaction: active, and the model of every sound
+   * that has its vectors (so scans do not analyse those again). Sounds without them are the
+   * caller's to mark pending.
+   */
+  switchModel(modelId: string): void {
+    this.transaction(() => {
+      this.setActiveModelVersion(modelId);
+      this.sql(
+        `UPDATE sounds SET model_id = ? WHERE status = 'indexed'
+         AND EXISTS (SELECT 1 FROM sound_embeddings e WHERE e.sound_id = sounds.id AND e.model_id = ?)`,
+      ).run(modelId, modelId);
     });
   }
 

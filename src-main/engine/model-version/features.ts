@@ -25,6 +25,11 @@ export interface FeaturePart {
 export interface FeatureRecipe {
   /** The backbone whose pooled embedding the `backbone` part holds (catalogue id, e.g. mn04_as). */
   backbone: string;
+  /**
+   * The backbone's embedding size, for a backbone Onomato does not know by name (a checkpoint the
+   * user added, of any width); the catalogue's sizes are known without it.
+   */
+  backboneSize?: number;
   parts: FeaturePart[];
 }
 
@@ -51,10 +56,10 @@ const PART_SIZES: Record<Exclude<FeaturePartName, 'backbone'>, number> = {
 
 const BACKBONE_SIZES: Record<string, number> = { mn04_as: 384, mn10_as: 960 };
 
-export function partSize(name: FeaturePartName, backbone: string): number {
+export function partSize(name: FeaturePartName, recipe: Pick<FeatureRecipe, 'backbone' | 'backboneSize'>): number {
   if (name !== 'backbone') return PART_SIZES[name];
-  const size = BACKBONE_SIZES[backbone];
-  if (!size) throw new EngineError('invalid-argument', `no embedding size is known for backbone "${backbone}"`);
+  const size = recipe.backboneSize ?? BACKBONE_SIZES[recipe.backbone];
+  if (!size) throw new EngineError('invalid-argument', `no embedding size is known for backbone "${recipe.backbone}"`);
   return size;
 }
 
@@ -67,7 +72,7 @@ export const BACKBONE_ONLY: FeatureRecipe = { backbone: 'mn04_as', parts: [{ nam
 
 /** Writes each part, L2-normalised and scaled by sqrt(weight), one after another. */
 export function fuseParts(recipe: FeatureRecipe, values: Partial<Record<FeaturePartName, Float32Array>>): Float32Array {
-  const sizes = recipe.parts.map((p) => partSize(p.name, recipe.backbone));
+  const sizes = recipe.parts.map((p) => partSize(p.name, recipe));
   const out = new Float32Array(sizes.reduce((a, b) => a + b, 0));
   let offset = 0;
   recipe.parts.forEach((p, i) => {
@@ -96,7 +101,7 @@ export function reweightFeatures(rows: Float32Array, from: FeatureRecipe, to: Fe
   let at = 0;
   for (const p of from.parts) {
     offsets.set(p.name, { at, weight: p.weight });
-    at += partSize(p.name, from.backbone);
+    at += partSize(p.name, from);
   }
   const n = rows.length / inD;
   const out = new Float32Array(n * outD);
@@ -104,7 +109,7 @@ export function reweightFeatures(rows: Float32Array, from: FeatureRecipe, to: Fe
   for (const p of to.parts) {
     const source = offsets.get(p.name);
     if (!source) throw new EngineError('invalid-argument', `features ${recipeId(from)} have no ${p.name} part`);
-    const size = partSize(p.name, to.backbone);
+    const size = partSize(p.name, to);
     const scale = Math.sqrt(p.weight / source.weight);
     for (let r = 0; r < n; r++) {
       for (let k = 0; k < size; k++) out[r * outD + to0 + k] = rows[r * inD + source.at + k] * scale;
@@ -130,7 +135,7 @@ export function featureExtractor(recipe: FeatureRecipe): FeatureExtractor {
   for (const p of recipe.parts) {
     if (!(p.weight > 0)) throw new EngineError('invalid-argument', `feature part ${p.name} needs a positive weight`);
   }
-  const dimension = recipe.parts.reduce((s, p) => s + partSize(p.name, recipe.backbone), 0);
+  const dimension = recipe.parts.reduce((s, p) => s + partSize(p.name, recipe), 0);
   const needsDescriptors = recipe.parts.some((p) => p.name !== 'backbone');
   return {
     id: recipeId(recipe),

@@ -25,7 +25,7 @@ function unitVector(n: number, seed: number): Float32Array {
 
 describe('window features', () => {
   const extractor = featureExtractor(DEFAULT_FEATURES);
-  const parts = DEFAULT_FEATURES.parts.map((p) => ({ ...p, size: partSize(p.name, 'mn04_as') }));
+  const parts = DEFAULT_FEATURES.parts.map((p) => ({ ...p, size: partSize(p.name, { backbone: 'mn04_as' }) }));
 
   it('fuse L2-normalised parts scaled by sqrt(weight), so a dot product is the weighted sum of part cosines', () => {
     const a = chirp(300, 900, 0);

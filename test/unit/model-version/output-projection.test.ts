@@ -48,7 +48,7 @@ describe('output projection of a model version', () => {
     const inputScale = new Float32Array(d);
     let at = 0;
     from.parts.forEach((p, i) => {
-      const size = partSize(p.name, from.backbone);
+      const size = partSize(p.name, from);
       inputScale.fill(Math.sqrt([0.1, 0.9, 0.2, 0][i] / p.weight), at, at + size);
       at += size;
     });
@@ -72,7 +72,7 @@ describe('output projection of a model version', () => {
     // Part weights chosen leaving families out (models/heads/<id>.md): one scale per part.
     let at = 0;
     for (const p of DEFAULT_FEATURES.parts) {
-      const size = partSize(p.name, DEFAULT_FEATURES.backbone);
+      const size = partSize(p.name, DEFAULT_FEATURES);
       const part = shipped.inputScale!.subarray(at, at + size);
       expect(part.every((x) => x === part[0])).toBe(true);
       at += size;
