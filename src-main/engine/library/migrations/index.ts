@@ -6,9 +6,10 @@ import { scanJobs } from './004-scan-jobs.ts';
 import { changeLog } from './005-change-log.ts';
 import { halfVectors } from './006-half-vectors.ts';
 import { userMetadata } from './007-user-metadata.ts';
+import { trainingCurves } from './008-training-curves.ts';
 
 /** Every migration in order; version n is at index n - 1 (checked by the migration tests). */
-export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, scanJobs, changeLog, halfVectors, userMetadata];
+export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, scanJobs, changeLog, halfVectors, userMetadata, trainingCurves];
 
 export const LATEST_VERSION = MIGRATIONS.length;
 
