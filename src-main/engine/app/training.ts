@@ -12,7 +12,7 @@ import type { ModelVersion } from '../model-version/heads.ts';
 import { datasetRetrievalSet } from '../training/pair-features.ts';
 import { personalPairs } from '../training/personal-pairs.ts';
 import { readRunCheckpoint, startTrainingRun } from '../training/run-job.ts';
-import type { RunInput, RunProgress } from '../training/run.ts';
+import type { RunInput } from '../training/run.ts';
 import { activateModelVersion, exportModelVersion, importModelVersion, listModelVersions, loadModelVersion, reembedLibrary, saveModelVersion } from '../library/model-versions.ts';
 import type { Jobs } from './jobs.ts';
 import type { Library } from './library.ts';
