@@ -6,13 +6,13 @@ import { EngineError } from '../errors.ts';
 import { loadDataset } from '../evaluation/datasets.ts';
 import { Job } from '../jobs/job.ts';
 import { RateEstimator, type RateEstimate } from '../jobs/rate.ts';
-import type { LibraryStore, PairOrigin } from '../library/store.ts';
+import type { LibraryStore, PairOrigin, TrainingCurvePoint } from '../library/store.ts';
 import { isWithin, type DataPaths } from '../paths.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { datasetRetrievalSet } from '../training/pair-features.ts';
 import { personalPairs } from '../training/personal-pairs.ts';
 import { readRunCheckpoint, startTrainingRun } from '../training/run-job.ts';
-import type { RunInput } from '../training/run.ts';
+import type { RunInput, RunProgress } from '../training/run.ts';
 import { activateModelVersion, exportModelVersion, importModelVersion, listModelVersions, loadModelVersion, reembedLibrary, saveModelVersion } from '../library/model-versions.ts';
 import type { Jobs } from './jobs.ts';
 import type { Library } from './library.ts';
@@ -184,8 +184,7 @@ export class Training {
       control.signal.addEventListener('abort', () => run.cancel(), { once: true });
       const result = await run.result;
       saveModelVersion(this.store, result.version);
-      // The curve the panel drew live: the pass the shipped heads come from (k-fold passes only measured).
-      this.store.putTrainingCurve(result.version.id, result.history.filter((p) => p.phase.kind !== 'fold').map((p, i) => ({ epoch: i + 1, loss: p.loss, validationMrr: p.validationMrr ?? null })));
+      this.store.putTrainingCurve(result.version.id, versionCurve(result.history));
       if (result.accepted) {
         activateModelVersion(this.store, result.version.id);
         this.reembed(result.version);
@@ -195,6 +194,21 @@ export class Training {
     }, { recorder: this.store, config: { ...config } });
     return this.jobs.track(job, 'training', (p) => ({ done: p.done, total: p.total, ratePerSec: p.ratePerSec, etaSec: p.etaSec, current: null, message: p.message, unit: p.unit }));
   }
+}
+
+/**
+ * The curve a version keeps: the loss of the pass its heads come from, by epoch, and the held-out
+ * MRR by epoch. A small personal set is measured by k-fold and its final pass holds nothing out,
+ * so there the MRR at each epoch is the folds' mean (what the version's held-out MRR averages).
+ */
+function versionCurve(history: readonly RunProgress[]): TrainingCurvePoint[] {
+  const shipped = history.filter((p) => p.phase.kind !== 'fold');
+  const folds = history.filter((p) => p.phase.kind === 'fold' && p.validationMrr !== undefined);
+  return shipped.map((p, i) => {
+    const atEpoch = folds.filter((f) => f.epoch === p.epoch).map((f) => f.validationMrr!);
+    const foldMean = atEpoch.length ? atEpoch.reduce((a, b) => a + b, 0) / atEpoch.length : null;
+    return { epoch: i + 1, loss: p.loss, validationMrr: p.validationMrr ?? foldMean };
+  });
 }
 
 /** The Train form's Pairs choice as the pairs' origins. */

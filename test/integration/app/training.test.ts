@@ -105,6 +105,9 @@ describe('training in the app', () => {
     // The version keeps the curve the run drew, one point per epoch of the pass it ships.
     expect(made!.curve.map((p) => p.epoch)).toEqual([1, 2, 3, 4]);
     for (const p of made!.curve) expect(Number.isFinite(p.loss)).toBe(true);
+    // Twelve sounds are measured by k-fold: each epoch's held-out MRR is the folds' mean, and the last one is the version's.
+    for (const p of made!.curve) expect(p.validationMrr).toBeGreaterThan(0);
+    expect(made!.curve[3].validationMrr).toBeCloseTo(made!.metrics.personalMrr, 6);
     expect(made!.decision).toMatch(/held-out MRR/);
     expect(made!.pairs).toBe(12);
     // Head 'imitation' adapts the voice side only: the reference head is the starting one, bit for bit.
