@@ -211,3 +211,40 @@ describe('the evaluation screen', () => {
     expect(await pageProblems(page, problems)).toEqual([]);
   }, 400_000);
 });
+
+describe("the Library screen's folder tree", () => {
+  it('opens and closes subfolders from the keyboard and browses one folder on the Search screen', async () => {
+    const folders = await call<Array<{ path: string; depth: number; sounds: number }>>('library.folders');
+    const parentAt = folders.findIndex((f, i) => folders[i + 1]?.depth === f.depth + 1 && f.depth === 0);
+    expect(parentAt, 'a root with subfolders').toBeGreaterThanOrEqual(0);
+    const root = folders[parentAt];
+    const child = folders[parentAt + 1];
+    await page.getByTestId('nav-library').click();
+    const tree = page.getByTestId('folder-tree');
+    const node = (path: string) => tree.locator(`[data-folder="${path}"]`);
+    // Closed at first: only the roots show.
+    await expect.poll(() => tree.getByTestId('folder-node').count()).toBe(folders.filter((f) => f.depth === 0).length);
+    expect(await node(root.path).getAttribute('aria-expanded')).toBe('false');
+    await node(root.path).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => node(root.path).getAttribute('aria-expanded')).toBe('true');
+    expect(await node(child.path).isVisible()).toBe(true);
+    const label = await node(child.path).innerText();
+    expect(label).toContain(child.path.split('/').pop()!);
+    expect(label).toContain(String(child.sounds));
+    await screenshotsAtBothSizes(page, 'library-folder-tree');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => node(root.path).getAttribute('aria-expanded')).toBe('false');
+    expect(await node(child.path).count()).toBe(0);
+    // The toggle does the same with the mouse; Enter on a subfolder browses it and its subfolders.
+    await node(root.path).getByTestId('folder-toggle').click();
+    await node(root.path).focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-folder'))).toBe(child.path);
+    await page.keyboard.press('Enter');
+    expect(await page.getByTestId('nav-search').getAttribute('aria-current')).toBe('page');
+    expect(await page.getByTestId('filter-folder').inputValue()).toBe(child.path);
+    await expect.poll(() => page.getByTestId('result-summary').textContent()).toContain(`${child.sounds} sound${child.sounds === 1 ? '' : 's'} in ${child.path}`);
+    expect(await pageProblems(page, problems)).toEqual([]);
+  });
+});
