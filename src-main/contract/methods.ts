@@ -107,7 +107,7 @@ export const methods = {
   'eval.runs': method(none, z.array(EvalRun), 'Earlier evaluation runs, newest first'),
 
   'models.list': method(none, z.array(ModelVersionView), 'Model versions'),
-  'models.activate': method(z.object({ versionId: z.string().min(1).max(100) }).strict(), Job, 'Use a model version (re-embeds the library from cached features)'),
+  'models.activate': method(z.object({ versionId: z.string().min(1).max(100), force: z.boolean().optional() }).strict(), Job, 'Use a model version (re-embeds the library from cached features); a rejected one only with force'),
   'models.export': method(z.object({ versionId: z.string().min(1).max(100) }).strict(), z.object({ path: z.string() }), 'Write a model version to one file in the exports folder'),
   'models.import': method(z.object({ path: z.string().min(1).max(4096) }).strict(), ModelVersionView, 'Read a model version file (a regular file of at most 64 MiB)'),
   'train.start': method(TrainConfig, Job, 'Train heads on the training pairs'),

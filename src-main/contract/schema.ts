@@ -22,6 +22,8 @@ export const Job = z.object({
   etaSec: z.number().nullable(),
   current: z.string().nullable(),
   message: z.string().nullable(),
+  /** What done/total count when a job's phases count different things (a training run: 'pairs', then 'epochs'). */
+  unit: z.string().optional(),
 });
 
 export const Root = z.object({
@@ -203,8 +205,10 @@ export const TrainConfig = z
     learningRate: z.number().positive().max(1).default(1e-3),
     weightDecay: z.number().min(0).max(1).default(0.01),
     towardBase: z.number().min(0).max(100).default(0.1),
-    head: z.enum(['linear', 'mlp']).default('linear'),
+    /** Which head a run adapts: the imitation head alone (the voice side; search vectors of sounds stay as they are) or both. */
+    head: z.enum(['imitation', 'both']).default('imitation'),
     augmentCopies: z.number().int().min(0).max(16).default(4),
+    /** Which pairs a run learns from: all, the user's own (marked and taught), or those imported from datasets. */
     pairs: z.enum(['all', 'personal', 'dataset']).default('all'),
   })
   .strict();
@@ -219,6 +223,8 @@ export const ModelVersionView = z.object({
   state: z.enum(['trained', 'rejected', 'base']),
   metrics: z.record(z.string(), z.number()),
   curve: z.array(CurvePoint),
+  /** Why the run was kept but not activated (a rejected version), or why it was accepted. */
+  decision: z.string().nullable(),
   pairs: z.number(),
   /** The backbone whose features its heads read; it is only ever applied to that backbone. */
   backbone: z.string(),

@@ -145,7 +145,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
     'pairs.import': ({ datasetDir }) => training.importPairs(datasetDir),
     'models.list': async () => training.versions(),
-    'models.activate': async ({ versionId }) => training.activate(versionId),
+    'models.activate': async ({ versionId, force }) => training.activate(versionId, { force }),
     'models.export': ({ versionId }) => training.export(versionId),
     'models.import': ({ path }) => training.import(path),
     'backbones.list': () => catalogue.backbones(),

@@ -6,7 +6,7 @@ import { EngineError } from '../errors.ts';
 import { loadDataset } from '../evaluation/datasets.ts';
 import { Job } from '../jobs/job.ts';
 import { RateEstimator, type RateEstimate } from '../jobs/rate.ts';
-import type { LibraryStore } from '../library/store.ts';
+import type { LibraryStore, PairOrigin, TrainingCurvePoint } from '../library/store.ts';
 import { isWithin, type DataPaths } from '../paths.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { datasetRetrievalSet } from '../training/pair-features.ts';
@@ -73,7 +73,6 @@ export class Training {
     const pairs = this.store.pairs().length;
     return listModelVersions(this.store).map((s) => {
       const v = loadModelVersion(this.store, s.id);
-      const history = (v.training.history as RunProgress[] | undefined) ?? [];
       return {
         id: s.id,
         name: s.name,
@@ -81,15 +80,17 @@ export class Training {
         active: s.active,
         state: s.status === 'base' ? 'base' : s.status === 'rejected' ? 'rejected' : 'trained',
         metrics: versionMetrics(s.metrics),
-        curve: history.filter((p) => p.phase.kind !== 'fold').map((p, i) => ({ epoch: i + 1, loss: p.loss, validationMrr: p.validationMrr ?? null })),
+        curve: this.store.trainingCurve(s.id),
+        decision: typeof s.metrics.decision === 'string' ? s.metrics.decision : null,
         pairs: Number((v.training.data as { pairs?: number } | undefined)?.pairs ?? pairs),
         backbone: v.features.backbone,
       };
     });
   }
 
-  activate(versionId: string): JobView {
-    const version = activateModelVersion(this.store, versionId);
+  /** Makes a version the one search uses; a rejected one only when `force` says the user means it. */
+  activate(versionId: string, opts: { force?: boolean } = {}): JobView {
+    const version = activateModelVersion(this.store, versionId, opts);
     return this.reembed(version);
   }
 
@@ -124,26 +125,38 @@ export class Training {
     // on from its last finished epoch when training is started again.
     const checkpointFile = join(this.paths.models, 'training-personal.checkpoint');
     const fresh = `personal-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
-    const job = new Job<{ done: number; total: number; message: string } & RateEstimate, ModelVersion>('training', async (control) => {
+    const origins = PAIR_ORIGINS[config.pairs];
+    // Refused at once, so the form says why instead of a job that fails.
+    const chosen = this.store.pairs().filter((p) => origins.includes(p.origin)).length;
+    if (chosen < 2) throw new EngineError('invalid-argument', `Too few ${PAIR_WORDS[config.pairs]} to train on (${chosen}): ${config.pairs === 'dataset' ? 'import a dataset first, or train on all pairs' : 'mark a few more matches or teach a few imitations first'}.`);
+    const job = new Job<{ done: number; total: number; message: string; unit: 'pairs' | 'epochs' } & RateEstimate, ModelVersion>('training', async (control) => {
       const model = await this.library.readyModel();
       const start = model.library.version;
       const recipe = start.features;
       const resume = await readRunCheckpoint(checkpointFile);
       const id = resume?.runId ?? fresh;
       const idle: RateEstimate = { ratePerSec: 0, etaSec: null };
-      control.report({ done: 0, total: config.epochs, message: resume ? `Resuming ${id}…` : 'Preparing the training pairs…', ...idle });
-      const pairs = await personalPairs(this.store, model.pair.reference, recipe, { augmentedCopies: config.augmentCopies, signal: control.signal });
-      if (pairs.length < 2) throw new EngineError('invalid-argument', `Only ${pairs.length} training pair${pairs.length === 1 ? '' : 's'}: mark a few more matches or teach a few imitations first.`);
+      control.report({ done: 0, total: chosen, unit: 'pairs', message: resume ? `Resuming ${id}: features of ${chosen} pairs…` : `Features of ${chosen} pairs…`, ...idle });
+      // Features are cached, so a second run goes through them quickly; the estimate follows.
+      const featureRate = new RateEstimator({ settleAfter: 2 });
+      const pairs = await personalPairs(this.store, model.pair.reference, recipe, {
+        origins,
+        augmentedCopies: config.augmentCopies,
+        signal: control.signal,
+        onProgress: (done, total) => control.report({ done, total, unit: 'pairs', message: `Features of ${done} of ${total} pairs`, ...featureRate.update(done, total) }),
+      });
+      if (pairs.length < 2) throw new EngineError('invalid-argument', `Only ${pairs.length} of the ${chosen} ${PAIR_WORDS[config.pairs]} still have their take and sound: mark a few more matches or teach a few imitations first.`);
       let general: RunInput['general'];
       if (existsSync(this.generalBenchmarkDir)) {
         const ds = await loadDataset(this.generalBenchmarkDir);
         general = { name: ds.name, set: await datasetRetrievalSet(model.pair.reference, recipe, ds, { cacheDir: join(this.paths.models, 'training-features') }) };
       }
-      // Personal runs adapt the imitation head only, held close to where they start (see models/heads/*.md).
+      // Runs are held close to where they start (see models/heads/*.md); the imitation head alone
+      // adapts to a voice and leaves the library's sound vectors as they are.
       const input: RunInput = {
         id, name: config.name ?? id, start, pairs, general,
-        config: { epochs: config.epochs, temperature: config.temperature, learningRate: config.learningRate, weightDecay: config.weightDecay, regularisation: Math.max(config.towardBase, 1), trainReference: false },
-        data: { origin: 'personal pairs', pairs: pairs.length, augmentedCopies: config.augmentCopies },
+        config: { epochs: config.epochs, temperature: config.temperature, learningRate: config.learningRate, weightDecay: config.weightDecay, regularisation: Math.max(config.towardBase, 1), trainReference: config.head === 'both' },
+        data: { origin: PAIR_WORDS[config.pairs], pairs: pairs.length, augmentedCopies: config.augmentCopies, head: config.head },
       };
       let epochs = 0;
       // The panel shows the last pass only (hold-out or final); k-fold passes before it are timed
@@ -152,6 +165,7 @@ export class Training {
       const rate = new RateEstimator({ settleAfter: 1 });
       let firstEpoch: number | undefined;
       let estimate = idle;
+      control.report({ done: 0, total: config.epochs, unit: 'epochs', message: 'Training…', ...idle });
       const run = startTrainingRun(input, {
         checkpointFile,
         resume,
@@ -164,22 +178,46 @@ export class Training {
           epochs++;
           estimate = rate.update(p.epoch - firstEpoch + 1, p.epochs - firstEpoch);
           this.events.emit('train.curve', { jobId: job.id ?? 0, point: { epoch: epochs, loss: p.loss, validationMrr: p.validationMrr ?? null } });
-          control.report({ done: p.epoch + 1, total: p.epochs, message: `${p.phase.kind} epoch ${p.epoch + 1}/${p.epochs}, loss ${p.loss.toFixed(3)}`, ...estimate });
+          control.report({ done: p.epoch + 1, total: p.epochs, unit: 'epochs', message: `${p.phase.kind} epoch ${p.epoch + 1}/${p.epochs}, loss ${p.loss.toFixed(3)}`, ...estimate });
         },
       });
       control.signal.addEventListener('abort', () => run.cancel(), { once: true });
       const result = await run.result;
       saveModelVersion(this.store, result.version);
+      this.store.putTrainingCurve(result.version.id, versionCurve(result.history));
       if (result.accepted) {
         activateModelVersion(this.store, result.version.id);
         this.reembed(result.version);
       }
-      control.report({ done: config.epochs, total: config.epochs, message: `${result.accepted ? 'Activated' : 'Kept but not activated'}: ${result.reason}`, ...estimate });
+      control.report({ done: config.epochs, total: config.epochs, unit: 'epochs', message: `${result.accepted ? 'Activated' : 'Kept but not activated'}: ${result.reason}`, ...estimate });
       return result.version;
     }, { recorder: this.store, config: { ...config } });
-    return this.jobs.track(job, 'training', (p) => ({ done: p.done, total: p.total, ratePerSec: p.ratePerSec, etaSec: p.etaSec, current: null, message: p.message }));
+    return this.jobs.track(job, 'training', (p) => ({ done: p.done, total: p.total, ratePerSec: p.ratePerSec, etaSec: p.etaSec, current: null, message: p.message, unit: p.unit }));
   }
 }
+
+/**
+ * The curve a version keeps: the loss of the pass its heads come from, by epoch, and the held-out
+ * MRR by epoch. A small personal set is measured by k-fold and its final pass holds nothing out,
+ * so there the MRR at each epoch is the folds' mean (what the version's held-out MRR averages).
+ */
+function versionCurve(history: readonly RunProgress[]): TrainingCurvePoint[] {
+  const shipped = history.filter((p) => p.phase.kind !== 'fold');
+  const folds = history.filter((p) => p.phase.kind === 'fold' && p.validationMrr !== undefined);
+  return shipped.map((p, i) => {
+    const atEpoch = folds.filter((f) => f.epoch === p.epoch).map((f) => f.validationMrr!);
+    const foldMean = atEpoch.length ? atEpoch.reduce((a, b) => a + b, 0) / atEpoch.length : null;
+    return { epoch: i + 1, loss: p.loss, validationMrr: p.validationMrr ?? foldMean };
+  });
+}
+
+/** The Train form's Pairs choice as the pairs' origins. */
+const PAIR_ORIGINS: Record<TrainConfig['pairs'], readonly PairOrigin[]> = {
+  all: ['match', 'teach', 'dataset'],
+  personal: ['match', 'teach'],
+  dataset: ['dataset'],
+};
+const PAIR_WORDS: Record<TrainConfig['pairs'], string> = { all: 'training pairs', personal: 'pairs of your own', dataset: 'imported pairs' };
 
 /** The numbers the panel shows first (held-out and general MRR, before and after), then the rest. */
 function versionMetrics(metrics: Record<string, unknown>): Record<string, number> {

@@ -126,6 +126,8 @@ export async function reembedLibrary(
   const d = version.reference.dimension;
   const ids = store.soundIdsWithFeatures(key);
   let done = 0;
+  // Said at once, so the panel counts toward the real total from the start (never "0 / 0").
+  opts.onProgress?.(0, ids.length);
   for (const id of ids) {
     if (opts.signal?.aborted) throw new EngineError('cancelled', `re-embedding was cancelled after ${done} of ${ids.length} sounds`);
     const windows = store.soundFeatures(id, key);

@@ -14,7 +14,7 @@ import {
   type ScanEntryRow, type SoundRow, type StatusCountsRow, type StoredWindowRow, type TakeRow, type VersionRow, type WindowRow,
 } from './rows.ts';
 import type {
-  AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersionRow,
+  AnalysedSound, EvaluationRun, JobRecord, JobState, LibraryCounts, LibraryRoot, ModelKind, ModelVersionRow, TrainingCurvePoint,
   Collection, NewSoundFile, NewTake, PairOrigin, ScanEntry, Sound, SoundFailure, SoundFilter, SoundMarks, SoundSort, SoundStatus, StoredWindow, Tag, Take,
   TrainingPair, WindowVector,
 } from './types.ts';
@@ -886,6 +886,20 @@ export class LibraryStore {
       this.sql('UPDATE model_versions SET active = 0 WHERE active = 1').run();
       this.sql('UPDATE model_versions SET active = 1 WHERE id = ?').run(id);
     });
+  }
+
+  /** Replaces the curves a version was trained with (epochs numbered from 1). */
+  putTrainingCurve(modelId: string, points: readonly TrainingCurvePoint[]): void {
+    this.transaction(() => {
+      this.sql('DELETE FROM training_curves WHERE model_id = ?').run(modelId);
+      const insert = this.sql('INSERT INTO training_curves (model_id, epoch, loss, validation_mrr) VALUES (?, ?, ?, ?)');
+      for (const p of points) insert.run(modelId, p.epoch, p.loss, p.validationMrr);
+    });
+  }
+
+  trainingCurve(modelId: string): TrainingCurvePoint[] {
+    return (this.sql('SELECT epoch, loss, validation_mrr FROM training_curves WHERE model_id = ? ORDER BY epoch').all(modelId) as Array<{ epoch: number; loss: number; validation_mrr: number | null }>)
+      .map((r) => ({ epoch: r.epoch, loss: r.loss, validationMrr: r.validation_mrr }));
   }
 
   /** Deletes a version and its vectors; the active one cannot be deleted. */

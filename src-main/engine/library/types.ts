@@ -214,3 +214,10 @@ export interface ModelVersionRow {
   metrics: Record<string, unknown>;
   active: boolean;
 }
+
+/** One epoch of the run that made a model version, as its Curve shows it. */
+export interface TrainingCurvePoint {
+  epoch: number;
+  loss: number;
+  validationMrr: number | null;
+}

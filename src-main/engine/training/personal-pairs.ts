@@ -1,6 +1,6 @@
 import { loadMono32k } from '../audio/decode.ts';
 import { EngineError } from '../errors.ts';
-import type { LibraryStore } from '../library/store.ts';
+import type { LibraryStore, PairOrigin } from '../library/store.ts';
 import type { EmbeddingModel } from '../model/runtime.ts';
 import { augmentedCopies } from './augment.ts';
 import { featureExtractor, type FeatureRecipe } from '../model-version/features.ts';
@@ -14,16 +14,17 @@ import { clipFeatures, soundWindowFeatures } from '../model-version/window-featu
  * features. Features are cached in the store per take and per sound under the recipe's key,
  * augmented copies under `<key>#aug<k>`, so a second run decodes nothing. The reference side of
  * a pair is the sound's window closest to the take (the window search would have matched).
+ * `origins` picks which pairs (the user's own, imported ones); all of them when absent.
  */
 export async function personalPairs(
   store: LibraryStore,
   model: EmbeddingModel,
   recipe: FeatureRecipe,
-  opts: { augmentedCopies?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  opts: { origins?: readonly PairOrigin[]; augmentedCopies?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<PairFeatures[]> {
   const copies = opts.augmentedCopies ?? 0;
   const extractor = featureExtractor(recipe);
-  const pairs = store.pairs();
+  const pairs = store.pairs().filter((p) => !opts.origins || opts.origins.includes(p.origin));
   const out: PairFeatures[] = [];
   let done = 0;
   for (const pair of pairs) {

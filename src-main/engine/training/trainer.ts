@@ -173,8 +173,10 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
       const progress = (epoch * stepsPerEpoch + step) / totalSteps;
       const learningRate = config.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
       if (config.sharedHead) for (let k = 0; k < 3; k++) for (let i = 0; i < gradList[k].length; i++) gradList[k][i] += gradList[k + 3][i];
-      else if (!config.trainReference) for (let k = 3; k < 6; k++) gradList[k].fill(0);
-      adamWStep(params, unique(gradList), optimiser, { learningRate, weightDecay: config.weightDecay });
+      // A reference head that is not trained is not stepped at all: weight decay alone would
+      // shrink it, and every sound's search vector would drift although only the voice side learns.
+      const stepped = config.sharedHead || config.trainReference ? params.length : 3;
+      adamWStep(params.slice(0, stepped), unique(gradList).slice(0, stepped), optimiser, { learningRate, weightDecay: config.weightDecay });
     }
     const report: EpochReport = { epoch, epochs: config.epochs, loss: lossSum / lossCount };
     if (hooks.validate) report.validationMrr = hooks.validate(heads);

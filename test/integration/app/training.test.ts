@@ -11,6 +11,9 @@ import { jobEnded } from '../../support/jobs.ts';
 import { smallSfxLibrary } from '../../support/sfx.ts';
 import { DEFAULT_HEADS_ID } from '../../../src-main/engine/model-version/versions.ts';
 import { suiteTempDir } from '../../support/temp-dir.ts';
+import { decodeModelVersion } from '../../../src-main/engine/model-version/model-file.ts';
+import { saveModelVersion, loadModelVersion } from '../../../src-main/engine/library/model-versions.ts';
+import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 
 /**
  * The app's training flow through the real engine: a small real library, takes that stand in
@@ -33,6 +36,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.close();
 });
+
+/** A run small enough for a shared 2-core machine. */
+const SMALL_RUN = { epochs: 4, temperature: 0.07, learningRate: 1e-3, weightDecay: 0, towardBase: 10, head: 'imitation', augmentCopies: 0, pairs: 'personal' } as const;
+
+/** A version's heads as its exported file holds them. */
+async function exportedHeads(versionId: string): Promise<{ imitation: number[]; reference: number[] }> {
+  const { path } = await engine.handlers['models.export']({ versionId });
+  const v = decodeModelVersion(readFileSync(path), path);
+  const flat = (h: typeof v.imitation) => [...h.u, ...h.v, ...h.bias];
+  return { imitation: flat(v.imitation), reference: flat(v.reference) };
+}
 
 describe('training in the app', () => {
   it('trains on marked pairs with live curves and keeps the run as a model version', async () => {
@@ -57,7 +71,11 @@ describe('training in the app', () => {
     const before = await engine.handlers['models.list']({});
     expect(before.find((v) => v.active)?.id).toBe(DEFAULT_HEADS_ID);
 
-    const job = await engine.handlers['train.start']({ epochs: 4, temperature: 0.07, learningRate: 1e-3, weightDecay: 0, towardBase: 10, head: 'linear', augmentCopies: 0, pairs: 'personal' });
+    // Pairs: 'dataset' trains only on imported pairs, and there are none yet: refused with a sentence.
+    await expect(engine.handlers['train.start']({ ...SMALL_RUN, pairs: 'dataset' })).rejects.toThrow(/Too few imported pairs to train on \(0\): import a dataset first/);
+
+    // Weight decay on, so a reference head that were stepped at all would move.
+    const job = await engine.handlers['train.start']({ ...SMALL_RUN, weightDecay: 0.05, head: 'imitation', pairs: 'personal' });
     const end = await jobEnded(engine, job);
     expect(end.state, end.message ?? '').toBe('done');
     const curve = pushed.filter((e) => e.name === 'train.curve');
@@ -65,7 +83,7 @@ describe('training in the app', () => {
     for (const e of curve) expect(Number.isFinite((e.payload as { point: { loss: number } }).point.loss)).toBe(true);
     // The panel shows how fast epochs go and how long is left while the run trains.
     const epochsShown = pushed.filter((e) => e.name === 'job.progress').map((e) => e.payload as Job)
-      .filter((j) => j.id === job.id && j.state === 'running' && j.done > 0);
+      .filter((j) => j.id === job.id && j.state === 'running' && j.unit === 'epochs' && j.done > 0);
     expect(epochsShown.length).toBeGreaterThan(0);
     for (const j of epochsShown) {
       expect(j.ratePerSec).toBeGreaterThan(0);
@@ -81,6 +99,19 @@ describe('training in the app', () => {
     // An accepted run becomes the active version; a rejected one leaves the default active.
     const active = after.find((v) => v.active)!;
     expect(active.id).toBe(made!.state === 'trained' ? made!.id : DEFAULT_HEADS_ID);
+
+    // The version keeps the curve the run drew, one point per epoch of the pass it ships.
+    expect(made!.curve.map((p) => p.epoch)).toEqual([1, 2, 3, 4]);
+    for (const p of made!.curve) expect(Number.isFinite(p.loss)).toBe(true);
+    // Twelve sounds are measured by k-fold: each epoch's held-out MRR is the folds' mean, and the last one is the version's.
+    for (const p of made!.curve) expect(p.validationMrr).toBeGreaterThan(0);
+    expect(made!.curve[3].validationMrr).toBeCloseTo(made!.metrics.personalMrr, 6);
+    expect(made!.decision).toMatch(/held-out MRR/);
+    expect(made!.pairs).toBe(12);
+    // Head 'imitation' adapts the voice side only: the reference head is the starting one, bit for bit.
+    const [trained, base] = await Promise.all([exportedHeads(made!.id), exportedHeads(DEFAULT_HEADS_ID)]);
+    expect(trained.reference).toEqual(base.reference);
+    expect(trained.imitation).not.toEqual(base.imitation);
 
     // Export and import through one file give the same version back.
     const { path } = await engine.handlers['models.export']({ versionId: made!.id });
@@ -120,5 +151,44 @@ describe('training in the app', () => {
     const imported = pairs.filter((p) => p.origin === 'dataset');
     expect(pairs.length - before).toBe(3);
     expect(imported.map((p) => p.soundName).sort()).toEqual(refs.map((r) => r.split('/').pop()).sort());
+  });
+
+  it("Pairs 'all' trains on imported pairs too, head 'both' adapts the sound side, and feature extraction counts pairs", async () => {
+    const pairs = await engine.handlers['pairs.list']({});
+    expect(pairs.filter((p) => p.origin === 'dataset').length).toBe(3);
+    const start = pushed.length;
+    const job = await engine.handlers['train.start']({ ...SMALL_RUN, epochs: 2, weightDecay: 0.05, head: 'both', pairs: 'all', name: 'all pairs, both heads' });
+    const end = await jobEnded(engine, job);
+    expect(end.state, end.message ?? '').toBe('done');
+    const made = (await engine.handlers['models.list']({})).find((v) => v.name === 'all pairs, both heads')!;
+    expect(made.pairs).toBe(pairs.length);
+    expect(made.curve).toHaveLength(2);
+    const [trained, base] = await Promise.all([exportedHeads(made.id), exportedHeads(DEFAULT_HEADS_ID)]);
+    expect(trained.reference).not.toEqual(base.reference);
+    // Feature extraction is shown pair by pair (never 0 / 0), with an ETA from the one estimator.
+    const views = pushed.slice(start).filter((e) => e.name === 'job.progress').map((e) => e.payload as Job).filter((j) => j.id === job.id && j.state === 'running');
+    const features = views.filter((j) => j.unit === 'pairs');
+    expect(features.length).toBeGreaterThan(0);
+    for (const j of features) expect(j.total).toBe(pairs.length);
+    expect(features.some((j) => j.done > 0 && j.etaSec !== null)).toBe(true);
+    expect(views.some((j) => j.unit === 'epochs')).toBe(true);
+  }, 300_000);
+
+  it('a rejected version shows its reason and is activated only on purpose', async () => {
+    // A run that measured worse, as the store keeps one (the run's decision in its metrics).
+    const store = LibraryStore.open(join(dir, 'data', 'library.sqlite'));
+    try {
+      const base = loadModelVersion(store, DEFAULT_HEADS_ID);
+      saveModelVersion(store, { ...base, id: 'worse-run', name: 'worse run', parent: base.id, status: 'rejected', createdAt: Date.now(), metrics: { decision: 'held-out MRR fell from 0.500 to 0.400' } });
+    } finally {
+      store.close();
+    }
+    const rejected = (await engine.handlers['models.list']({})).find((v) => v.id === 'worse-run')!;
+    expect(rejected.state).toBe('rejected');
+    expect(rejected.decision).toBe('held-out MRR fell from 0.500 to 0.400');
+    await expect(engine.handlers['models.activate']({ versionId: 'worse-run' })).rejects.toThrow(/was rejected when it was trained \(held-out MRR fell from 0.500 to 0.400\)/);
+    const end = await jobEnded(engine, await engine.handlers['models.activate']({ versionId: 'worse-run', force: true }));
+    expect(end.state, end.message ?? '').toBe('done');
+    expect((await engine.handlers['app.info']({})).model?.id).toBe('worse-run');
   });
 });

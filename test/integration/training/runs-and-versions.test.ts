@@ -85,7 +85,8 @@ describe('model versions in the library', () => {
       // Features and embeddings are stored as float16: the head's output on the stored feature, rounded.
       const half = (v: Float32Array) => decodeHalf(encodeHalf(v));
       expect(Array.from(windows[0].vector)).toEqual(Array.from(half(applyHead(good, 'reference', half(feature)))));
-      expect(progress).toEqual([1]);
+      // The total is said before the first sound, so the panel never counts "0 / 0".
+      expect(progress).toEqual([0, 1]);
     } finally {
       store.close();
     }

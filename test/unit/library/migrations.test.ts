@@ -55,6 +55,10 @@ const seeds: Record<number, (db: Database.Database) => void> = {
       INSERT INTO collection_items (collection_id, content_hash, added_at) VALUES (2, 'abc', 3);
     `);
   },
+  // From version 9 a model version keeps the curves it was trained with.
+  9: (db) => {
+    db.exec(`INSERT INTO training_curves (model_id, epoch, loss, validation_mrr) VALUES ('m1', 1, 2.5, NULL), ('m1', 2, 1.25, 0.5)`);
+  },
 };
 
 function expectSeededDataReadable(store: LibraryStore, fromVersion: number): void {
@@ -67,7 +71,7 @@ function expectSeededDataReadable(store: LibraryStore, fromVersion: number): voi
   expect([...store.soundFeatures(7, 'mn04')[0].vector]).toEqual([0.5, -2.25]);
   expect([...store.takeFeatures(3, 'mn04')[0].vector]).toEqual([1.5]);
   expect(store.rawDatabaseForTests().prepare('SELECT length(vector) AS n FROM sound_features').get()).toEqual({ n: 4 });
-  // The guess is kept; from version 7 the user has dismissed it, so it is no longer offered.
+  // A guess the user dismissed (from version 7) stays dismissed.
   expect(store.soundTags(7)).toEqual(fromVersion >= 7 ? [] : [{ label: 'Rustle', probability: 0.8 }]);
   expect(store.pairs()).toHaveLength(1);
   expect(store.getSetting('topK')).toBe(25);
@@ -90,6 +94,10 @@ function expectSeededDataReadable(store: LibraryStore, fromVersion: number): voi
   } else {
     expect(store.soundMarks(7)).toEqual({ favourite: false, rating: 0, userTags: [], dismissed: [] });
   }
+  // Versions trained before curves were kept show none; later ones keep theirs, and lose them with the version.
+  expect(store.trainingCurve('m1')).toEqual(fromVersion >= 9 ? [{ epoch: 1, loss: 2.5, validationMrr: null }, { epoch: 2, loss: 1.25, validationMrr: 0.5 }] : []);
+  store.putTrainingCurve('m1', [{ epoch: 1, loss: 3, validationMrr: 0.25 }]);
+  expect(store.trainingCurve('m1')).toEqual([{ epoch: 1, loss: 3, validationMrr: 0.25 }]);
   // A job recorded before jobs had owners was left by a process that is gone.
   expect(store.job(4)?.state).toBe('running');
   expect(store.markInterruptedJobs()).toBe(1);
@@ -106,7 +114,8 @@ describe('library migrations', () => {
     expect(LATEST_VERSION).toBe(MIGRATIONS.length);
   });
 
-  for (let from = 0; from < LATEST_VERSION; from++) {
+  // Up to the latest version itself, so the newest seed is read back through the store as well.
+  for (let from = 0; from <= LATEST_VERSION; from++) {
     it(`upgrades a database at version ${from} to ${LATEST_VERSION} and keeps its data`, () => withTempDir((dir) => {
       const path = join(dir, 'library.sqlite');
       const db = openDatabase(path, { migrate: false });

@@ -7,9 +7,10 @@ import { changeLog } from './005-change-log.ts';
 import { halfVectors } from './006-half-vectors.ts';
 import { userMetadata } from './007-user-metadata.ts';
 import { folderStatusIndex } from './008-folder-status-index.ts';
+import { trainingCurves } from './009-training-curves.ts';
 
 /** Every migration in order; version n is at index n - 1 (checked by the migration tests). */
-export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, scanJobs, changeLog, halfVectors, userMetadata, folderStatusIndex];
+export const MIGRATIONS: readonly Migration[] = [initial, fullText, jobOwner, scanJobs, changeLog, halfVectors, userMetadata, folderStatusIndex, trainingCurves];
 
 export const LATEST_VERSION = MIGRATIONS.length;
 
