@@ -22,8 +22,9 @@ import type { PairFeatures } from './trainer.ts';
  *            W = (T - A) (A^T A + lambda I)^-1   (a rank of at most one per pair)
  *
  * alpha and lambda are chosen by k-fold cross-validation over the pairs' reference sounds
- * (never on what the run is measured on); when no setting beats the general model on that
- * inner measure, the run returns the general heads unchanged, so the user keeps the general model.
+ * (never on what the run is measured on), among the settings that keep other voices (a retention
+ * set, when given) within a tolerance; when no setting beats the general model on that inner
+ * measure, the run returns the general heads unchanged, so the user keeps the general model.
  */
 
 /** One setting of the two corrections: alpha of the offset, lambda of the ridge map (null = no map). */
@@ -41,11 +42,8 @@ export const RIDGE_STEPS: Array<number | null> = [null, 16, 4, 1, 0.25, 0.0625];
 /** Un-normalised outputs of a version's imitation head, [rows x D]. */
 function imitationOutputs(version: ModelVersion, rows: readonly Float32Array[]): Float32Array {
   const head = version.imitation;
-  const d = head.dimension;
-  const x = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => x.set(r, i * d));
-  const out = new Float32Array(rows.length * d);
-  headForward(head, scaledInput(version, x), rows.length, out, new Float32Array(rows.length * head.rank));
+  const out = new Float32Array(rows.length * head.dimension);
+  headForward(head, scaledInput(version, flat(rows)), rows.length, out, new Float32Array(rows.length * head.rank));
   return out;
 }
 
