@@ -210,6 +210,8 @@ export const TrainConfig = z
     augmentCopies: z.number().int().min(0).max(16).default(4),
     /** Which pairs a run learns from: all, the user's own (marked and taught), or those imported from datasets. */
     pairs: z.enum(['all', 'personal', 'dataset']).default('all'),
+    /** personal-map: a closed-form map on the imitation head chosen by cross-validation (epochs, rates and pull do not apply); gradient: InfoNCE steps. */
+    adaptation: z.enum(['personal-map', 'gradient']).default('personal-map'),
   })
   .strict();
 

@@ -40,7 +40,8 @@ export const command: CliCommand = {
                         that is a model version (its version for the fold that never saw F)
                         on 20 of F's imitations, and print personal and general MRR before and after
   --personal-options L  other fine-tuning settings to measure as well, ";" between them, each like
-                        reg=100,epochs=10,lr=5e-4,rank=8 (default: imitation head only, reg=10)
+                        adaptation=gradient,reg=100,epochs=10,lr=5e-4,rank=8 (default: what
+                        onomato train --pairs personal does, adaptation=personal-map)
   --json                print the report as JSON`,
 
   async run(argv, io) {

@@ -14,7 +14,7 @@ import { datasetPairs, datasetRetrievalSet } from '../../engine/training/pair-fe
 import { personalPairs } from '../../engine/training/personal-pairs.ts';
 import { startTrainingRun, readRunCheckpoint } from '../../engine/training/run-job.ts';
 import type { RunInput, RunResult } from '../../engine/training/run.ts';
-import type { PairFeatures } from '../../engine/training/trainer.ts';
+import type { PairFeatures, TrainConfig } from '../../engine/training/trainer.ts';
 import { defaultModelVersion } from '../../engine/model-version/versions.ts';
 import { activateModelVersion, loadModelVersion, reembedLibrary, saveModelVersion } from '../../engine/library/model-versions.ts';
 import { DATASETS, listDatasets } from '../../engine/evaluation/dataset-fetch.ts';
@@ -34,6 +34,9 @@ export const command: CliCommand = {
   --from <version>       start from a stored version, "default" (shipped heads) or "zero-shot"
   --epochs N  --temperature T  --rank R  --learning-rate LR  --regularisation L  --augment K
   --seed S
+  --adaptation A         gradient (InfoNCE steps) or personal-map (a closed-form offset and ridge map on
+                         the imitation head, chosen by cross-validation on the pairs; at most 200
+                         pairs); personal-map is the default for --pairs personal
   --id <id>  --name <text>   --out <file.onomato-model>   --save (store it in the library)
   --activate             store it, and make it the library's model if it measured better
   --resume               continue the run this id left (checkpoint in the data folder)
@@ -58,6 +61,7 @@ export const command: CliCommand = {
       augment: { type: 'string' },
       'general-tolerance': { type: 'string' },
       seed: { type: 'string' },
+      adaptation: { type: 'string' },
       id: { type: 'string' },
       name: { type: 'string' },
       out: { type: 'string' },
@@ -71,10 +75,13 @@ export const command: CliCommand = {
     if (values.pairs !== undefined && values.pairs !== 'personal') throw new UsageError('--pairs takes "personal"');
     const augment = values.augment === undefined ? 0 : Number(values.augment);
     if (!(Number.isInteger(augment) && augment >= 0)) throw new UsageError('--augment needs a whole number of copies (0 or more)');
-    // Personal runs adapt the imitation head only, held close to where they start: measured on
-    // the proxy (models/heads/proxy-fusion-v1.md), a free run on 20 pairs of one imitator's
-    // style gained on that style and lost up to 0.1 MRR on the general benchmark.
+    // Personal runs adapt the imitation head only, by a closed-form map on top of it chosen by
+    // inner cross-validation (training/personal-map.ts): gradient steps from 20 pairs made a
+    // new voice worse and every other voice worse too (models/heads/fusion-lofo-v3.md).
+    const adaptation = (values.adaptation ?? (values.pairs ? 'personal-map' : 'gradient')) as TrainConfig['adaptation'];
+    if (adaptation !== 'gradient' && adaptation !== 'personal-map') throw new UsageError(`--adaptation takes "gradient" or "personal-map", not "${adaptation}"`);
     const config = {
+      adaptation,
       ...(values.pairs ? { trainReference: false, regularisation: 10 } : {}),
       ...(values.epochs ? { epochs: positiveInteger(values.epochs, '--epochs') } : {}),
       ...(values.temperature ? { temperature: positiveNumber(values.temperature, '--temperature') } : {}),
@@ -135,7 +142,7 @@ export const command: CliCommand = {
       const id = values.id ?? `heads-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
       const generalTolerance = values['general-tolerance'] === undefined ? undefined : Number(values['general-tolerance']);
       if (generalTolerance !== undefined && !(generalTolerance >= 0)) throw new UsageError('--general-tolerance needs an MRR difference of 0 or more');
-      const input: RunInput = { id, name: values.name ?? id, start, pairs, config, general, generalTolerance, data: { ...data, augmentedCopies: augment } };
+      const input: RunInput = { id, name: values.name ?? id, start, pairs, config, general, retain: general?.set, generalTolerance, data: { ...data, augmentedCopies: augment } };
       const checkpointFile = join(location.models, `training-${id}.checkpoint`);
       const resume = values.resume ? await readRunCheckpoint(checkpointFile) : undefined;
       log(`training ${id}: ${pairs.length} pairs, ${new Set(pairs.map((p) => p.reference)).size} reference sounds, features ${recipeId(recipe)} (${featureExtractor(recipe).dimension}-d)${resume ? `, resuming after epoch ${(resume.trainer?.epoch ?? -1) + 1}` : ''}`);
@@ -144,7 +151,8 @@ export const command: CliCommand = {
         resume,
         onProgress: (p) => {
           const phase = p.phase.kind === 'fold' ? `fold ${p.phase.fold + 1}/${p.phase.folds}` : p.phase.kind;
-          log(`${phase} epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}${p.validationMrr !== undefined ? ` held-out MRR ${p.validationMrr.toFixed(4)}` : ''}`);
+          const step = Number.isFinite(p.loss) ? `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}` : 'personal map fitted';
+          log(`${phase} ${step}${p.validationMrr !== undefined ? ` held-out MRR ${p.validationMrr.toFixed(4)}` : ''}`);
         },
       });
       const release = cancelOnInterrupt(() => job.cancel());

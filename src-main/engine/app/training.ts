@@ -11,6 +11,7 @@ import { isWithin, type DataPaths } from '../paths.ts';
 import type { ModelVersion } from '../model-version/heads.ts';
 import { datasetRetrievalSet } from '../training/pair-features.ts';
 import { personalPairs } from '../training/personal-pairs.ts';
+import { PERSONAL_MAP_MAX_PAIRS } from '../training/personal-map.ts';
 import { readRunCheckpoint, startTrainingRun } from '../training/run-job.ts';
 import type { RunInput, RunProgress } from '../training/run.ts';
 import { activateModelVersion, exportModelVersion, importModelVersion, listModelVersions, loadModelVersion, reembedLibrary, saveModelVersion } from '../library/model-versions.ts';
@@ -151,11 +152,16 @@ export class Training {
         const ds = await loadDataset(this.generalBenchmarkDir);
         general = { name: ds.name, set: await datasetRetrievalSet(model.pair.reference, recipe, ds, { cacheDir: join(this.paths.models, 'training-features') }) };
       }
-      // Runs are held close to where they start (see models/heads/*.md); the imitation head alone
-      // adapts to a voice and leaves the library's sound vectors as they are.
+      // Runs are held close to where they start (see models/heads/*.md). A personal set adapts the
+      // imitation head by a closed-form map on top of it, chosen by cross-validation on the pairs
+      // (training/personal-map.ts; gradient steps from 20 pairs made a new voice worse,
+      // models/heads/fusion-lofo-v3.md); by gradient once the pairs are a dataset, or when the
+      // sounds' side is to adapt too.
+      const adaptation = config.adaptation === 'personal-map' && config.head !== 'both' && pairs.length <= PERSONAL_MAP_MAX_PAIRS ? 'personal-map' : 'gradient';
       const input: RunInput = {
-        id, name: config.name ?? id, start, pairs, general,
-        config: { epochs: config.epochs, temperature: config.temperature, learningRate: config.learningRate, weightDecay: config.weightDecay, regularisation: Math.max(config.towardBase, 1), trainReference: config.head === 'both' },
+        // The map keeps to settings that leave the general benchmark within its tolerance.
+        id, name: config.name ?? id, start, pairs, general, retain: general?.set,
+        config: { adaptation, epochs: config.epochs, temperature: config.temperature, learningRate: config.learningRate, weightDecay: config.weightDecay, regularisation: Math.max(config.towardBase, 1), trainReference: config.head === 'both' },
         data: { origin: PAIR_WORDS[config.pairs], pairs: pairs.length, augmentedCopies: config.augmentCopies, head: config.head },
       };
       let epochs = 0;
@@ -177,6 +183,8 @@ export class Training {
           }
           epochs++;
           estimate = rate.update(p.epoch - firstEpoch + 1, p.epochs - firstEpoch);
+          // A closed-form personal map has no loss curve: one point per phase, no epochs.
+          if (!Number.isFinite(p.loss)) return control.report({ done: config.epochs, total: config.epochs, unit: 'epochs', message: 'Personal map fitted', ...estimate });
           this.events.emit('train.curve', { jobId: job.id ?? 0, point: { epoch: epochs, loss: p.loss, validationMrr: p.validationMrr ?? null } });
           control.report({ done: p.epoch + 1, total: p.epochs, unit: 'epochs', message: `${p.phase.kind} epoch ${p.epoch + 1}/${p.epochs}, loss ${p.loss.toFixed(3)}`, ...estimate });
         },
@@ -202,7 +210,8 @@ export class Training {
  * so there the MRR at each epoch is the folds' mean (what the version's held-out MRR averages).
  */
 function versionCurve(history: readonly RunProgress[]): TrainingCurvePoint[] {
-  const shipped = history.filter((p) => p.phase.kind !== 'fold');
+  // A closed-form personal map reports no loss (NaN): it has no curve to keep.
+  const shipped = history.filter((p) => p.phase.kind !== 'fold' && Number.isFinite(p.loss));
   const folds = history.filter((p) => p.phase.kind === 'fold' && p.validationMrr !== undefined);
   return shipped.map((p, i) => {
     const atEpoch = folds.filter((f) => f.epoch === p.epoch).map((f) => f.validationMrr!);

@@ -227,7 +227,7 @@ export interface HeadsSpec {
   config: Partial<TrainConfig>;
 }
 
-/** Reads `heads:rank=8,reg=1,epochs=10,shared,weights=selected|default|b0.2m0.5e0.1r0.2` (every key optional). */
+/** Reads `heads:rank=8,reg=1,epochs=10,shared,adaptation=gradient|personal-map,weights=selected|default|b0.2m0.5e0.1r0.2` (every key optional). */
 export function parseHeadsSpec(text: string): HeadsSpec {
   const [kind, rest = ''] = text.split(':');
   if (kind !== 'heads') throw new EngineError('invalid-argument', `"${text}" is not a heads candidate (heads:rank=R,reg=L,epochs=E,shared,weights=...)`);
@@ -246,6 +246,7 @@ export function parseHeadsSpec(text: string): HeadsSpec {
     else if (k === 'lr') spec.config.learningRate = num();
     else if (k === 'augmented') spec.config.augmentedShare = num();
     else if (k === 'shared') spec.config.sharedHead = true;
+    else if (k === 'adaptation' && (v === 'gradient' || v === 'personal-map')) spec.config.adaptation = v;
     else if (k === 'weights' && (v === 'default' || v === 'selected')) spec.weights = v;
     else if (k === 'weights') {
       const m = /^b([\d.]+)m([\d.]+)e([\d.]+)r([\d.]+)$/.exec(v ?? '');

@@ -1,5 +1,6 @@
 import { applyHeadBatch, searchDimension, type ModelVersion } from '../model-version/heads.ts';
 import { matmulABt } from '../model-version/matrix.ts';
+import type { PairFeatures } from './trainer.ts';
 
 /**
  * Quick held-out retrieval measures over cached features, for validation curves and the
@@ -54,4 +55,31 @@ export function meanReciprocalRank(version: ModelVersion, set: RetrievalSet): nu
   let sum = 0;
   for (const r of ranks) sum += 1 / r;
   return sum / ranks.length;
+}
+
+/** The held-out measure: the chosen pairs' imitations ranked against every reference in the data (plus distractors). */
+export function heldOutSet(pairs: readonly PairFeatures[], heldOut: (p: PairFeatures) => boolean, distractors: readonly Float32Array[] = []): RetrievalSet {
+  const dimension = pairs[0].imitation[0].length;
+  const itemIndex = new Map<string, number>();
+  const itemRows: Float32Array[] = [];
+  for (const p of pairs) {
+    if (!itemIndex.has(p.reference)) {
+      itemIndex.set(p.reference, itemRows.length);
+      itemRows.push(p.referenceCopies[0]);
+    }
+  }
+  for (const d of distractors) itemRows.push(d);
+  const queries = pairs.filter(heldOut);
+  const q = new Float32Array(queries.length * dimension);
+  queries.forEach((p, i) => q.set(p.imitation[0], i * dimension));
+  const items = new Float32Array(itemRows.length * dimension);
+  itemRows.forEach((r, i) => items.set(r, i * dimension));
+  return {
+    dimension,
+    queries: q,
+    answers: Int32Array.from(queries, (p) => itemIndex.get(p.reference)!),
+    items,
+    windowItem: Int32Array.from(itemRows, (_, i) => i),
+    itemCount: itemRows.length,
+  };
 }

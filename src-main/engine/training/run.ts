@@ -4,8 +4,9 @@ import type { Head, ModelVersion } from '../model-version/heads.ts';
 import type { HeadPair } from './loss.ts';
 import { decodeTensorFile, encodeTensorFile } from '../model-version/model-file.ts';
 import type { AdamWState } from './optimiser.ts';
-import { meanReciprocalRank, type RetrievalSet } from './retrieval.ts';
+import { heldOutSet, meanReciprocalRank, type RetrievalSet } from './retrieval.ts';
 import { holdOutPlan, isHeldOut, referenceFolds } from './split.ts';
+import { fitPersonalMap, type PersonalMapFit } from './personal-map.ts';
 import { DEFAULT_TRAIN_CONFIG, trainHeads, type PairFeatures, type TrainConfig, type TrainerState } from './trainer.ts';
 
 /**
@@ -27,6 +28,12 @@ export interface RunInput {
   distractors?: Float32Array[];
   /** A general benchmark (e.g. the synthetic-imitation proxy) over the same feature recipe. */
   general?: { name: string; set: RetrievalSet };
+  /**
+   * Other voices' imitations that a closed-form personal map may not cost more than the general
+   * tolerance (adaptation 'personal-map' chooses only among settings that keep them); kept apart
+   * from `general`, which judges the run.
+   */
+  retain?: RetrievalSet;
   /** How much worse the general benchmark may get before a run is rejected (absolute MRR). */
   generalTolerance?: number;
   /** A description of the data for the version's record (origin, counts). */
@@ -54,6 +61,8 @@ export interface RunResult {
 export interface RunMetrics {
   heldOut: { scheme: string; pairs: number; references: number; before: number; after: number; folds?: Array<{ before: number; after: number }> };
   general?: { name: string; before: number; after: number };
+  /** The offset and ridge chosen by inner cross-validation in each phase (closed-form personal runs). */
+  personalMap?: PersonalMapFit['setting'][];
 }
 
 /** Everything needed to resume: finished folds and the trainer state inside the current phase. */
@@ -74,33 +83,6 @@ export interface RunHooks {
 
 function withHeads(v: ModelVersion, heads: HeadPair): ModelVersion {
   return { ...v, imitation: heads.imitation, reference: heads.reference };
-}
-
-/** The held-out measure: the chosen pairs' imitations ranked against every reference in the data (plus distractors). */
-export function heldOutSet(pairs: readonly PairFeatures[], heldOut: (p: PairFeatures) => boolean, distractors: readonly Float32Array[] = []): RetrievalSet {
-  const dimension = pairs[0].imitation[0].length;
-  const itemIndex = new Map<string, number>();
-  const itemRows: Float32Array[] = [];
-  for (const p of pairs) {
-    if (!itemIndex.has(p.reference)) {
-      itemIndex.set(p.reference, itemRows.length);
-      itemRows.push(p.referenceCopies[0]);
-    }
-  }
-  for (const d of distractors) itemRows.push(d);
-  const queries = pairs.filter(heldOut);
-  const q = new Float32Array(queries.length * dimension);
-  queries.forEach((p, i) => q.set(p.imitation[0], i * dimension));
-  const items = new Float32Array(itemRows.length * dimension);
-  itemRows.forEach((r, i) => items.set(r, i * dimension));
-  return {
-    dimension,
-    queries: q,
-    answers: Int32Array.from(queries, (p) => itemIndex.get(p.reference)!),
-    items,
-    windowItem: Int32Array.from(itemRows, (_, i) => i),
-    itemCount: itemRows.length,
-  };
 }
 
 export async function runTraining(input: RunInput, hooks: RunHooks = {}): Promise<RunResult> {
@@ -124,6 +106,18 @@ export async function runTraining(input: RunInput, hooks: RunHooks = {}): Promis
   const history = resume ? [...resume.history] : [];
   let trained: HeadPair | undefined;
 
+  // A closed-form personal map (personal-map.ts) has no epochs: one progress point per phase.
+  const settings: PersonalMapFit['setting'][] = [];
+  const personalMapPhase = (phase: RunPhase, train: PairFeatures[], validation: RetrievalSet | undefined): HeadPair => {
+    const retain = input.retain ? { set: input.retain, tolerance: input.generalTolerance ?? 0.01 } : undefined;
+    const fit = fitPersonalMap(start, train, { distractors: input.distractors, seed: config.seed, retain });
+    settings.push(fit.setting);
+    const progress: RunProgress = { phase, epoch: 0, epochs: 1, loss: NaN, validationMrr: validation ? meanReciprocalRank(withHeads(start, fit.heads), validation) : undefined };
+    history.push(progress);
+    hooks.onProgress?.(progress);
+    return fit.heads;
+  };
+
   for (let index = resume?.phaseIndex ?? 0; index < phases.length; index++) {
     const phase = phases[index];
     const isHeld = heldOutOf(phase);
@@ -134,7 +128,7 @@ export async function runTraining(input: RunInput, hooks: RunHooks = {}): Promis
     }
     const before = validation ? meanReciprocalRank(start, validation) : NaN;
     const trainer = resume && index === resume.phaseIndex ? resume.trainer ?? undefined : undefined;
-    const heads = await trainHeads(start, train, config, {
+    const heads = config.adaptation === 'personal-map' ? personalMapPhase(phase, train, validation) : await trainHeads(start, train, config, {
       signal: hooks.signal,
       resume: trainer,
       validate: validation ? (h) => meanReciprocalRank(withHeads(start, h), validation) : undefined,
@@ -162,6 +156,7 @@ export async function runTraining(input: RunInput, hooks: RunHooks = {}): Promis
       after: mean(folds.map((f) => f.after)),
       ...(plan.kind === 'k-fold' ? { folds } : {}),
     },
+    ...(settings.length ? { personalMap: settings } : {}),
   };
   const version: ModelVersion = {
     ...withHeads(start, trained),

@@ -36,6 +36,12 @@ export interface TrainConfig {
    * synthesiser alone. Needs starting heads that are equal (the identity is).
    */
   sharedHead: boolean;
+  /**
+   * 'gradient': InfoNCE steps (this file). 'personal-map': a closed-form offset and ridge map on
+   * top of the starting imitation head, chosen by inner cross-validation (personal-map.ts), for
+   * the few pairs of a personal run; epochs, learning rate and lambda do not apply to it.
+   */
+  adaptation: 'gradient' | 'personal-map';
   seed: number;
 }
 
@@ -51,6 +57,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   augmentedShare: 0.5,
   trainReference: true,
   sharedHead: false,
+  adaptation: 'gradient',
   seed: 1,
 };
 

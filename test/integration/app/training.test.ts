@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 /** A run small enough for a shared 2-core machine. */
-const SMALL_RUN = { epochs: 4, temperature: 0.07, learningRate: 1e-3, weightDecay: 0, towardBase: 10, head: 'imitation', augmentCopies: 0, pairs: 'personal' } as const;
+const SMALL_RUN = { epochs: 4, temperature: 0.07, learningRate: 1e-3, weightDecay: 0, towardBase: 10, head: 'imitation', augmentCopies: 0, pairs: 'personal', adaptation: 'gradient' } as const;
 
 /** A version's heads as its exported file holds them. */
 async function exportedHeads(versionId: string): Promise<{ imitation: number[]; reference: number[] }> {
@@ -118,6 +118,18 @@ describe('training in the app', () => {
     expect(path.startsWith(join(dir, 'data', 'exports'))).toBe(true);
     const imported = await engine.handlers['models.import']({ path });
     expect(imported.id).toBe(made!.id);
+  });
+
+  it('a personal run by default fits the closed-form personal map: no epochs to wait for, kept as a version with its before and after', async () => {
+    const before = await engine.handlers['models.list']({});
+    const job = await engine.handlers['train.start']({ epochs: 4, temperature: 0.07, learningRate: 1e-3, weightDecay: 0, towardBase: 10, head: 'imitation', augmentCopies: 0, pairs: 'personal', adaptation: 'personal-map' });
+    const end = await jobEnded(engine, job);
+    expect(end.state, end.message ?? '').toBe('done');
+    expect(end.message).toMatch(/Activated|Kept but not activated/);
+    const made = (await engine.handlers['models.list']({})).find((v) => !before.some((b) => b.id === v.id));
+    expect(made, 'the run is kept as a version').toBeDefined();
+    expect(made!.metrics.personalMrrBefore).toBeGreaterThan(0);
+    expect(made!.metrics.personalMrr).toBeGreaterThanOrEqual(0);
   });
 
   it('activating a version re-embeds the library from cached features and search still answers', async () => {

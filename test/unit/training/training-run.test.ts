@@ -4,7 +4,7 @@ import { applyHead, baseModelVersion, identityHead, type ModelVersion } from '..
 import { decodeRunCheckpoint, encodeRunCheckpoint, runTraining, type RunCheckpoint } from '../../../src-main/engine/training/run.ts';
 import { gaussian, mulberry32, randomInt } from '../../../src-main/engine/random.ts';
 import { DEFAULT_TRAIN_CONFIG, trainHeads, type PairFeatures } from '../../../src-main/engine/training/trainer.ts';
-import { heldOutSet } from '../../../src-main/engine/training/run.ts';
+import { heldOutSet } from '../../../src-main/engine/training/retrieval.ts';
 import { meanReciprocalRank } from '../../../src-main/engine/training/retrieval.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 
