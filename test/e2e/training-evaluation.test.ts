@@ -101,6 +101,8 @@ describe('training for someone who is not an ML engineer', () => {
     await page.getByTestId('train-name').fill('imported only');
     await page.getByTestId('train-pairs').selectOption('dataset');
     await page.getByTestId('train-head').selectOption('imitation');
+    // Epochs and curves belong to gradient steps (a personal map, the default for a set this small, has neither).
+    await page.getByTestId('train-adaptation').selectOption('gradient');
     await page.getByTestId('train-epochs').fill('3');
     await page.getByTestId('train-augment').fill('0');
     await page.getByTestId('train-start').click();
