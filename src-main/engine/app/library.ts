@@ -10,6 +10,7 @@ import { FolderWatcher } from '../library/watcher.ts';
 import { prepareLibraryModel, type LibraryModel } from '../library/library-model.ts';
 import { LibraryReader } from '../library/library-reader.ts';
 import { LibrarySearch, type LibraryMatch } from '../library/search.ts';
+import { nextTurn } from '../search/time-slice.ts';
 import type { LibraryStore } from '../library/store.ts';
 import type { LibraryCounts, Sound, SoundFilter, SoundMarks, Take } from '../library/types.ts';
 import { analyseQuery } from '../library/analyse.ts';
@@ -193,7 +194,7 @@ export class Library {
     try {
       for (let ids = this.store.soundIdsOfRoot(rootId, REMOVE_SLICE); ids.length; ids = this.store.soundIdsOfRoot(rootId, REMOVE_SLICE)) {
         this.store.deleteSounds(ids);
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
       }
       this.store.removeRoot(rootId);
     } finally {

@@ -3,6 +3,7 @@ import { EngineError } from '../errors.ts';
 import { featureExtractor } from '../model-version/features.ts';
 import { applyHeadBatch, searchDimension, type ModelVersion, type VersionStatus } from '../model-version/heads.ts';
 import { decodeModelVersion, encodeModelVersion } from '../model-version/model-file.ts';
+import { nextTurn } from '../search/time-slice.ts';
 import { defaultModelVersion, featureKey } from '../model-version/versions.ts';
 import { readRegularFile } from '../regular-file.ts';
 import type { LibraryStore } from './store.ts';
@@ -139,7 +140,7 @@ export async function reembedLibrary(
     done++;
     if (done % 50 === 0 || done === ids.length) {
       opts.onProgress?.(done, ids.length);
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   }
   return done;

@@ -1,6 +1,6 @@
 import type { EngineError } from '../errors.ts';
 import { isWithin } from '../paths.ts';
-import { timeSlicer } from '../search/time-slice.ts';
+import { nextTurn, timeSlicer } from '../search/time-slice.ts';
 import { contentHash } from './content-hash.ts';
 import type { FolderScan } from './scanner.ts';
 import type { LibraryStore } from './store.ts';
@@ -127,10 +127,10 @@ export async function applyScanPlan(store: LibraryStore, plan: ScanPlan): Promis
   const rest = plan.deleted.filter((d) => !targets.has(d.path)).map((d) => d.id);
   for (let i = 0; i < rest.length; i += SLICE) {
     store.deleteSounds(rest.slice(i, i + SLICE));
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
   for (let i = 0; i < plan.added.length; i += SLICE) {
     store.addPendingSounds(plan.added.slice(i, i + SLICE));
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
 }

@@ -8,9 +8,13 @@ export function timeSlicer(budgetMs = 8): () => Promise<void> | undefined {
   let since = performance.now();
   return () => {
     if (performance.now() - since < budgetMs) return undefined;
-    return new Promise<void>((resolve) => setImmediate(() => {
+    return nextTurn().then(() => {
       since = performance.now();
-      resolve();
-    }));
+    });
   };
+}
+
+/** Resolves on the next turn of the event loop, after what is queued meanwhile (I/O, messages, timers due). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -3,6 +3,7 @@ import { cloneHead, identityHead, type Head, type ModelVersion } from '../model-
 import { infoNceStep, LossScratch, zeroGradients, type HeadGradients, type HeadPair } from './loss.ts';
 import { adamWState, adamWStep, type AdamWState } from './optimiser.ts';
 import { mulberry32, randomInt, shuffle } from '../random.ts';
+import { nextTurn } from '../search/time-slice.ts';
 
 /** One training pair's cached features: the clean copy first, then augmented copies (see augment.ts). */
 export interface PairFeatures {
@@ -188,7 +189,7 @@ export async function trainHeads(start: ModelVersion, pairs: readonly PairFeatur
     const report: EpochReport = { epoch, epochs: config.epochs, loss: lossSum / lossCount };
     if (hooks.validate) report.validationMrr = hooks.validate(heads);
     await hooks.onEpoch?.(report, { epoch, heads, optimiser });
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     if (hooks.signal?.aborted) throw new EngineError('cancelled', `training was cancelled after epoch ${epoch + 1} of ${config.epochs}`);
   }
   return heads;
