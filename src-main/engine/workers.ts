@@ -98,7 +98,6 @@ export type ServedReply<Value> = { id: number; value: Value } | { id: number; er
  * in hand and every later one rejects with why.
  */
 export class ServingThread<Call, Value> {
-  readonly exited: Promise<WorkerExit>;
   private readonly thread: WorkerThread<{ id: number; call: Call } | { close: true }, ServedReply<Value>>;
   private next = 0;
   private readonly waiting = new Map<number, { resolve: (value: Value) => void; reject: (error: Error) => void }>();
@@ -116,8 +115,7 @@ export class ServingThread<Call, Value> {
       },
     });
     this.thread.unref();
-    this.exited = this.thread.exited;
-    void this.exited.then((exit) => {
+    void this.thread.exited.then((exit) => {
       this.failed = exit.error ?? new EngineError('internal', `the ${entry.pathname.split('/').pop()} thread stopped (exit code ${exit.code})`);
       for (const w of this.waiting.values()) w.reject(this.failed);
       this.waiting.clear();
