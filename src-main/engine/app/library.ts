@@ -415,7 +415,8 @@ export class Library {
   }
 
   private async searched(index: LibrarySearch | null): Promise<number> {
-    return index ? index.size : (await this.reader.read('counts')).indexed;
+    // The indexed sounds alone: counts() also counts every window and tag.
+    return index ? index.size : this.reader.read('countMatching', {});
   }
 
   /**

@@ -123,7 +123,8 @@ async function runSwitch(options: SwitchOptions, control: JobControl<SwitchProgr
   const failures = new Map<number, { path: string; reason: string }>();
   const missing = () => store.soundsWithoutEmbeddings(versionId).filter((s) => !failures.has(s.id));
   let todo = missing();
-  const carriedOver = store.counts().indexed - todo.length;
+  // The indexed sounds alone (counts() would also count every window and tag, on the engine's thread).
+  const carriedOver = store.countMatching({}) - todo.length;
   const progress: SwitchProgress = {
     phase: 'analysing', backbone: target.built.id, versionId, done: carriedOver, total: carriedOver + todo.length,
     failed: 0, filesPerSec: 0, etaSec: null, current: null,
