@@ -3,17 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { openEngine } from '../../../src-main/engine/engine.ts';
 import { LibraryStore } from '../../../src-main/engine/library/store.ts';
 import { dataPaths } from '../../../src-main/engine/paths.ts';
+import { addIndexedSounds } from '../../support/indexed-sounds.ts';
 import { withTempDir } from '../../support/temp-dir.ts';
 
-/** `n` indexed sounds under `root`, each with one window and a tag, written straight into the store. */
+/** `n` indexed sounds directly under `root`, analysed with a version other than the app's default. */
 function addSounds(store: LibraryStore, root: string, n: number): void {
-  const r = store.addRoot(root);
-  const ids = store.addPendingSounds(Array.from({ length: n }, (_, k) => ({ rootId: r.id, path: `${root}/take ${k}.wav`, size: 100 + k, mtimeMs: 1 })));
-  ids.forEach((id, k) => store.commitAnalysed({
-    soundId: id, modelId: 'older-model', contentHash: `${root}${k}`, format: 'wav', sampleRate: 48000, channels: 1, bitDepth: 16,
-    durationSec: 1, analysedSec: 1, peaks: new Float32Array(4), description: null, metadata: {},
-    windows: [{ offsetSec: 0, vector: Float32Array.of(1, 0, 0, 0) }], tags: [{ label: 'Whoosh', probability: 0.5 }],
-  }));
+  addIndexedSounds(store, root, Array.from({ length: n }, (_, k) => `${root}/take ${k}.wav`), 'older-model');
 }
 
 describe('removing a folder in the app', () => {
