@@ -48,6 +48,16 @@ function colouredVoice(references: number, offset: number, seed: number): PairFe
   });
 }
 
+/** 20 pairs of a voice coloured by `offset` (seed `seed`), 100 other library sounds (seed `seed` + 1), and the general model. */
+function voiceAmongSounds(offset: number, seed: number) {
+  const random = mulberry32(seed + 1);
+  return {
+    pairs: colouredVoice(20, offset, seed),
+    distractors: Array.from({ length: 100 }, () => randomUnit(random)),
+    start: baseModelVersion(RECIPE, 'general'),
+  };
+}
+
 describe('closed-form personal map', () => {
   it('folds the offset and the ridge map into one head: with almost no pull, every take lands on its own sound', () => {
     const random = mulberry32(3);
@@ -65,10 +75,7 @@ describe('closed-form personal map', () => {
   });
 
   it('lifts a coloured voice on sounds it was not taught (k-fold), choosing the offset by inner cross-validation, and leaves the library side alone', async () => {
-    const pairs = colouredVoice(20, 1.5, 11);
-    const random = mulberry32(12);
-    const distractors = Array.from({ length: 100 }, () => randomUnit(random));
-    const start = baseModelVersion(RECIPE, 'general');
+    const { pairs, distractors, start } = voiceAmongSounds(1.5, 11);
     const result = await runTraining({ id: 'personal', start, pairs, distractors, config: { adaptation: 'personal-map', trainReference: false } });
     const { before, after } = result.metrics.heldOut;
     expect(after).toBeGreaterThan(1.3 * before);
@@ -79,10 +86,7 @@ describe('closed-form personal map', () => {
   });
 
   it('keeps the general heads when inner cross-validation finds nothing to gain (a voice the general model already hears)', () => {
-    const pairs = colouredVoice(20, 0, 21);
-    const random = mulberry32(22);
-    const distractors = Array.from({ length: 100 }, () => randomUnit(random));
-    const start = baseModelVersion(RECIPE, 'general');
+    const { pairs, distractors, start } = voiceAmongSounds(0, 21);
     const fit = fitPersonalMap(start, pairs, { distractors, seed: 1 });
     expect(fit.setting).toEqual({ offset: 0, ridge: null });
     expect(fit.heads.imitation).toBe(start.imitation);
@@ -90,10 +94,7 @@ describe('closed-form personal map', () => {
   });
 
   it('chooses only among settings that leave other voices on the retention set within the tolerance', () => {
-    const pairs = colouredVoice(20, 1.5, 41);
-    const random = mulberry32(42);
-    const distractors = Array.from({ length: 100 }, () => randomUnit(random));
-    const start = baseModelVersion(RECIPE, 'general');
+    const { pairs, distractors, start } = voiceAmongSounds(1.5, 41);
     const free = fitPersonalMap(start, pairs, { distractors, seed: 1 });
     const others = colouredVoice(60, 0, 43);
     const retain = { set: heldOutSet(others, () => true, distractors), tolerance: 0 };
